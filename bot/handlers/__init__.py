@@ -1,0 +1,26 @@
+"""Slack listeners, grouped by feature. Each module has one `register(app, mentor)`.
+
+Handlers are thin: they parse the request, acknowledge it, and hand over to a flow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+
+from bot.handlers import commands, home, messages, onboarding, unhandled
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+# `unhandled` goes last: it acknowledges whatever no other listener took.
+MODULES = (onboarding, home, messages, commands, unhandled)
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    from bot.flows.onboarding import OnboardingFlow
+
+    mentor.extras["onboarding"] = OnboardingFlow(mentor)
+    for module in MODULES:
+        module.register(app, mentor)

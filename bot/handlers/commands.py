@@ -1,0 +1,86 @@
+"""The `/mentoring` slash command: one command, many subcommands.
+
+Subcommands are registered in a table (`mentor.extras["commands"]`) that other features add
+to. An unknown subcommand answers with help, never silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.handlers.onboarding import _flow
+from bot.views.blocks import message, section
+from core.texts import mrkdwn
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+
+@dataclass
+class CommandContext:
+    mentor: MentorApp
+    client: WebClient
+    respond: Respond
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    name: str  # the subcommand
+    args: str  # the rest of the text
+
+    def reply(self, text: str) -> None:
+        """An ephemeral reply only the person who typed the command sees."""
+        self.respond(
+            response_type="ephemeral", replace_original=False, **message(text, [section(text)])
+        )
+
+
+Subcommand = Callable[[CommandContext], None]
+
+
+def commands(mentor: MentorApp) -> dict[str, Subcommand]:
+    return mentor.extras.setdefault("commands", {})  # type: ignore[return-value]
+
+
+def _help(ctx: CommandContext) -> None:
+    ctx.reply(
+        mrkdwn("commands.help", unknown=ctx.name if ctx.name not in commands(ctx.mentor) else None)
+    )
+
+
+def _join(ctx: CommandContext) -> None:
+    ctx.reply(mrkdwn("commands.join"))
+    _flow(ctx.mentor).start(ctx.client, ctx.team_id, ctx.user_id, explicit=True)
+
+
+def _profile(ctx: CommandContext) -> None:
+    _flow(ctx.mentor).open_editor(ctx.client, ctx.team_id, ctx.user_id, ctx.trigger_id)
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    table = commands(mentor)
+    table.update({"help": _help, "join": _join, "profile": _profile})
+
+    @app.command(ids.SLASH_COMMAND)
+    def mentoring(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        text = str(command.get("text") or "").strip()
+        name, _, rest = text.partition(" ")
+        ctx = CommandContext(
+            mentor=mentor,
+            client=client,
+            respond=respond,
+            team_id=str(command.get("team_id") or ""),
+            user_id=str(command.get("user_id") or ""),
+            channel_id=str(command.get("channel_id") or ""),
+            trigger_id=str(command.get("trigger_id") or ""),
+            name=name.lower(),
+            args=rest.strip(),
+        )
+        table.get(ctx.name, _help)(ctx)

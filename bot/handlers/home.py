@@ -1,0 +1,43 @@
+"""App Home: rebuilt from the database whenever it is opened; its buttons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.handlers.onboarding import _flow, _ids
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], context: Any, client: WebClient) -> None:
+        user_id = str(event.get("user") or "")
+        team_id = str(context.team_id or "")
+        if not user_id:
+            return
+        flow = _flow(mentor)
+        # The first visit (to either tab) starts onboarding in the DM; later visits don't.
+        flow.start(client, team_id, user_id, explicit=False)
+        if event.get("tab", "home") == "home":
+            flow.publish_home(client, team_id, user_id)
+
+    @app.action(ids.HOME_JOIN)
+    @app.action(ids.HOME_CONTINUE)
+    def join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        flow = _flow(mentor)
+        flow.start(client, team_id, user_id, explicit=True)
+        flow.publish_home(client, team_id, user_id)
+
+    @app.action(ids.HOME_EDIT_PROFILE)
+    def edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        _flow(mentor).open_editor(client, team_id, user_id, str(body.get("trigger_id") or ""))

@@ -1,0 +1,116 @@
+"""Listeners for the onboarding conversation's buttons and menus, and the profile modal."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.views.blocks import decode_value
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+    from bot.flows.onboarding import OnboardingFlow
+
+
+def _flow(mentor: MentorApp) -> OnboardingFlow:
+    return mentor.extras["onboarding"]  # type: ignore[return-value]
+
+
+def _ids(body: dict[str, Any]) -> tuple[str, str]:
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    return str(team), str(user.get("id") or "")
+
+
+def _token_from_block(action: dict[str, Any], prefix: str) -> dict[str, Any]:
+    block_id = str(action.get("block_id") or "")
+    return decode_value(block_id[len(prefix) :]) if block_id.startswith(prefix) else {}
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    button_prefixes = "|".join(
+        re.escape(p)
+        for p in (
+            ids.ONBOARDING_ROLE,
+            ids.ONBOARDING_PRIORITY,
+            ids.ONBOARDING_CAPACITY,
+            ids.ONBOARDING_FORMAT,
+        )
+    )
+
+    @app.action(re.compile(rf"^({button_prefixes})\.[a-z0-9_]+$"))
+    def answer_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        token = decode_value(action.get("value"))
+        _flow(mentor).on_answer(client, team_id, user_id, token=token, value=token.get("x"))
+
+    @app.action(
+        re.compile(
+            rf"^({re.escape(ids.ONBOARDING_GOALS)}|{re.escape(ids.ONBOARDING_EXPERTISE)}|{re.escape(ids.ONBOARDING_LANGUAGES)})$"
+        )
+    )
+    def answer_menu(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        prefix = {
+            ids.ONBOARDING_GOALS: "onboarding.goals.",
+            ids.ONBOARDING_EXPERTISE: "onboarding.expertise.",
+            ids.ONBOARDING_LANGUAGES: "onboarding.languages.",
+        }[action["action_id"]]
+        token = _token_from_block(action, prefix)
+        chosen = [o.get("value") for o in action.get("selected_options") or []]
+        _flow(mentor).on_answer(client, team_id, user_id, token=token, value=chosen)
+
+    @app.action(ids.ONBOARDING_NOTES_SKIP)
+    def skip_notes(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        _flow(mentor).on_answer(
+            client, team_id, user_id, token=decode_value(action.get("value")), value=None
+        )
+
+    @app.action(ids.ONBOARDING_CONFIDENTIALITY)
+    def acknowledge(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        _flow(mentor).on_answer(
+            client, team_id, user_id, token=decode_value(action.get("value")), value=True
+        )
+
+    @app.action(ids.ONBOARDING_CONFIRM)
+    def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        _flow(mentor).confirm(client, team_id, user_id, decode_value(action.get("value")))
+
+    @app.action(ids.ONBOARDING_EDIT)
+    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        _flow(mentor).open_editor(client, team_id, user_id, str(body.get("trigger_id") or ""))
+
+    @app.view_submission(ids.PROFILE_MODAL)
+    def save_profile(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        team_id, user_id = _ids(body)
+        errors, follow_up = _flow(mentor).submit_editor(team_id, user_id, view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if follow_up is not None:
+            follow_up(client)

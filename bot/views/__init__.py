@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions, data in, Block Kit dicts out. No Slack calls here."""

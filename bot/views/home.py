@@ -1,0 +1,76 @@
+"""The App Home tab: the person's status and their next step, rebuilt from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import ids
+from bot.views.blocks import Block, actions, button, context, divider, header, section
+from core.texts import mrkdwn, plain
+
+
+@dataclass
+class HomeState:
+    program: str
+    status: str  # none | onboarding | active | left
+    is_mentee: bool = False
+    is_mentor: bool = False
+    goals: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    capacity: int = 0
+    sections: list[Block] = field(default_factory=list)  # extra blocks from other features
+
+
+def home_view(state: HomeState) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header(plain("home.header", program=state.program)),
+        section(mrkdwn("home.intro")),
+        divider(),
+    ]
+    if state.status == "active":
+        if state.is_mentee:
+            blocks.append(section(mrkdwn("home.status.active_mentee", goals=state.goals)))
+        if state.is_mentor:
+            blocks.append(
+                section(
+                    mrkdwn("home.status.active_mentor", count=state.capacity, areas=state.areas)
+                )
+            )
+        blocks.append(context(mrkdwn("home.next_step.active")))
+        blocks.append(
+            actions(
+                [button(plain("home.buttons.edit"), ids.HOME_EDIT_PROFILE, "edit")],
+                block_id="home.actions",
+            )
+        )
+    elif state.status == "onboarding":
+        blocks.append(section(mrkdwn("home.status.onboarding")))
+        blocks.append(context(mrkdwn("home.next_step.onboarding")))
+        blocks.append(
+            actions(
+                [
+                    button(
+                        plain("home.buttons.continue"),
+                        ids.HOME_CONTINUE,
+                        "continue",
+                        style="primary",
+                    )
+                ],
+                block_id="home.actions",
+            )
+        )
+    else:
+        blocks.append(
+            section(mrkdwn(f"home.status.{'left' if state.status == 'left' else 'none'}"))
+        )
+        blocks.append(context(mrkdwn("home.next_step.none")))
+        blocks.append(
+            actions(
+                [button(plain("home.buttons.join"), ids.HOME_JOIN, "join", style="primary")],
+                block_id="home.actions",
+            )
+        )
+    blocks += state.sections
+    blocks += [divider(), context(mrkdwn("home.footer"))]
+    return {"type": "home", "blocks": blocks[:100]}

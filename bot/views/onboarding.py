@@ -1,0 +1,353 @@
+"""The onboarding conversation's messages: one prompt per step, the answered version of each
+prompt, the playback of the whole profile, and the closing message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot import ids
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    encode_value,
+    header,
+    message,
+    multi_select,
+    section,
+)
+from core import onboarding as ob
+from core.models import Conversation
+from core.profiles import (
+    NOTES_MAX_CHARS,
+    SUCCESS_MAX_CHARS,
+    ProfileForm,
+    competency_name,
+    languages,
+    ordered_goals,
+    taxonomy,
+)
+from core.texts import mrkdwn, plain
+
+
+def competency_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    tax = taxonomy()
+    return [(g.name, [(c.name, c.id) for c in g.competencies]) for g in tax.groups]
+
+
+def language_options() -> list[tuple[str, str]]:
+    return [(name, code) for code, name in languages().items()]
+
+
+def priority_label(priority: int | None) -> str:
+    return plain(f"onboarding.priority.{priority or 2}")
+
+
+def format_label(meeting_format: str | None) -> str:
+    return plain(f"onboarding.format.{meeting_format or 'either'}")
+
+
+def role_label(role: str | None) -> str:
+    return plain(f"onboarding.role.{role or 'mentee'}")
+
+
+def _value(conversation: Conversation, value: Any = None) -> str:
+    return encode_value(c=conversation.id, v=conversation.version, s=conversation.step, x=value)
+
+
+def prompt(
+    conversation: Conversation, *, name: str, program: str, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The message that asks the current step's question."""
+    form = ob.draft_form(conversation)
+    step = ob.step_name(conversation.step)
+    index = ob.step_index(conversation.step)
+    number, total = ob.progress(conversation)
+    blocks: list[Block] = []
+    if step == ob.ROLE:
+        blocks.append(section(mrkdwn("onboarding.welcome", name=name, program=program)))
+        text = mrkdwn("onboarding.role.question")
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    button(
+                        plain(f"onboarding.role.{r}"),
+                        f"{ids.ONBOARDING_ROLE}.{r}",
+                        _value(conversation, r),
+                    )
+                    for r in ("mentee", "mentor", "both")
+                ],
+                block_id="onboarding.role",
+            )
+        )
+    elif step == ob.GOALS:
+        limit = int(settings.get("max_goals", 3))
+        text = mrkdwn("onboarding.goals.question", limit=limit)
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    multi_select(
+                        ids.ONBOARDING_GOALS,
+                        plain("onboarding.goals.placeholder", limit=limit),
+                        groups=competency_groups(),
+                        initial=[g.competency_id for g in form.goals],
+                        max_selected=limit,
+                    )
+                ],
+                block_id=f"onboarding.goals.{_value(conversation)}"[:255],
+            )
+        )
+    elif step == ob.GOAL_SUCCESS:
+        goal = competency_name(form.goals[index].competency_id)
+        text = mrkdwn("onboarding.goal_success.question", goal=goal, limit=SUCCESS_MAX_CHARS)
+        blocks.append(section(text))
+    elif step == ob.GOAL_PRIORITY:
+        goal = competency_name(form.goals[index].competency_id)
+        text = mrkdwn("onboarding.goal_priority.question", goal=goal)
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    button(
+                        priority_label(p), f"{ids.ONBOARDING_PRIORITY}.{p}", _value(conversation, p)
+                    )
+                    for p in (1, 2, 3)
+                ]
+            )
+        )
+    elif step == ob.EXPERTISE:
+        text = mrkdwn("onboarding.expertise.question")
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    multi_select(
+                        ids.ONBOARDING_EXPERTISE,
+                        plain("onboarding.expertise.placeholder"),
+                        groups=competency_groups(),
+                        initial=form.expertise,
+                        max_selected=10,
+                    )
+                ],
+                block_id=f"onboarding.expertise.{_value(conversation)}"[:255],
+            )
+        )
+    elif step == ob.CAPACITY:
+        text = mrkdwn("onboarding.capacity.question")
+        limit = int(settings.get("max_mentor_capacity", 5))
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    button(str(n), f"{ids.ONBOARDING_CAPACITY}.{n}", _value(conversation, n))
+                    for n in range(1, limit + 1)
+                ]
+            )
+        )
+    elif step == ob.FORMAT:
+        text = mrkdwn("onboarding.format.question")
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    button(format_label(f), f"{ids.ONBOARDING_FORMAT}.{f}", _value(conversation, f))
+                    for f in ("remote", "in_person", "either")
+                ]
+            )
+        )
+    elif step == ob.LANGUAGES:
+        text = mrkdwn("onboarding.languages.question")
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    multi_select(
+                        ids.ONBOARDING_LANGUAGES,
+                        plain("onboarding.languages.placeholder"),
+                        options=language_options(),
+                        initial=form.languages,
+                    )
+                ],
+                block_id=f"onboarding.languages.{_value(conversation)}"[:255],
+            )
+        )
+    elif step == ob.NOTES:
+        text = mrkdwn("onboarding.notes.question", limit=NOTES_MAX_CHARS)
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    button(
+                        plain("onboarding.notes.skip"),
+                        ids.ONBOARDING_NOTES_SKIP,
+                        _value(conversation),
+                    )
+                ]
+            )
+        )
+    elif step == ob.CONFIDENTIALITY:
+        text = mrkdwn("onboarding.confidentiality.question", is_mentee=form.is_mentee)
+        blocks.append(section(text))
+        blocks.append(
+            actions(
+                [
+                    button(
+                        plain("onboarding.confidentiality.ack"),
+                        ids.ONBOARDING_CONFIDENTIALITY,
+                        _value(conversation, True),
+                        style="primary",
+                    )
+                ]
+            )
+        )
+    elif step == ob.REVIEW:
+        return review(conversation)
+    else:
+        return done(form, name=name)
+    blocks.append(context(plain("onboarding.progress", number=number, total=total)))
+    return message(text, blocks)
+
+
+def answered(step: str, form: ProfileForm) -> dict[str, Any]:
+    """What an answered prompt turns into: the question's answer, with no buttons left."""
+    name = ob.step_name(step)
+    index = ob.step_index(step)
+    if name == ob.ROLE:
+        text = mrkdwn(f"onboarding.role.answer_{form.role}")
+    elif name == ob.GOALS:
+        text = mrkdwn(
+            "onboarding.goals.answer", names=[competency_name(g.competency_id) for g in form.goals]
+        )
+    elif name == ob.GOAL_SUCCESS:
+        goal = form.goals[index]
+        text = mrkdwn(
+            "onboarding.goal_success.answer",
+            goal=competency_name(goal.competency_id),
+            success=goal.success,
+        )
+    elif name == ob.GOAL_PRIORITY:
+        goal = form.goals[index]
+        text = mrkdwn(
+            "onboarding.goal_priority.answer",
+            goal=competency_name(goal.competency_id),
+            priority=priority_label(goal.priority),
+        )
+    elif name == ob.EXPERTISE:
+        text = mrkdwn(
+            "onboarding.expertise.answer", names=[competency_name(c) for c in form.expertise]
+        )
+    elif name == ob.CAPACITY:
+        text = mrkdwn("onboarding.capacity.answer", count=form.capacity or 1)
+    elif name == ob.FORMAT:
+        text = mrkdwn("onboarding.format.answer", label=format_label(form.meeting_format))
+    elif name == ob.LANGUAGES:
+        text = mrkdwn(
+            "onboarding.languages.answer", names=[languages().get(c, c) for c in form.languages]
+        )
+    elif name == ob.NOTES:
+        text = (
+            mrkdwn("onboarding.notes.answer", notes=form.notes)
+            if form.notes
+            else mrkdwn("onboarding.notes.answer_none")
+        )
+    elif name == ob.CONFIDENTIALITY:
+        text = mrkdwn("onboarding.confidentiality.answer")
+    else:
+        text = mrkdwn("onboarding.review.fallback")
+    return message(text, [context(f"✓ {text}")])
+
+
+def profile_lines(form: ProfileForm) -> list[str]:
+    lines = [mrkdwn("onboarding.review.role", role=plain(f"onboarding.role.answer_{form.role}"))]
+    if form.is_mentee and form.goals:
+        goal_lines = [mrkdwn("onboarding.review.goals_title")]
+        for number, goal in enumerate(ordered_goals(form.goals), start=1):
+            goal_lines.append(
+                mrkdwn(
+                    "onboarding.review.goal_line",
+                    number=number,
+                    goal=competency_name(goal.competency_id),
+                    priority=priority_label(goal.priority),
+                    success=goal.success,
+                )
+            )
+        lines.append("\n".join(goal_lines))
+    if form.is_mentor:
+        lines.append(
+            mrkdwn(
+                "onboarding.review.expertise", names=[competency_name(c) for c in form.expertise]
+            )
+        )
+        lines.append(mrkdwn("onboarding.review.capacity", count=form.capacity or 1))
+    lines.append(mrkdwn("onboarding.review.format", label=format_label(form.meeting_format)))
+    if form.languages:
+        lines.append(
+            mrkdwn(
+                "onboarding.review.languages", names=[languages().get(c, c) for c in form.languages]
+            )
+        )
+    else:
+        lines.append(mrkdwn("onboarding.review.languages_none"))
+    if form.notes:
+        lines.append(mrkdwn("onboarding.review.notes", notes=form.notes))
+    return lines
+
+
+def review(conversation: Conversation) -> dict[str, Any]:
+    form = ob.draft_form(conversation)
+    blocks: list[Block] = [
+        header(plain("onboarding.review.heading")),
+        section(mrkdwn("onboarding.review.intro")),
+    ]
+    blocks += [section(line) for line in profile_lines(form)]
+    blocks.append(
+        actions(
+            [
+                button(
+                    plain("onboarding.review.confirm"),
+                    ids.ONBOARDING_CONFIRM,
+                    _value(conversation),
+                    style="primary",
+                ),
+                button(plain("onboarding.review.edit"), ids.ONBOARDING_EDIT, _value(conversation)),
+            ],
+            block_id="onboarding.review",
+        )
+    )
+    return message(plain("onboarding.review.fallback"), blocks)
+
+
+def done(form: ProfileForm, *, name: str) -> dict[str, Any]:
+    text = mrkdwn(f"onboarding.done.{form.role or 'mentee'}", name=name)
+    return message(text, [section(text), context(mrkdwn("onboarding.done.footer"))])
+
+
+def reviewed(form: ProfileForm) -> dict[str, Any]:
+    """The playback once confirmed: the profile stays visible, the buttons go."""
+    blocks: list[Block] = [header(plain("onboarding.review.heading"))]
+    blocks += [section(line) for line in profile_lines(form)]
+    return message(plain("onboarding.review.fallback"), blocks)
+
+
+def hint(kind: str, error: str | None = None) -> dict[str, Any]:
+    text = (
+        mrkdwn("onboarding.hint.invalid", error=error)
+        if kind == "invalid"
+        else mrkdwn(f"onboarding.hint.{kind}")
+    )
+    return message(text, [section(text)])
+
+
+def already_done() -> dict[str, Any]:
+    text = mrkdwn("onboarding.already_done")
+    return message(text, [section(text)])
+
+
+def profile_saved(form: ProfileForm) -> dict[str, Any]:
+    text = mrkdwn("profile.saved")
+    blocks: list[Block] = [section(text)] + [section(line) for line in profile_lines(form)]
+    return message(text, blocks)
