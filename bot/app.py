@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+import core.schema  # noqa: F401  (every table mapped before the first query)
 from bot import handlers, middleware
 from bot.executor import TrackedExecutor
 from bot.hooks import Hooks

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from core.clock import FakeClock
 from core.db import Database
 from core.migrate import upgrade
-from core.models import Base
+from core.schema import metadata as all_tables
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MENTORBOT_TEST_DATABASE_URL", "").strip()
@@ -49,7 +49,7 @@ def postgres_migrated() -> str | None:
 
 def _truncate_postgres(url: str) -> None:
     db = Database(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in all_tables.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE"))
     db.dispose()

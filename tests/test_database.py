@@ -10,20 +10,20 @@ from sqlalchemy import inspect
 
 from core.db import Database
 from core.migrate import current_revision, head_revision, upgrade
-from core.models import Base
+from core.schema import metadata
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_migrations_build_every_table_the_models_declare(db: Database) -> None:
     tables = set(inspect(db.engine).get_table_names())
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert current_revision(db.engine) == head_revision()
 
 
 def test_every_people_table_is_keyed_by_workspace() -> None:
     exempt = {"workspaces"}
-    for name, table in Base.metadata.tables.items():
+    for name, table in metadata.tables.items():
         if name in exempt:
             continue
         assert "team_id" in table.columns, f"{name} has no team_id"
@@ -35,7 +35,7 @@ def test_migrations_match_the_models(db: Database) -> None:
     from alembic.runtime.migration import MigrationContext
 
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
 
 

@@ -6,10 +6,10 @@ from alembic import context
 from sqlalchemy import pool
 
 from core.db import make_engine
-from core.models import Base
+from core.schema import metadata as target_metadata
 
 config = context.config
-target_metadata = Base.metadata
+
 
 
 def run_migrations_offline() -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:56:19.397463
+Create Date: 2026-11-23 09:56:55.348079
 """
 
 from __future__ import annotations
