@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,16 +36,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str | None:
+def postgres_migrated() -> Iterator[str | None]:
+    """A schema of its own in the PostgreSQL test database for this test session, so
+    concurrent sessions cannot disturb each other; dropped at the end."""
     if not PG_URL:
-        return None
-    db = Database(PG_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        yield None
+        return
+    schema = f"mb_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = Database(PG_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = PG_URL + ("&" if "?" in PG_URL else "?") + f"options=-csearch_path%3D{schema}"
+    db = Database(url)
     upgrade(db.engine)
     db.dispose()
-    return PG_URL
+    try:
+        yield url
+    finally:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:
