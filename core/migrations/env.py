@@ -11,7 +11,6 @@ from core.schema import metadata as target_metadata
 config = context.config
 
 
-
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
