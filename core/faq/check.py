@@ -13,6 +13,7 @@ from core.faq.store import (
     FaqRenderError,
     load_program_defaults,
     scan_entries,
+    scan_synonyms,
 )
 
 # Each answer must fit in ONE Slack section block (3,000 characters). Content is checked
@@ -27,11 +28,12 @@ def check_content(content_dir: Path, program: Mapping[str, Any] | None = None) -
 
     Checks: front matter schema (required keys, types, audience, id = file name), unique ids,
     unique questions across entries (ignoring case and punctuation), `related` ids exist,
-    every answer renders with the program settings (default: `program_defaults.yaml`) under
+    the synonym table `faq/_synonyms.yaml` (see `scan_synonyms`), every answer renders with the program settings (default: `program_defaults.yaml`) under
     StrictUndefined, and the rendered mrkdwn fits in one section (<= ANSWER_BUDGET chars).
     """
     content_dir = Path(content_dir)
     entries, problems = scan_entries(content_dir)
+    problems += scan_synonyms(content_dir, entries)[1]
     if program is None:
         try:
             program = load_program_defaults(content_dir)

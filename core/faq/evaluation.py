@@ -19,7 +19,12 @@ import yaml
 from core.faq.retrieval import Calibration, FaqAnswer, FaqIndex
 
 UNKNOWN = "unknown"
-SPLITS = ("train", "test")
+# "train": the only split anything is tuned or fitted on. "test": held out since the first
+# version. "final": written in one go after all tuning of the second version, evaluated once
+# (docs/faq.md). "held-out" in reports means test + final.
+SPLITS = ("train", "test", "final")
+TUNING_SPLIT = "train"
+HELD_OUT_SPLITS = ("test", "final")
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ def load_eval_set(path: Path, known_ids: Sequence[str] | None = None) -> list[Ev
         if not isinstance(raw, dict) or not {"q", "expect", "split"} <= raw.keys():
             raise ValueError(f"{path}: item {i} needs q, expect and split")
         if raw["split"] not in SPLITS:
-            raise ValueError(f"{path}: item {i}: split must be train or test")
+            raise ValueError(f"{path}: item {i}: split must be one of {', '.join(SPLITS)}")
         if known_ids is not None and raw["expect"] != UNKNOWN and raw["expect"] not in known_ids:
             raise ValueError(f"{path}: item {i}: unknown entry id {raw['expect']!r}")
         items.append(EvalItem(str(raw["q"]), str(raw["expect"]), str(raw["split"])))
@@ -71,6 +76,17 @@ class EvalReport:
         d = dict(self.__dict__)
         d.pop("misses")
         return d
+
+
+def select(items: Sequence[EvalItem], split: str | None) -> list[EvalItem]:
+    """Items of one split; `"held-out"` = test + final; None = all items."""
+    if split is None or split == "all":
+        return list(items)
+    if split == "held-out":
+        return [i for i in items if i.split in HELD_OUT_SPLITS]
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}")
+    return [i for i in items if i.split == split]
 
 
 def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> EvalReport:

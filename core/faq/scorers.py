@@ -27,7 +27,16 @@ from typing import Protocol
 
 import numpy as np
 
-from core.faq.text import STOPWORDS, TypoFixer, content_words, stem, words
+from core.faq.text import (
+    NO_SYNONYMS,
+    STOPWORDS,
+    Synonyms,
+    TypoFixer,
+    content_words,
+    english_words,
+    stem,
+    words,
+)
 
 FIELDS = ("questions", "title", "tags", "body")
 
@@ -45,35 +54,48 @@ class EntryText:
 
 @dataclass(frozen=True)
 class Query:
-    text: str
-    words: tuple[str, ...]  # content words after typo repair (unknown words kept as typed)
+    text: str  # the normalised question: typos repaired, synonyms replaced, stop words kept
+    words: tuple[str, ...]  # content words of `text` (unknown words kept as typed)
     stems: tuple[str, ...]  # stems of `words`
     known: tuple[bool, ...]  # whether each word occurs anywhere in the FAQ content
 
 
 class QueryAnalyzer:
-    """Turns a question into content words and stems, repairing one-letter typos."""
+    """Turns a question into content words and stems, the same way the entries were.
 
-    def __init__(self, entries: Sequence[EntryText]) -> None:
+    Steps: normalised words; one-letter typos repaired against the content's and the synonym
+    table's words (never a real English word, never a stop word); synonyms replaced by their
+    head word; stop words dropped; stems. `entries` must already be canonical text
+    (`Synonyms.canonical_text`), as `core.faq.retrieval.entry_texts` makes them.
+    """
+
+    def __init__(self, entries: Sequence[EntryText], synonyms: Synonyms = NO_SYNONYMS) -> None:
         vocab: set[str] = set()
         for e in entries:
             for text in (*e.questions, e.title, *e.tags, e.body):
                 vocab.update(words(text))
         self.vocabulary = frozenset(vocab)
-        self._typos = TypoFixer(w for w in vocab if w not in STOPWORDS)
+        self.synonyms = synonyms
+        self._typos = TypoFixer(
+            (w for w in vocab | synonyms.vocabulary if w not in STOPWORDS),
+            protected=english_words(),
+        )
         self._cache: dict[str, Query] = {}
 
     def analyze(self, text: str) -> Query:
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        out_words: list[str] = []
-        known: list[bool] = []
-        for w in content_words(text):
-            fixed = self._typos.fix(w)
-            out_words.append(fixed or w)
-            known.append(fixed is not None)
-        query = Query(text, tuple(out_words), tuple(stem(w) for w in out_words), tuple(known))
+        tokens = [w if w in STOPWORDS else (self._typos.fix(w) or w) for w in words(text)]
+        tokens = self.synonyms.apply(tokens)
+        out_words = [w for w in tokens if w not in STOPWORDS]
+        known = [w in self.vocabulary for w in out_words]
+        query = Query(
+            " ".join(tokens),
+            tuple(out_words),
+            tuple(stem(w) for w in out_words),
+            tuple(known),
+        )
         if len(self._cache) < 4096:
             self._cache[text] = query
         return query
@@ -103,8 +125,8 @@ def only_field(name: str) -> dict[str, float]:
     return {f: (1.0 if f == name else 0.0) for f in FIELDS}
 
 
-def _doc_terms(text: str) -> list[str]:
-    return [stem(w) for w in content_words(text)]
+def _doc_terms(text: str, all_words: bool = False) -> list[str]:
+    return [stem(w) for w in (words(text) if all_words else content_words(text))]
 
 
 @dataclass
@@ -198,11 +220,13 @@ class Bm25Scorer:
         b: float = 0.75,
         weights: Mapping[str, float] | None = None,
         body_weight: float = 0.3,
+        all_words: bool = False,
     ) -> None:
         if mode not in ("entry", "qmax"):
             raise ValueError(f"unknown BM25 mode {mode!r}")
         self.name = f"bm25-{mode}"
         self.mode = mode
+        self.all_words = all_words
         self.n = len(entries)
         w = {"questions": 3.0, "title": 2.0, "tags": 2.0, "body": 1.0, **(weights or {})}
         if mode == "entry":
@@ -213,7 +237,7 @@ class Bm25Scorer:
                     if w[fname] <= 0:
                         continue
                     for text in texts:
-                        for t in _doc_terms(text):
+                        for t in _doc_terms(text, all_words):
                             row[t] = row.get(t, 0.0) + w[fname]
                 rows.append(row)
             self._index = _Bm25Index(rows, k1, b)
@@ -223,24 +247,27 @@ class Bm25Scorer:
             for i, e in enumerate(entries):
                 tag_text = " ".join(e.tags)
                 for text in (*e.questions, e.title, tag_text):
-                    terms = Counter(_doc_terms(text))
+                    terms = Counter(_doc_terms(text, all_words))
                     if terms:
                         docs.append(dict(terms))
                         owner.append(i)
             self._owner = np.asarray(owner, dtype=np.int64)
             self._index = _Bm25Index(docs, k1, b)
-            self._body = _Bm25Index([dict(Counter(_doc_terms(e.body))) for e in entries], k1, b)
+            self._body = _Bm25Index(
+                [dict(Counter(_doc_terms(e.body, all_words))) for e in entries], k1, b
+            )
             self.body_weight = body_weight
 
     def scores(self, query: Query) -> np.ndarray:
+        terms = _doc_terms(query.text, True) if self.all_words else query.stems
         if self.mode == "entry":
-            return self._index.normalized(query.stems)
-        per_doc = self._index.normalized(query.stems)
+            return self._index.normalized(terms)
+        per_doc = self._index.normalized(terms)
         best = np.zeros(self.n)
         np.maximum.at(best, self._owner, per_doc)
         if self.body_weight <= 0:
             return best
-        body = self._body.normalized(query.stems)
+        body = self._body.normalized(terms)
         return (best + self.body_weight * body) / (1.0 + self.body_weight)
 
 
@@ -275,8 +302,8 @@ class TfidfScorer:
         weights: Mapping[str, float] | None = None,
         body_weight: float = 0.3,
     ) -> None:
-        if analyzer not in ("char", "word") or mode not in ("entry", "qmax"):
-            raise ValueError("analyzer must be 'char' or 'word', mode 'entry' or 'qmax'")
+        if analyzer not in ("char", "word", "allword") or mode not in ("entry", "qmax"):
+            raise ValueError("analyzer must be 'char', 'word' or 'allword', mode 'entry' or 'qmax'")
         self.name = f"tfidf-{analyzer}{ngram[0]}{ngram[1]}-{mode}"
         self.analyzer, self.ngram, self.mode = analyzer, ngram, mode
         self.n = len(entries)
@@ -321,7 +348,12 @@ class TfidfScorer:
         return _word_ngrams([stem(t) for t in tokens], *self.ngram)
 
     def _grams_of_text(self, text: str) -> list[str]:
-        return self._grams(content_words(text))
+        return self._grams(self._tokens(text))
+
+    def _tokens(self, text: str) -> list[str]:
+        # "allword" keeps stop words: "how long", "what does a mentor do" and "who" carry
+        # meaning that content words alone lose. IDF keeps the very common ones light.
+        return words(text) if self.analyzer == "allword" else content_words(text)
 
     @staticmethod
     def _fit_idf(docs: Sequence[Mapping[str, float]]) -> dict[str, float]:
@@ -337,7 +369,7 @@ class TfidfScorer:
         return {g: v / norm for g, v in vec.items()} if norm > 0 else {}
 
     def _query_vector(self, query: Query) -> dict[str, float]:
-        counts = Counter(self._grams(list(query.words)))
+        counts = Counter(self._grams_of_text(query.text))
         # Unknown grams get the highest idf: they make the question less similar to all.
         top = max(self._idf.values(), default=1.0)
         vec = {g: (1.0 + math.log(tf)) * self._idf.get(g, top) for g, tf in counts.items()}
@@ -367,6 +399,9 @@ class CombinedScorer:
         if total <= 0:
             raise ValueError("weights must add up to more than zero")
         self.parts = [(s, w / total) for s, w in parts]
+        # The learned weights' total: the fused score times this is the softmax logit the
+        # fusion was fitted with (`core.faq.evaluation.fit_fusion_weights`).
+        self.scale = total
         self.name = name or "+".join(f"{w:.2f}*{s.name}" for s, w in self.parts)
 
     def scores(self, query: Query) -> np.ndarray:

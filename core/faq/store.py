@@ -31,8 +31,12 @@ import jinja2
 import yaml
 
 from core.faq.mrkdwn import markdown_to_mrkdwn
+from core.faq.text import NO_SYNONYMS, STOPWORDS, Synonyms, content_words, stem, words
 
 FAQ_DIR = "faq"
+# The synonym table, inside the FAQ folder. Files there whose name starts with "_" are not
+# entries: this one is read as the synonym table, any other is ignored (notes, drafts).
+SYNONYMS_FILE = "_synonyms.yaml"
 PROGRAM_DEFAULTS_FILE = "program_defaults.yaml"
 AUDIENCES = ("everyone", "mentee", "mentor", "coordinator")
 REQUIRED_KEYS = ("id", "title", "questions", "tags", "audience", "related")
@@ -166,18 +170,25 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class FaqStore:
-    """The parsed FAQ entries, in file-name order."""
+    """The parsed FAQ entries, in file-name order, and the synonym table."""
 
     entries: tuple[FaqEntry, ...]
     content_dir: Path
+    synonyms: Synonyms = field(default=NO_SYNONYMS, compare=False)
 
     @classmethod
     def load(cls, content_dir: Path) -> FaqStore:
-        """Parse every `<content_dir>/faq/*.md` (raises `FaqContentError` listing problems)."""
-        entries, problems = scan_entries(Path(content_dir))
+        """Parse every `<content_dir>/faq/*.md` entry (not `_*`) and `faq/_synonyms.yaml`.
+
+        Raises `FaqContentError` listing every problem.
+        """
+        content_dir = Path(content_dir)
+        entries, problems = scan_entries(content_dir)
+        synonyms, synonym_problems = scan_synonyms(content_dir, entries)
+        problems += synonym_problems
         if problems:
             raise FaqContentError(problems)
-        return cls(tuple(entries), Path(content_dir))
+        return cls(tuple(entries), content_dir, synonyms)
 
     def __iter__(self) -> Iterator[FaqEntry]:
         return iter(self.entries)
@@ -305,6 +316,16 @@ def _parse_entry(path: Path, rel: str) -> tuple[FaqEntry | None, list[str]]:
     return entry, soft
 
 
+def entry_files(content_dir: Path) -> list[Path]:
+    """The entry files: `<content_dir>/faq/*.md`, except names starting with "_" or ".".
+
+    `FaqStore.load` and `content check` both use this, so they always agree on what an entry
+    is; `_notes.md` or `_draft.md` are never entries.
+    """
+    faq_dir = Path(content_dir) / FAQ_DIR
+    return sorted(p for p in faq_dir.glob("*.md") if not p.name.startswith(("_", ".")))
+
+
 def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
     """Parse all entries and check what can be checked without rendering.
 
@@ -314,7 +335,7 @@ def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
     faq_dir = content_dir / FAQ_DIR
     if not faq_dir.is_dir():
         return [], [f"{FAQ_DIR}/: folder not found in {content_dir}"]
-    files = sorted(faq_dir.glob("*.md"))
+    files = entry_files(content_dir)
     if not files:
         return [], [f"{FAQ_DIR}/: no .md entries found"]
     entries: list[FaqEntry] = []
@@ -362,3 +383,90 @@ def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
             elif rid not in all_ids:
                 problems.append(f"{rel_of(entry)}: 'related' id '{rid}' does not exist")
     return entries, problems
+
+
+def scan_synonyms(
+    content_dir: Path, entries: Sequence[FaqEntry] = ()
+) -> tuple[Synonyms, list[str]]:
+    """Read `faq/_synonyms.yaml` (optional) and check it.
+
+    The file maps a head word, one the FAQ entries use, to the words and phrases people use
+    for it:
+
+        manager: [boss, line manager, supervisor]
+
+    Returns the table (empty when the file is missing or broken) and `"<file>: <problem>"`
+    lines: not a mapping of lists of text, a head or alternative with no words, a one-word
+    alternative that is a stop word, an alternative listed under two heads or used as a
+    head, and (given `entries`) a head that no entry uses, since it would change nothing.
+    """
+    path = Path(content_dir) / FAQ_DIR / SYNONYMS_FILE
+    rel = f"{FAQ_DIR}/{SYNONYMS_FILE}"
+    if not path.exists():
+        return NO_SYNONYMS, []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return NO_SYNONYMS, [f"{rel}: cannot read file: {exc}"]
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        return NO_SYNONYMS, [f"{rel}: not valid YAML: {detail}"]
+    if data is None:
+        return NO_SYNONYMS, []
+    if not isinstance(data, Mapping):
+        return NO_SYNONYMS, [
+            f"{rel}: expected a mapping of head word -> list of words people use for it"
+        ]
+    hint = " (YAML reads yes/no/on/off/numbers as non-text: quote it)"
+    problems: list[str] = []
+    groups: dict[str, list[str]] = {}
+    owner: dict[tuple[str, ...], str] = {}
+    heads = {tuple(words(str(h))): str(h) for h in data if isinstance(h, str)}
+    content_stems: set[str] = set()
+    for entry in entries:
+        for text in (*entry.questions, entry.title, *entry.tags, entry.body):
+            content_stems.update(stem(w) for w in content_words(text))
+    for head, alternatives in data.items():
+        if not isinstance(head, str) or not words(head):
+            problems.append(f"{rel}: head {head!r} must be a word or phrase{hint}")
+            continue
+        if not isinstance(alternatives, list) or not alternatives:
+            problems.append(f"{rel}: '{head}' must have a non-empty list of words people use")
+            continue
+        head_content = [stem(w) for w in content_words(head)]
+        if not head_content:
+            problems.append(f"{rel}: head '{head}' has only common words; name a topic word")
+        elif entries and not all(s in content_stems for s in head_content):
+            problems.append(
+                f"{rel}: head '{head}' is not used in any FAQ entry, so mapping words to it "
+                "changes nothing; use a word the entries use"
+            )
+        good: list[str] = []
+        for alt in alternatives:
+            if not isinstance(alt, str) or not words(alt):
+                problems.append(
+                    f"{rel}: '{head}': {alt!r} must be a word or phrase"
+                    + (hint if alt is not None and not isinstance(alt, str) else "")
+                )
+                continue
+            key = tuple(words(alt))
+            if key == tuple(words(head)):
+                problems.append(f"{rel}: '{head}' lists itself as an alternative")
+            elif key in heads:
+                problems.append(
+                    f"{rel}: '{alt}' (under '{head}') is also a head word; merge the two lists"
+                )
+            elif key in owner:
+                problems.append(f"{rel}: '{alt}' is listed under both '{owner[key]}' and '{head}'")
+            elif len(key) == 1 and key[0] in STOPWORDS:
+                problems.append(
+                    f"{rel}: '{head}': '{alt}' is a common word the search ignores; "
+                    "use it inside a phrase instead"
+                )
+            else:
+                owner[key] = head
+                good.append(alt)
+        groups[head] = good
+    if problems:
+        return NO_SYNONYMS, problems
+    return Synonyms(groups), []

@@ -1,10 +1,10 @@
-"""Text normalisation for FAQ retrieval: words, stop words, stems, typo repair."""
+"""Text normalisation for FAQ retrieval: words, stop words, synonyms, stems, typo repair."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -171,6 +171,24 @@ STOPWORDS = frozenset(
         "already",
         "ever",
         "put",
+        # Fillers that say nothing about the topic: left in, they count as words the FAQ
+        # does not know and make an in-scope question look off-topic.
+        "entirely",
+        "completely",
+        "totally",
+        "basically",
+        "exactly",
+        "particular",
+        "particularly",
+        "maybe",
+        "probably",
+        "somehow",
+        "guess",
+        "wondering",
+        "wonder",
+        "quick",
+        "else",
+        "currently",
     ]
 )
 
@@ -208,7 +226,13 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """All word tokens (letters and digits) of `text`, normalised."""
-    return _WORD_RE.findall(normalize(text))
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: building an index tokenises the same entry texts once per signal.
+    return tuple(_WORD_RE.findall(normalize(text)))
 
 
 def content_words(text: str) -> list[str]:
@@ -228,6 +252,74 @@ def stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens]
 
 
+class Synonyms:
+    """Word and phrase replacements from the content's synonym table (`faq/_synonyms.yaml`).
+
+    Each alternative (a word or a phrase, e.g. "boss" or "catch up") is replaced by its head
+    word ("manager", "meeting") in both the FAQ content and the questions, before stop words
+    are dropped, so everyday words meet the words the entries use. Longest match wins.
+    """
+
+    def __init__(self, groups: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for head, alternatives in (groups or {}).items():
+            head_tokens = tuple(words(head))
+            self.groups[head] = tuple(alternatives)
+            for alt in alternatives:
+                alt_tokens = tuple(words(alt))
+                if alt_tokens and alt_tokens != head_tokens:
+                    self._phrases[alt_tokens] = head_tokens
+        self._longest = max((len(k) for k in self._phrases), default=0)
+        self.vocabulary = frozenset(
+            w for head, alts in self.groups.items() for text in (head, *alts) for w in words(text)
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self._phrases)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def apply(self, tokens: Sequence[str]) -> list[str]:
+        """`tokens` with every alternative replaced by its head's tokens."""
+        if not self._phrases:
+            return list(tokens)
+        out: list[str] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            for size in range(min(self._longest, n - i), 0, -1):
+                head = self._phrases.get(tuple(tokens[i : i + size]))
+                if head is not None:
+                    out.extend(head)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def canonical_text(self, text: str) -> str:
+        """`text` as normalised words, alternatives replaced (input for the scorers)."""
+        return " ".join(self.apply(words(text)))
+
+
+NO_SYNONYMS = Synonyms()
+
+# A word at least this frequent in the spelling dictionary is a real English word: it is
+# never "repaired" into a FAQ word ("guild" must not become "build", "dress" not "press").
+ENGLISH_MIN_FREQUENCY = 1000
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (pyspellchecker's bundled English frequency list)."""
+    from spellchecker import SpellChecker
+
+    freq = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    return frozenset(w for w, n in freq.items() if n >= ENGLISH_MIN_FREQUENCY)
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -236,12 +328,16 @@ class TypoFixer:
     """Maps an unknown word to a known one at edit distance 1 (symmetric-delete lookup).
 
     Covers one inserted, deleted, substituted or swapped letter ("diffrent", "mentorhsip").
-    Only words of at least `min_len` letters are repaired, so short words are not guessed.
+    Only words of at least `min_len` letters are repaired, so short words are not guessed, and
+    words in `protected` (real words, e.g. `english_words()`) are left as they are.
     """
 
-    def __init__(self, vocabulary: Iterable[str], min_len: int = 5) -> None:
+    def __init__(
+        self, vocabulary: Iterable[str], min_len: int = 5, protected: Iterable[str] = ()
+    ) -> None:
         self.min_len = min_len
         self.known = set(vocabulary)
+        self.protected = frozenset(protected)
         self._by_delete: dict[str, set[str]] = {}
         for word in self.known:
             if len(word) < min_len - 1:
@@ -253,7 +349,7 @@ class TypoFixer:
         """The known word closest to `word`, `word` itself if known, or None."""
         if word in self.known:
             return word
-        if len(word) < self.min_len or word.isdigit():
+        if len(word) < self.min_len or word.isdigit() or word in self.protected:
             return None
         candidates: set[str] = set()
         for key in _deletes(word) | {word}:
