@@ -16,15 +16,41 @@ from typing import Any
 import numpy as np
 import yaml
 
-from core.faq.retrieval import Calibration, FaqAnswer, FaqIndex
+from core.faq.retrieval import FEATURE_NAMES, Calibration, FaqAnswer, FaqIndex
 
 UNKNOWN = "unknown"
 # "train": the only split anything is tuned or fitted on. "test": held out since the first
 # version. "final": written in one go after all tuning of the second version, evaluated once
-# (docs/faq.md). "held-out" in reports means test + final.
-SPLITS = ("train", "test", "final")
+# (docs/faq.md). "held-out" in reports means test + final + final2.
+# "final2": written in one go in the third round, after the confidence change was fitted on
+# train, and evaluated once.
+SPLITS = ("train", "test", "final", "final2")
 TUNING_SPLIT = "train"
-HELD_OUT_SPLITS = ("test", "final")
+HELD_OUT_SPLITS = ("test", "final", "final2")
+
+# Everyday asides with no FAQ words, appended to copies of the training questions when the
+# confidence model is fitted (`fit_calibration`). Training questions are unusually well
+# covered by the content's vocabulary (their kind of wording was added to the entries), so
+# without these copies the model learns "an unknown word means off-topic", and new in-scope
+# wording ("I'm having surgery…") ends in "unknown". The copies are made of in-scope *and*
+# off-topic questions, so unknown words alone say nothing either way.
+CALIBRATION_ASIDES = (
+    "i am recovering from surgery",
+    "it has been ages",
+    "my calendar is chaos",
+    "newbie here",
+    "as a designer",
+    "my laptop broke",
+)
+# A different set, only for the robustness check (`bench_faq --cv`), never for fitting.
+STRESS_ASIDES = (
+    "sorry typing on my phone",
+    "this is urgent",
+    "cheers",
+    "bit embarrassing",
+    "from the warehouse",
+    "during ramadan",
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +105,7 @@ class EvalReport:
 
 
 def select(items: Sequence[EvalItem], split: str | None) -> list[EvalItem]:
-    """Items of one split; `"held-out"` = test + final; None = all items."""
+    """Items of one split; `"held-out"` = test + final + final2; None = all items."""
     if split is None or split == "all":
         return list(items)
     if split == "held-out":
@@ -158,6 +184,15 @@ def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> Ev
     )
 
 
+def with_asides(items: Sequence[EvalItem], asides: Sequence[str]) -> list[EvalItem]:
+    """Copies of `items` with an everyday aside the FAQ has no words for appended (one aside
+    per item, in turn): "... it has been ages". Same label, same split."""
+    return [
+        EvalItem(f"{it.question} {asides[i % len(asides)]}", it.expect, it.split)
+        for i, it in enumerate(items)
+    ]
+
+
 def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 100) -> np.ndarray:
     """L2-regularised logistic regression by Newton's method; returns [bias, *weights]."""
     xb = np.hstack([np.ones((x.shape[0], 1)), x])
@@ -218,12 +253,16 @@ def fit_calibration(
     build: Callable[[Calibration | None], FaqIndex],
     train: Sequence[EvalItem],
     *,
-    max_out_answered: float = 0.05,
+    max_out_answered: float = 0.03,
     wrong_cost: float = 2.0,
     suggest_recall: float = 0.97,
+    features: Sequence[str] | None = None,
+    asides: Sequence[str] = CALIBRATION_ASIDES,
 ) -> Calibration:
     """Fit the confidence model and band thresholds on training items only.
 
+    * Training items are used twice: as written and with one of `asides` appended
+      (`with_asides`), so words the FAQ does not know are not read as "off-topic".
     * Logistic regression: features -> "the top entry is right" (in-scope and correct).
     * Answer threshold: the lowest that keeps out-of-scope "answer"s at or below
       `max_out_answered` of the out-of-scope training questions, maximising correct answers
@@ -234,14 +273,20 @@ def fit_calibration(
       that floor, a higher threshold sends more off-topic questions to "unknown".
     """
     index = build(None)
+    if asides:
+        train = [*train, *with_asides(train, asides)]
     rankings = [index.rank(it.question) for it in train]
     x = np.array([r.features for r in rankings], dtype=np.float64)
     correct = np.array(
         [it.in_scope and r.entry_ids[0] == it.expect for it, r in zip(train, rankings, strict=True)]
     )
     in_scope = np.array([it.in_scope for it in train])
-    coef = _fit_logistic(x, correct.astype(np.float64))
-    probe = Calibration(tuple(float(c) for c in coef[1:]), float(coef[0]), 1.0, 0.0)
+    used = [FEATURE_NAMES.index(f) for f in (features or FEATURE_NAMES)]
+    coef = _fit_logistic(x[:, used], correct.astype(np.float64))
+    weights = [0.0] * len(FEATURE_NAMES)
+    for i, c in zip(used, coef[1:], strict=True):
+        weights[i] = float(c)
+    probe = Calibration(tuple(weights), float(coef[0]), 1.0, 0.0)
     p = np.array([probe.probability(f) if f[0] > 0 else 0.0 for f in x])
 
     n_out = max(1, int((~in_scope).sum()))

@@ -100,6 +100,23 @@ class QueryAnalyzer:
             self._cache[text] = query
         return query
 
+    def known_only(self, query: Query) -> Query:
+        """`query` without the content words the FAQ does not know (stop words kept).
+
+        Scoring this version tells how well the question's *known* words fit an entry, however
+        many ordinary words ("surgery", "ages") the FAQ happens never to use.
+        """
+        if all(query.known):
+            return query
+        tokens = [w for w in query.text.split() if w in STOPWORDS or w in self.vocabulary]
+        keep = [k for k in query.known]
+        return Query(
+            " ".join(tokens),
+            tuple(w for w, k in zip(query.words, keep, strict=True) if k),
+            tuple(s for s, k in zip(query.stems, keep, strict=True) if k),
+            tuple(k for k in keep if k),
+        )
+
 
 class Scorer(Protocol):
     name: str

@@ -11,9 +11,19 @@ import snowballstemmer
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _CONTRACTIONS = (
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
     (re.compile(r"n't\b"), " not"),
     (re.compile(r"'(s|re|ve|ll|d|m)\b"), ""),
 )
+# Contractions typed without the apostrophe ("dont", "hasnt", "cant"): people often skip it,
+# and left alone these would count as words the FAQ does not know. Only forms that are not
+# also ordinary words are listed ("wont", "cant" and "id" are rare enough as words here;
+# "ill", "were", "well", "shell" are not touched).
+_BARE_NOT = re.compile(
+    r"\b(do|does|did|is|are|was|were|has|have|had|could|should|would|must|need|ca|wo|ai)nt\b"
+)
+_BARE_NOT_STEM = {"ca": "can", "wo": "will", "ai": "is"}
 
 # Words that carry no topic. Question words are included: "how"/"what"/"who" appear in
 # nearly every question, and leaving them in makes off-topic questions look on-topic.
@@ -189,6 +199,22 @@ STOPWORDS = frozenset(
         "quick",
         "else",
         "currently",
+        # "that's", "you're" … typed without the apostrophe.
+        "thats",
+        "theres",
+        "heres",
+        "youre",
+        "theyre",
+        "youve",
+        "weve",
+        "theyve",
+        "youll",
+        "theyll",
+        "whos",
+        "wheres",
+        "whens",
+        "hes",
+        "shes",
     ]
 )
 
@@ -221,7 +247,7 @@ def normalize(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
-    return text
+    return _BARE_NOT.sub(lambda m: _BARE_NOT_STEM.get(m[1], m[1]) + " not", text)
 
 
 def words(text: str) -> list[str]:
