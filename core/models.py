@@ -385,5 +385,12 @@ class NoneSuitFeedback(Base):
         ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
     )
     mentee_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
+    # A fixed choice ("goals", "practical", "known", "other") so feedback can be counted.
+    reason_code: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+# The sweep looks for due pending requests; matching counts open shortlists per program.
+Index("ix_mentor_requests_status_expires", MentorRequest.status, MentorRequest.expires_at)
+Index("ix_shortlists_program_status", Shortlist.program_id, Shortlist.status)

@@ -1,0 +1,431 @@
+"""Choosing a mentor in Slack: the mentee's shortlist, the mentor's request, the answers,
+reminders and expiry. Each step runs one `core.matching_service` use case (one transaction),
+then sends what it returned; the state lives in the database, so a restart, a retry or a
+double click changes nothing twice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import slack_io
+from bot.hooks import Hooks
+from bot.views import matching as views
+from core import matching_service as svc
+from core.clock import Clock
+from core.db import Database
+from core.matching_service import AnswerOutcome, MessageRef, ShortlistOutcome
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+logger = logging.getLogger(__name__)
+
+NOT_WAITING = ("pending_request", "paired")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or "unknown")
+
+
+class MatchingFlow:
+    def __init__(self, db: Database, clock: Clock, hooks: Hooks | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.hooks = hooks or Hooks()
+
+    # --- sending, and people Slack cannot reach --------------------------------------------
+    def _dm(
+        self, client: WebClient, team_id: str, user_id: str, payload: dict[str, Any]
+    ) -> tuple[str, str] | None:
+        """Post a DM; (channel, ts), or None if it failed (an unreachable person is marked)."""
+        try:
+            return slack_io.post_dm(client, user_id, payload)
+        except SlackApiError as exc:
+            self._failed(client, team_id, user_id, exc)
+            return None
+
+    def _failed(self, client: WebClient, team_id: str, user_id: str, exc: SlackApiError) -> None:
+        error = _error(exc)
+        if error in slack_io.UNREACHABLE_ERRORS:
+            self.unreachable(client, team_id, user_id)
+        else:
+            logger.warning("a matching message to %s failed: %s", user_id, error)
+
+    def unreachable(self, client: WebClient, team_id: str, user_id: str) -> None:
+        """Slack cannot deliver to this person: leave them out of matching, and give the
+        mentees waiting on them their next candidates."""
+        with self.db.transaction() as session:
+            pending = svc.mark_unreachable(session, team_id, user_id)
+        logger.info("%s cannot be messaged; left out of matching", user_id)
+        for request_id in pending:
+            with self.db.transaction() as session:
+                outcome = svc.cancel_request(session, request_id, self.clock)
+            if outcome is not None:
+                self._close_mentor_messages(client, outcome)
+                self._offer_next(client, outcome)
+
+    def _update(
+        self, client: WebClient, refs: Iterable[MessageRef | None], payload: dict[str, Any]
+    ) -> None:
+        seen: set[tuple[str, str]] = set()
+        for ref in refs:
+            if ref is None or (ref.channel, ref.ts) in seen:
+                continue
+            seen.add((ref.channel, ref.ts))
+            slack_io.update_message(client, ref.channel, ref.ts, payload)
+
+    # --- shortlists -----------------------------------------------------------------------
+    def send_shortlist(self, client: WebClient, outcome: ShortlistOutcome) -> None:
+        """DM a mentee their new shortlist (or why there is none) and retire older lists."""
+        self._update(client, outcome.superseded, views.shortlist_replaced())
+        if outcome.unmatched_code in NOT_WAITING:
+            return
+        posted = self._dm(
+            client, outcome.team_id, outcome.mentee.user_id, views.shortlist_message(outcome)
+        )
+        if outcome.shortlist_id is None:
+            return
+        with self.db.transaction() as session:
+            if posted is not None:
+                svc.record_shortlist_message(session, outcome.shortlist_id, *posted)
+            else:
+                svc.close_shortlist(session, outcome.shortlist_id)
+
+    def on_profile_confirmed(self, client: WebClient, team_id: str, user_id: str) -> None:
+        """A mentee's confirmed (or edited) profile: send them a fresh shortlist, unless they
+        already asked someone or have a mentor."""
+        with self.db.transaction() as session:
+            outcome = svc.shortlist_for_user(session, team_id, user_id, self.clock)
+        if outcome is not None:
+            self.send_shortlist(client, outcome)
+
+    def on_rematch_requested(
+        self, client: WebClient, team_id: str, user_id: str, program_id: int
+    ) -> None:
+        """A mentee whose pair ended asks for a new mentor: a fresh shortlist (the previous
+        mentor is never offered again)."""
+        with self.db.transaction() as session:
+            outcome = svc.shortlist_for_user(
+                session, team_id, user_id, self.clock, program_id=program_id
+            )
+        if outcome is not None:
+            self.send_shortlist(client, outcome)
+
+    def run_for_program(
+        self, client: WebClient, team_id: str, program_name: str | None = None
+    ) -> list[ShortlistOutcome]:
+        """A coordinator's run: every confirmed mentee without an open request or pair gets a
+        new, exposure-balanced shortlist (or the reason they have none)."""
+        with self.db.transaction() as session:
+            program = svc.find_program(session, team_id, program_name)
+            if program is None:
+                raise svc.MatchingError(f"workspace {team_id} has no program {program_name or ''}")
+            outcomes = svc.run_matching(session, program, self.clock)
+        for outcome in outcomes:
+            self.send_shortlist(client, outcome)
+        return outcomes
+
+    # --- requesting -----------------------------------------------------------------------
+    def on_request(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        token: dict[str, Any],
+        clicked: MessageRef | None,
+    ) -> None:
+        shortlist_id, mentor_id = _int(token.get("s")), _int(token.get("m"))
+        if shortlist_id is None or mentor_id is None:
+            return
+        with self.db.transaction() as session:
+            outcome = svc.request_mentor(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                shortlist_id=shortlist_id,
+                mentor_id=mentor_id,
+                clock=self.clock,
+            )
+        shown = outcome.shortlist_message or clicked
+        if outcome.status == "ok":
+            assert outcome.mentor and outcome.mentee and outcome.request_id and outcome.expires_at
+            self._update(
+                client, [shown], views.shortlist_requested(outcome.mentor.name, outcome.expires_at)
+            )
+            posted = self._dm(
+                client,
+                team_id,
+                outcome.mentor.user_id,
+                views.request_message(
+                    outcome.request_id, outcome.mentee.name, outcome.goals, outcome.expires_at
+                ),
+            )
+            if posted is not None:
+                with self.db.transaction() as session:
+                    svc.record_request_message(session, outcome.request_id, *posted)
+            return
+        if outcome.status in ("taken", "unavailable"):
+            assert outcome.mentor is not None
+            self._update(client, [shown], views.shortlist_replaced())
+            nxt = outcome.next
+            self._dm(
+                client,
+                team_id,
+                user_id,
+                views.mentee_notice(
+                    "taken" if outcome.status == "taken" else "unavailable",
+                    outcome.mentor.name,
+                    others=nxt is not None and nxt.has_candidates,
+                ),
+            )
+            if nxt is not None:
+                self.send_shortlist(client, nxt)
+            return
+        if outcome.status == "already_pending":
+            asked = outcome.pending_with
+            if asked is not None and asked.participation_id == mentor_id:
+                return  # a double click on the same button: it has been sent already
+            kind = "already_pending" if asked is not None else "already_pending_unknown"
+            self._dm(
+                client, team_id, user_id, views.mentee_notice(kind, asked.name if asked else None)
+            )
+            return
+        if outcome.status == "already_paired":
+            self._dm(client, team_id, user_id, views.mentee_notice("already_paired"))
+            return
+        if outcome.status == "stale":
+            self._update(client, [clicked], views.out_of_date())
+        # not_yours: someone else's button (a forwarded message): ignore
+
+    # --- the mentor answers ---------------------------------------------------------------
+    def _close_mentor_messages(
+        self, client: WebClient, outcome: AnswerOutcome, clicked: MessageRef | None = None
+    ) -> None:
+        mentee = outcome.mentee.name if outcome.mentee else ""
+        state = outcome.current_status or ""
+        self._update(
+            client, [*outcome.mentor_messages, clicked], views.request_closed(state, mentee)
+        )
+
+    def on_accept(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        token: dict[str, Any],
+        clicked: MessageRef | None,
+    ) -> None:
+        request_id = _int(token.get("r"))
+        if request_id is None:
+            return
+        with self.db.transaction() as session:
+            outcome = svc.accept_request(
+                session, team_id=team_id, user_id=user_id, request_id=request_id, clock=self.clock
+            )
+        if outcome.status == "accepted":
+            assert outcome.pair_id is not None
+            self._close_mentor_messages(client, outcome, clicked)
+            self._introduce(client, team_id, outcome)
+            self.hooks.pair_created(client, team_id, outcome.pair_id)
+        elif outcome.status == "already_answered":
+            self._close_mentor_messages(client, outcome, clicked)
+        elif outcome.status == "overdue":
+            self.expire(client, request_id, clicked)
+
+    def _introduce(self, client: WebClient, team_id: str, outcome: AnswerOutcome) -> None:
+        mentee, mentor = outcome.mentee, outcome.mentor
+        assert mentee is not None and mentor is not None and outcome.pair_id is not None
+        self._dm(client, team_id, mentee.user_id, views.mentee_notice("accepted", mentor.name))
+        payload = views.intro_message(mentee, mentor, outcome.goals)
+        try:
+            opened = client.conversations_open(users=[mentee.user_id, mentor.user_id])
+            channel = str(opened["channel"]["id"])
+            client.chat_postMessage(channel=channel, **payload)
+        except SlackApiError as exc:
+            # Fall back to introducing them in each one's DM with the bot.
+            logger.warning("pair %s: group DM failed (%s)", outcome.pair_id, _error(exc))
+            for person in (mentee, mentor):
+                self._dm(client, team_id, person.user_id, payload)
+            return
+        with self.db.transaction() as session:
+            svc.record_pair_intro(session, outcome.pair_id, channel)
+
+    def open_decline(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        trigger_id: str,
+        token: dict[str, Any],
+        clicked: MessageRef | None,
+    ) -> None:
+        request_id = _int(token.get("r"))
+        if request_id is None:
+            return
+        with self.db.transaction() as session:
+            outcome = svc.request_for_mentor(
+                session, team_id=team_id, user_id=user_id, request_id=request_id
+            )
+        if outcome.status == "pending":
+            assert outcome.mentee is not None
+            client.views_open(
+                trigger_id=trigger_id, view=views.decline_modal(request_id, outcome.mentee.name)
+            )
+        elif outcome.status == "already_answered":
+            self._close_mentor_messages(client, outcome, clicked)
+
+    def submit_decline(
+        self, client: WebClient, team_id: str, user_id: str, request_id: int, reason: str | None
+    ) -> None:
+        with self.db.transaction() as session:
+            outcome = svc.decline_request(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                request_id=request_id,
+                reason=reason,
+                clock=self.clock,
+            )
+        if outcome.status == "declined":
+            self._close_mentor_messages(client, outcome)
+            self._offer_next(client, outcome)
+        elif outcome.status == "already_answered":
+            self._close_mentor_messages(client, outcome)
+
+    def _offer_next(self, client: WebClient, outcome: AnswerOutcome) -> None:
+        """Tell the mentee their mentor isn't available right now (never a rejection) and
+        give them the next candidates."""
+        mentee, mentor, nxt = outcome.mentee, outcome.mentor, outcome.next
+        if mentee is None:
+            return
+        team_id = nxt.team_id if nxt is not None else ""
+        if not team_id:
+            with self.db.transaction() as session:
+                team_id = svc.team_of(session, mentee.participation_id)
+        self._dm(
+            client,
+            team_id,
+            mentee.user_id,
+            views.mentee_notice(
+                "unavailable",
+                mentor.name if mentor else "",
+                others=nxt is not None and nxt.has_candidates,
+            ),
+        )
+        if nxt is not None:
+            self.send_shortlist(client, nxt)
+
+    # --- "none of these suit me" ----------------------------------------------------------
+    def open_none_suit(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        trigger_id: str,
+        token: dict[str, Any],
+        clicked: MessageRef | None,
+    ) -> None:
+        shortlist_id = _int(token.get("s"))
+        if shortlist_id is None:
+            return
+        with self.db.transaction() as session:
+            is_open = svc.shortlist_is_open(
+                session, team_id=team_id, user_id=user_id, shortlist_id=shortlist_id
+            )
+        if is_open:
+            client.views_open(trigger_id=trigger_id, view=views.none_suit_modal(shortlist_id))
+        else:
+            self._update(client, [clicked], views.out_of_date())
+
+    def submit_none_suit(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        shortlist_id: int,
+        reason_code: str | None,
+        reason: str | None,
+    ) -> None:
+        with self.db.transaction() as session:
+            outcome = svc.none_suit(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                shortlist_id=shortlist_id,
+                reason_code=reason_code,
+                reason=reason,
+                clock=self.clock,
+            )
+        if outcome.status != "ok":
+            return
+        self._update(client, [outcome.shortlist_message], views.shortlist_none_done())
+        nxt = outcome.next
+        self._dm(
+            client,
+            team_id,
+            user_id,
+            views.mentee_notice("none_thanks", others=nxt is not None and nxt.has_candidates),
+        )
+        if nxt is not None:
+            self.send_shortlist(client, nxt)
+
+    # --- reminders and expiry (the sweep) -------------------------------------------------
+    def expire(self, client: WebClient, request_id: int, clicked: MessageRef | None = None) -> None:
+        with self.db.transaction() as session:
+            outcome = svc.expire_request(session, request_id, self.clock)
+        if outcome is None:
+            return
+        self._close_mentor_messages(client, outcome, clicked)
+        self._offer_next(client, outcome)
+
+    def sweep(self, client: WebClient) -> None:
+        """Expire unanswered requests and send the one reminder, each exactly once."""
+        with self.db.transaction() as session:
+            due = svc.due_expiries(session, self.clock)
+        for request_id in due:
+            self.expire(client, request_id)
+        with self.db.transaction() as session:
+            reminders = svc.due_reminders(session, self.clock)
+        for request_id in reminders:
+            with self.db.transaction() as session:
+                claimed = svc.claim_reminder(session, request_id, self.clock)
+            if claimed is None:
+                continue  # another replica took it
+            payload = views.reminder_message(
+                request_id, claimed.mentee.name, claimed.goals, claimed.expires_at
+            )
+            try:
+                slack_io.post_dm(client, claimed.mentor.user_id, payload)
+            except SlackApiError as exc:
+                if _error(exc) in slack_io.UNREACHABLE_ERRORS:
+                    with self.db.transaction() as session:
+                        team_id = svc.team_of(session, claimed.mentor.participation_id)
+                    self.unreachable(client, team_id, claimed.mentor.user_id)
+                else:
+                    logger.warning("reminder %s not sent (%s); will retry", request_id, _error(exc))
+                    with self.db.transaction() as session:
+                        svc.release_reminder(session, request_id)
+
+    # --- App Home -------------------------------------------------------------------------
+    def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
+        with self.db.transaction() as session:
+            state = svc.home_matching(session, team_id, user_id)
+        return views.home_blocks(state)
+
+
+def matching_flow(mentor: MentorApp) -> MatchingFlow:
+    return mentor.extras["matching"]  # type: ignore[return-value]
+
+
+def matching_sweep(mentor: MentorApp) -> None:
+    """The scheduler's once-a-minute sweep for matching."""
+    matching_flow(mentor).sweep(mentor.client)

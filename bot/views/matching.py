@@ -1,0 +1,327 @@
+"""Messages and modals of matching: the shortlist a mentee chooses from, the request a mentor
+answers, the introduction of a new pair, and what App Home shows. Pure functions: plain data
+in, Block Kit out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from bot import ids
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    encode_value,
+    header,
+    input_block,
+    message,
+    plain_text,
+    radio_buttons,
+    section,
+    text_input,
+)
+from core.matching_service import (
+    DECLINE_REASON_MAX_CHARS,
+    NONE_SUIT_REASONS,
+    NONE_SUIT_TEXT_MAX_CHARS,
+    GoalInfo,
+    HomeMatching,
+    PersonRef,
+    ShortlistOutcome,
+)
+from core.texts import escape_mrkdwn, join_and, mrkdwn, plain
+
+DECLINE_REASON_BLOCK = "matching_decline_reason"
+NONE_CHOICE_BLOCK = "matching_none_choice"
+NONE_TEXT_BLOCK = "matching_none_text"
+MODAL_TITLE_LIMIT = 24
+
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def slack_date(when: datetime) -> Markup:
+    """A date Slack shows in each reader's own time zone (UTC text as the fallback)."""
+    utc = when.astimezone(UTC)
+    fallback = f"{utc:%A} {utc.day} {utc:%B %Y, %H:%M} UTC"
+    return Markup(f"<!date^{int(utc.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>")
+
+
+def coordinators_text(settings: Mapping[str, Any]) -> Markup:
+    """The program's coordinators as mentions or names, or "your program coordinators"."""
+    raw = settings.get("coordinators") or []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    names: list[str] = []
+    for item in items:
+        slack_id, name = "", ""
+        if isinstance(item, Mapping):
+            slack_id = str(item.get("slack_id") or "").strip()
+            name = str(item.get("name") or "").strip()
+        elif item is not None:
+            text = str(item).strip()
+            slack_id, name = (text, "") if _SLACK_USER.match(text) else ("", text)
+        if slack_id and _SLACK_USER.match(slack_id):
+            names.append(f"<@{slack_id}>")
+        elif name:
+            names.append(escape_mrkdwn(name))
+    if not names:
+        return Markup(escape_mrkdwn(plain("matching.coordinators_none")))
+    return Markup(join_and(names))
+
+
+# --- the mentee's shortlist -------------------------------------------------------------------
+
+
+def shortlist_message(outcome: ShortlistOutcome) -> dict[str, Any]:
+    """The shortlist DM: each candidate with reasons and a request button, then "none of
+    these suit me". Without candidates: why not, and who can help."""
+    coordinators = coordinators_text(outcome.settings)
+    if not outcome.has_candidates:
+        text = mrkdwn("matching.unmatched.text", reason=outcome.unmatched_reason or "")
+        return message(
+            plain("matching.unmatched.fallback"),
+            [
+                section(text),
+                context(mrkdwn("matching.unmatched.coordinator", coordinators=coordinators)),
+            ],
+        )
+    assert outcome.shortlist_id is not None
+    count = len(outcome.candidates)
+    blocks: list[Block] = [
+        header(plain("matching.shortlist.header")),
+        section(mrkdwn("matching.shortlist.intro", name=outcome.mentee.name, count=count)),
+    ]
+    for index, candidate in enumerate(outcome.candidates):
+        blocks.append(divider())
+        blocks.append(
+            section(
+                mrkdwn(
+                    "matching.shortlist.candidate",
+                    name=candidate.mentor.name,
+                    title=candidate.mentor.title,
+                    reasons=list(candidate.reasons),
+                ),
+                block_id=f"matching.candidate.{index}",
+                accessory=button(
+                    plain("matching.shortlist.request"),
+                    f"{ids.MATCH_REQUEST}.{index}",
+                    encode_value(s=outcome.shortlist_id, m=candidate.mentor.participation_id),
+                    style="primary",
+                ),
+            )
+        )
+    blocks.append(divider())
+    blocks.append(
+        section(
+            mrkdwn("matching.shortlist.none_prompt", coordinators=coordinators),
+            block_id="matching.none",
+            accessory=button(
+                plain("matching.shortlist.none_button"),
+                ids.MATCH_NONE_SUIT,
+                encode_value(s=outcome.shortlist_id),
+            ),
+        )
+    )
+    return message(plain("matching.shortlist.fallback", count=count), blocks)
+
+
+def _note(text: str) -> dict[str, Any]:
+    return message(text, [section(text)])
+
+
+def shortlist_requested(mentor: str, deadline: datetime) -> dict[str, Any]:
+    return _note(
+        mrkdwn("matching.shortlist.requested", mentor=mentor, deadline=slack_date(deadline))
+    )
+
+
+def shortlist_replaced() -> dict[str, Any]:
+    return _note(mrkdwn("matching.shortlist.replaced"))
+
+
+def shortlist_none_done() -> dict[str, Any]:
+    return _note(mrkdwn("matching.shortlist.none_done"))
+
+
+def out_of_date() -> dict[str, Any]:
+    return _note(mrkdwn("matching.shortlist.out_of_date"))
+
+
+def mentee_notice(kind: str, mentor: str | None = None, *, others: bool = False) -> dict[str, Any]:
+    """A short DM to the mentee: accepted, unavailable, taken, already_pending, ..."""
+    text = mrkdwn(f"matching.mentee.{kind}", mentor=mentor or "")
+    if others:
+        text += " " + mrkdwn("matching.mentee.others")
+    return _note(text)
+
+
+# --- the mentor's request ---------------------------------------------------------------------
+
+
+def _goal_lines(goals: Sequence[GoalInfo]) -> str:
+    return "\n".join(mrkdwn("matching.request.goal", goal=g.name, success=g.success) for g in goals)
+
+
+def _answer_buttons(request_id: int) -> Block:
+    value = encode_value(r=request_id)
+    return actions(
+        [
+            button(plain("matching.request.accept"), ids.MATCH_ACCEPT, value, style="primary"),
+            button(plain("matching.request.decline"), ids.MATCH_DECLINE, value),
+        ],
+        block_id=f"matching.request.{request_id}",
+    )
+
+
+def request_message(
+    request_id: int, mentee: str, goals: Sequence[GoalInfo], deadline: datetime
+) -> dict[str, Any]:
+    blocks: list[Block] = [section(mrkdwn("matching.request.text", mentee=mentee))]
+    if goals:
+        blocks.append(section(mrkdwn("matching.request.goals_title") + "\n" + _goal_lines(goals)))
+    blocks.append(context(mrkdwn("matching.request.next", deadline=slack_date(deadline))))
+    blocks.append(_answer_buttons(request_id))
+    return message(plain("matching.request.fallback", mentee=mentee), blocks)
+
+
+def reminder_message(
+    request_id: int, mentee: str, goals: Sequence[GoalInfo], deadline: datetime
+) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(mrkdwn("matching.request.reminder", mentee=mentee, deadline=slack_date(deadline)))
+    ]
+    if goals:
+        blocks.append(section(mrkdwn("matching.request.goals_title") + "\n" + _goal_lines(goals)))
+    blocks.append(_answer_buttons(request_id))
+    return message(plain("matching.request.reminder_fallback", mentee=mentee), blocks)
+
+
+def request_closed(state: str, mentee: str) -> dict[str, Any]:
+    """The mentor's request message once answered: accepted, declined, expired, cancelled."""
+    key = state if state in ("accepted", "declined", "expired", "cancelled") else "gone"
+    return _note(mrkdwn(f"matching.request.{key}", mentee=mentee))
+
+
+def decline_modal(request_id: int, mentee: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": ids.MATCH_DECLINE_MODAL,
+        "private_metadata": json.dumps({"r": request_id}),
+        "title": plain_text(plain("matching.decline_modal.title"), MODAL_TITLE_LIMIT),
+        "submit": plain_text(plain("matching.decline_modal.submit"), MODAL_TITLE_LIMIT),
+        "close": plain_text(plain("matching.decline_modal.close"), MODAL_TITLE_LIMIT),
+        "blocks": [
+            section(mrkdwn("matching.decline_modal.intro", mentee=mentee)),
+            input_block(
+                plain("matching.decline_modal.reason_label"),
+                text_input(
+                    ids.MATCH_DECLINE_REASON, multiline=True, max_length=DECLINE_REASON_MAX_CHARS
+                ),
+                block_id=DECLINE_REASON_BLOCK,
+                optional=True,
+                hint=plain("matching.decline_modal.reason_hint", mentee=mentee),
+            ),
+        ],
+    }
+
+
+def decline_reason(view: Mapping[str, Any]) -> str | None:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get(DECLINE_REASON_BLOCK) or {}).get(ids.MATCH_DECLINE_REASON) or {}
+    text = value.get("value")
+    return str(text) if text else None
+
+
+def none_suit_modal(shortlist_id: int) -> dict[str, Any]:
+    choices = [(plain(f"matching.none_modal.choices.{c}"), c) for c in NONE_SUIT_REASONS]
+    return {
+        "type": "modal",
+        "callback_id": ids.MATCH_NONE_SUIT_MODAL,
+        "private_metadata": json.dumps({"s": shortlist_id}),
+        "title": plain_text(plain("matching.none_modal.title"), MODAL_TITLE_LIMIT),
+        "submit": plain_text(plain("matching.none_modal.submit"), MODAL_TITLE_LIMIT),
+        "close": plain_text(plain("matching.none_modal.close"), MODAL_TITLE_LIMIT),
+        "blocks": [
+            section(mrkdwn("matching.none_modal.intro")),
+            input_block(
+                plain("matching.none_modal.choice_label"),
+                radio_buttons(ids.MATCH_NONE_SUIT_CHOICE, choices),
+                block_id=NONE_CHOICE_BLOCK,
+            ),
+            input_block(
+                plain("matching.none_modal.text_label"),
+                text_input(
+                    ids.MATCH_NONE_SUIT_TEXT, multiline=True, max_length=NONE_SUIT_TEXT_MAX_CHARS
+                ),
+                block_id=NONE_TEXT_BLOCK,
+                optional=True,
+            ),
+        ],
+    }
+
+
+def none_suit_answer(view: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    values = (view.get("state") or {}).get("values") or {}
+    choice = (values.get(NONE_CHOICE_BLOCK) or {}).get(ids.MATCH_NONE_SUIT_CHOICE) or {}
+    selected = (choice.get("selected_option") or {}).get("value")
+    text = ((values.get(NONE_TEXT_BLOCK) or {}).get(ids.MATCH_NONE_SUIT_TEXT) or {}).get("value")
+    return (str(selected) if selected else None, str(text) if text else None)
+
+
+# --- the pair's introduction ------------------------------------------------------------------
+
+
+def intro_message(
+    mentee: PersonRef, mentor: PersonRef, goals: Sequence[GoalInfo]
+) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(
+            mrkdwn(
+                "matching.intro.text",
+                mentee_id=mentee.user_id,
+                mentor_id=mentor.user_id,
+                mentee=mentee.name,
+                goals=[g.name for g in goals],
+            )
+        ),
+        section(mrkdwn("matching.intro.next")),
+        context(mrkdwn("matching.intro.privacy")),
+    ]
+    return message(plain("matching.intro.fallback", mentee=mentee.name, mentor=mentor.name), blocks)
+
+
+# --- App Home ---------------------------------------------------------------------------------
+
+
+def home_blocks(state: HomeMatching) -> list[Block]:
+    if state.empty:
+        return []
+    lines: list[str] = []
+    if state.mentor_of_mine is not None:
+        lines.append(mrkdwn("matching.home.my_mentor", mentor=state.mentor_of_mine.name))
+    if state.asked is not None and state.asked_until is not None:
+        lines.append(
+            mrkdwn(
+                "matching.home.asked",
+                mentor=state.asked.name,
+                deadline=slack_date(state.asked_until),
+            )
+        )
+    elif state.has_open_shortlist and state.mentor_of_mine is None:
+        lines.append(mrkdwn("matching.home.shortlist"))
+    for mentee, deadline in state.requests_to_me:
+        lines.append(
+            mrkdwn("matching.home.request_to_me", mentee=mentee.name, deadline=slack_date(deadline))
+        )
+    if state.my_mentees:
+        lines.append(mrkdwn("matching.home.my_mentees", names=[m.name for m in state.my_mentees]))
+    blocks: list[Block] = [divider(), section(mrkdwn("matching.home.title"))]
+    blocks += [section(line) for line in lines[:20]]
+    return blocks
