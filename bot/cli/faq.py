@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="content folder (default: $MENTORBOT_CONTENT_DIR or the repo's content/)",
     )
     ask.set_defaults(func=_ask)
+    _register_gaps(actions)
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -61,4 +62,47 @@ def _ask(args: argparse.Namespace) -> int:
             f"I don't know that one (confidence {result.score:.2f}). "
             "A program coordinator can help."
         )
+    return 0
+
+
+# --- `mentorbot faq gaps`: what the FAQ could not answer (added with the Slack FAQ) ----------
+def _register_gaps(actions: argparse._SubParsersAction) -> None:
+    gaps = actions.add_parser(
+        "gaps", help="unanswered questions and 'not helpful' votes, newest first"
+    )
+    gaps.add_argument("--json", action="store_true", help="print a JSON array")
+    gaps.add_argument("--team", default=None, metavar="TEAM_ID", help="one workspace only")
+    gaps.add_argument("--days", type=int, default=None, help="only the last DAYS days")
+    gaps.add_argument("--limit", type=int, default=None, help="at most this many")
+    gaps.set_defaults(func=_gaps)
+
+
+def _gaps(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.cli.common import settings_or_exit
+    from core.clock import SystemClock
+    from core.db import Database
+    from core.faq_log import list_gaps
+
+    if (args.days is not None and args.days < 1) or (args.limit is not None and args.limit < 1):
+        return fail("--days and --limit must be 1 or more")
+    settings = settings_or_exit()
+    db = Database(settings.database_url)
+    since = SystemClock().now() - timedelta(days=args.days) if args.days else None
+    try:
+        with db.transaction() as session:
+            found = list_gaps(session, team_id=args.team, since=since, limit=args.limit)
+    except Exception as exc:  # a clear line rather than a traceback
+        return fail(f"could not read the database: {type(exc).__name__}: {exc}")
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps([gap.to_dict() for gap in found], ensure_ascii=False, indent=2))
+        return 0
+    for gap in found:
+        when = gap.logged_at.strftime("%Y-%m-%d %H:%M")
+        question = json.dumps(gap.question, ensure_ascii=False) if gap.question else "-"
+        print(f"{when}  {gap.reason:<11}  {gap.entry_id or '-':<32}  {question}")
+    print(f"{len(found)} gap(s)")
     return 0

@@ -1,0 +1,133 @@
+"""FAQ listeners: mentions in channels, `/mentoring ask`, DMs (through `hooks.on_dm`), the
+"Browse topics" menu in App Home (through `hooks.on_home_section`) and the answers' buttons."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.flows.faq import FaqFlow, Reply
+from bot.handlers.commands import CommandContext, commands
+from bot.handlers.onboarding import _ids
+from bot.scheduler import sweeps
+from bot.views.blocks import decode_value
+from core.texts import mrkdwn
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+
+def _flow(mentor: MentorApp) -> FaqFlow:
+    return mentor.extras["faq"]  # type: ignore[return-value]
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    flow = FaqFlow(mentor)
+    mentor.extras["faq"] = flow
+    mentor.hooks.on_dm(flow.on_dm)
+    mentor.hooks.on_aside(flow.answer_if_confident)
+    mentor.hooks.on_home_section(flow.home_section)
+
+    def faq_housekeeping(m: MentorApp) -> None:
+        _flow(m).purge()
+
+    sweeps(mentor).append(faq_housekeeping)
+
+    def ask(ctx: CommandContext) -> None:
+        if not ctx.args:
+            ctx.reply(mrkdwn("faq.ask.usage"))
+            return
+        reply = Reply(ctx.client, ctx.user_id, "ephemeral", respond=ctx.respond)
+        flow.ask(reply, ctx.team_id, ctx.user_id, ctx.args)
+
+    commands(mentor)["ask"] = ask
+
+    @app.event("app_mention")
+    def mentioned(event: dict[str, Any], context: Any, client: WebClient) -> None:
+        user_id = str(event.get("user") or "")
+        channel = str(event.get("channel") or "")
+        if not user_id or not channel:
+            return
+        thread_ts = str(event.get("thread_ts") or event.get("ts") or "") or None
+        reply = Reply(client, user_id, "channel", channel=channel, thread_ts=thread_ts)
+        flow.ask(reply, str(context.team_id or ""), user_id, str(event.get("text") or ""))
+
+    @app.action(ids.FAQ_HELPFUL_YES)
+    @app.action(ids.FAQ_HELPFUL_NO)
+    def helpful(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        flow.feedback(
+            Reply.from_action(client, body, respond),
+            team_id,
+            user_id,
+            decode_value(action.get("value")),
+            helpful=action.get("action_id") == ids.FAQ_HELPFUL_YES,
+        )
+
+    @app.action(re.compile(rf"^{re.escape(ids.FAQ_TOPIC_PREFIX)}[a-z0-9-]+$"))
+    def topic(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        token = decode_value(action.get("value"))
+        flow.show_topic(
+            Reply.from_action(client, body, respond),
+            team_id,
+            user_id,
+            str(token.get("e") or ""),
+            token.get("q"),
+        )
+
+    @app.action(ids.FAQ_NONE_MATCHED)
+    def none_matched(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        flow.none_matched(
+            Reply.from_action(client, body, respond),
+            team_id,
+            user_id,
+            decode_value(action.get("value")),
+        )
+
+    @app.action(ids.FAQ_ESCALATE)
+    def escalate(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        flow.escalate(
+            Reply.from_action(client, body, respond),
+            team_id,
+            user_id,
+            decode_value(action.get("value")),
+        )
+
+    @app.action(ids.FAQ_ESCALATE_DECLINE)
+    def decline(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        flow.decline(
+            Reply.from_action(client, body, respond),
+            team_id,
+            user_id,
+            decode_value(action.get("value")),
+        )
+
+    @app.action(ids.FAQ_BROWSE)
+    def browse(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        entry_id = str((action.get("selected_option") or {}).get("value") or "")
+        flow.open_topic(client, team_id, user_id, str(body.get("trigger_id") or ""), entry_id)
