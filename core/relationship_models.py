@@ -1,0 +1,251 @@
+"""Tables of a mentoring relationship once a pair exists: the learning agreement, meetings,
+pauses, check-ins, help and rematch requests, and the delivery ledger every scheduled or
+follow-up message goes through.
+
+Free text people write (agreement goals, suggestions, meeting notes, check-in notes) lives only
+here and is read only to show it to the people it belongs to; it is never logged and never
+copied into the delivery ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models import Base, Participation
+
+# A pause "until I resume" is stored on the participation as this far-future instant, so that
+# everything reading `Participation.paused_until > now` (matching too) sees the person paused.
+INDEFINITE = datetime(9999, 1, 1, tzinfo=UTC)
+
+AGREEMENT_PROPOSED = "proposed"  # drafted by the mentee, waiting for the mentor
+AGREEMENT_CHANGES = "changes_suggested"  # the mentor asked for changes
+AGREEMENT_ACTIVE = "active"  # confirmed by both
+
+CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 30}
+
+PROGRESS_VALUES = ("not_started", "some_progress", "good_progress", "achieved")
+HEALTH_VALUES = ("working_well", "could_be_better", "not_working")
+
+# Delivery ledger statuses
+DELIVERY_PENDING = "pending"
+DELIVERY_SENT = "sent"
+DELIVERY_FAILED = "failed"
+DELIVERY_DROPPED = "dropped"  # no longer relevant when its turn came (nothing was sent)
+DIGEST = "digest"  # the one scheduled message a person gets on a day, batching items
+
+
+def _team_fk() -> Any:
+    return ForeignKey("workspaces.team_id", ondelete="CASCADE")
+
+
+class Relationship(Base):
+    """The schedule of one pair: when each kind of message is next due (NULL: not due).
+
+    The sweep looks for timers that have passed; planning a message moves its timer on with a
+    conditional update, so concurrent sweeps plan it once.
+    """
+
+    __tablename__ = "relationships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    # A pair without an active agreement by then is nudged once.
+    agreement_nudge_at: Mapped[datetime | None] = mapped_column(index=True)
+    active_since: Mapped[datetime | None]  # the agreement became active
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)  # end of the planned duration
+    term_asked_at: Mapped[datetime | None]  # "complete or extend?" planned for this ends_at
+    next_meeting_nudge_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Grows whenever a meeting is logged, snoozed or scheduled: a nudge planned under an older
+    # epoch is no longer relevant and is dropped instead of sent.
+    meeting_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    last_met_on: Mapped[date | None]
+    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    checkin_seq: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None]
+
+
+class Agreement(Base):
+    """A pair's learning agreement. Visible only to the two people in the pair."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=AGREEMENT_PROPOSED)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # [{"title": str, "success": str}]
+    goals: Mapped[list[Any]] = mapped_column(default=list)
+    cadence: Mapped[str] = mapped_column(String(16))
+    meeting_format: Mapped[str] = mapped_column(String(16))
+    duration_months: Mapped[int] = mapped_column(Integer)
+    suggestion: Mapped[str | None] = mapped_column(Text)  # the mentor's requested changes
+    proposed_at: Mapped[datetime]
+    mentee_confirmed_at: Mapped[datetime | None]
+    mentor_confirmed_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    """A meeting a pair logged. One per pair and day, whoever logs it first."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("pair_id", "met_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    met_on: Mapped[date]
+    logged_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+class MeetingNote(Base):
+    """A private note about a meeting, for the person who wrote it only."""
+
+    __tablename__ = "meeting_notes"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class Pause(Base):
+    """A person taking a break from nudges, for a set time or until they resume."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    participation_id: Mapped[int] = mapped_column(
+        ForeignKey("participations.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    until: Mapped[datetime | None] = mapped_column(index=True)  # None: until they resume
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # expired | resumed
+
+
+class CheckIn(Base):
+    """One person's answers to one check-in. Private to that person."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("pair_id", "person_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    progress: Mapped[list[Any]] = mapped_column(default=list)  # one PROGRESS_VALUE per goal
+    health: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    share_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime]
+
+
+class HelpRequest(Base):
+    """Someone in a pair asked to talk to a coordinator. Coordinators learn only which pair."""
+
+    __tablename__ = "help_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16), default="checkin")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+
+
+class RematchRequest(Base):
+    """A mentee whose pair ended asked for a new mentor; matching picks these up."""
+
+    __tablename__ = "rematch_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
+    mentee_id: Mapped[int] = mapped_column(
+        ForeignKey("participations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per thing to tell a person, and one per message sent.
+
+    The key (recipient, kind, subject, period) is unique, so planning the same thing twice
+    (two sweeps, a restart, a retried click) inserts nothing. Scheduled items (`batched`) are
+    sent inside that day's `digest` row for the person (period: their local date), so a person
+    gets at most one scheduled message a day. Rows are claimed with a lease (`claimed_by`,
+    `claimed_until`); `sending_since` marks a send in flight; a row becomes `sent` only after
+    Slack answered ok. `payload` holds ids and dates only, never text people wrote.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "subject", "period"),
+        # Partial indexes: settled rows (the vast majority over time) are in neither.
+        Index(
+            "ix_deliveries_claim",
+            "not_before",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_deliveries_message",
+            "message_id",
+            postgresql_where=text("message_id IS NOT NULL"),
+            sqlite_where=text("message_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    period: Mapped[str] = mapped_column(String(40), default="")
+    batched: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default=DELIVERY_PENDING)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    sending_since: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+# Who is paused right now: the sweep asks this for every batch of recipients. Partial, so it
+# stays as small as the number of pauses (participations itself is not this module's table).
+Index(
+    "ix_participations_paused",
+    Participation.person_id,
+    Participation.paused_until,
+    postgresql_where=Participation.paused_until.is_not(None),
+    sqlite_where=Participation.paused_until.is_not(None),
+)
