@@ -1,0 +1,170 @@
+"""`mentorbot coordinators add|remove|list`: set who coordinates a program from the command
+line. This is how the first coordinator of a workspace is set (a Slack workspace admin or
+owner can also do it from Slack while a program has no coordinator)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.cli.common import fail, settings_or_exit
+from core.clock import SystemClock
+from core.coordination import (
+    CLI_ACTOR,
+    CoordinationError,
+    add_coordinator,
+    coordinator_ids,
+    find_program,
+    record,
+    remove_coordinator,
+)
+from core.db import Database
+from core.models import Program, Workspace
+from core.programs import default_program
+from core.settings import Settings
+
+USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,31}$")
+TEAM_ID = re.compile(r"^[TE][A-Z0-9_]{2,31}$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "coordinators",
+        help="who coordinates a program",
+        description=(
+            "Add, remove or list the coordinators of a program. Use it to set the first "
+            "coordinator of a workspace; coordinators then manage each other from Slack "
+            "(/mentoring coordinators add @person)."
+        ),
+    )
+    actions = parser.add_subparsers(dest="coordinators_command", metavar="ACTION", required=True)
+    for name, help_text in (
+        ("add", "make a Slack user a coordinator of a program"),
+        ("remove", "remove a coordinator (even the last one)"),
+    ):
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("user", help="the person's Slack user id, such as U012ABCDEF")
+        _common(action)
+        action.set_defaults(func=_add if name == "add" else _remove)
+    listing = actions.add_parser("list", help="list a program's coordinators")
+    _common(listing)
+    listing.set_defaults(func=_list)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--team", default=None, help="Slack team id (default: the only workspace, or the token's)"
+    )
+    parser.add_argument(
+        "--program", default=None, help="program name (default: the workspace's default program)"
+    )
+
+
+class CliError(Exception):
+    pass
+
+
+def _team(db: Database, settings: Settings, team: str | None) -> str:
+    if team:
+        if not TEAM_ID.match(team):
+            raise CliError(f"{team!r} is not a Slack team id (they look like T012ABCDEF)")
+        return team
+    with db.transaction() as session:
+        teams = list(
+            session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
+        )
+    if len(teams) == 1:
+        return teams[0]
+    if len(teams) > 1:
+        raise CliError(f"several workspaces are known ({', '.join(teams)}): pass --team")
+    if settings.slack_bot_token is not None:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        client = WebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        try:
+            return str(client.auth_test()["team_id"])
+        except SlackApiError as exc:
+            raise CliError(
+                f"could not ask Slack which workspace the token belongs to "
+                f"({exc.response.get('error')}): pass --team"
+            ) from None
+    raise CliError("no workspace is known yet: pass --team T012ABCDEF")
+
+
+def _program(session: Session, team_id: str, name: str | None) -> Program:
+    if name:
+        program = find_program(session, team_id, name)
+        if program is None:
+            known = session.scalars(select(Program.name).where(Program.team_id == team_id)).all()
+            raise CliError(
+                f"no program called {name!r} in {team_id}"
+                + (f" (programs: {', '.join(known)})" if known else "")
+            )
+        return program
+    return default_program(session, team_id, SystemClock())
+
+
+def _run(args: argparse.Namespace, action: str) -> int:
+    settings = settings_or_exit()
+    db = Database(settings.database_url)
+    clock = SystemClock()
+    try:
+        user = getattr(args, "user", None)
+        if user is not None and not USER_ID.match(user):
+            raise CliError(f"{user!r} is not a Slack user id (they look like U012ABCDEF)")
+        team_id = _team(db, settings, args.team)
+        with db.transaction() as session:
+            program = _program(session, team_id, args.program)
+            if action == "list":
+                people = coordinator_ids(session, program.id)
+                print(f"{program.name} ({team_id}): " + (", ".join(people) or "no coordinators"))
+                return 0
+            assert user is not None
+            if action == "add":
+                changed = add_coordinator(session, program, user, by=CLI_ACTOR, clock=clock)
+            else:
+                changed = remove_coordinator(session, program, user, keep_one=False)
+            if changed:
+                record(
+                    session,
+                    team_id=team_id,
+                    program_id=program.id,
+                    actor=CLI_ACTOR,
+                    action=f"coordinators.{action}",
+                    targets=[user],
+                    clock=clock,
+                )
+            name = program.name
+    except CliError as exc:
+        return fail(str(exc))
+    except CoordinationError as exc:
+        return fail(f"could not {action} the coordinator: {exc.key}")
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__)
+        return fail(f"database error ({reason}): is it migrated? mentorbot db upgrade")
+    finally:
+        db.dispose()
+    if action == "add":
+        print(f"{user} {'is now' if changed else 'was already'} a coordinator of {name}")
+    else:
+        print(f"{user} {'is no longer' if changed else 'was not'} a coordinator of {name}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    return _run(args, "add")
+
+
+def _remove(args: argparse.Namespace) -> int:
+    return _run(args, "remove")
+
+
+def _list(args: argparse.Namespace) -> int:
+    return _run(args, "list")

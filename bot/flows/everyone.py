@@ -1,0 +1,159 @@
+"""Everyone's own `/mentoring` commands: help (by role), status, leave, my-data, forget-me.
+
+Leaving and forgetting ask for a confirmation first; the confirmation button acts only on the
+data of the person who clicks it (checked from the click, not from the message) and expires
+after a day. Partners are told kindly, without a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import slack_io
+from bot.views import everyone as views
+from core.coordination import coordinated_programs
+from core.privacy import Ending, forget_me, leave, my_data
+from core.self_service import my_status
+from core.texts import mrkdwn
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+    from bot.handlers.commands import CommandContext
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_VALID_SECONDS = 24 * 3600
+
+
+class EveryoneFlow:
+    def __init__(self, mentor: MentorApp) -> None:
+        self.mentor = mentor
+
+    # --- help and status -------------------------------------------------------------------
+    def help(self, ctx: CommandContext, available: set[str], *, unknown: str | None = None) -> None:
+        with self.mentor.db.transaction() as session:
+            programs = [p.name for p in coordinated_programs(session, ctx.team_id, ctx.user_id)]
+        text = mrkdwn(
+            "commands.help",
+            unknown=unknown,
+            coordinator=bool(programs),
+            programs=programs,
+            available=sorted(available),
+        )
+        ctx.reply(text)
+
+    def status(self, ctx: CommandContext) -> None:
+        with self.mentor.db.transaction() as session:
+            status = my_status(session, ctx.team_id, ctx.user_id, self.mentor.clock)
+        ctx.respond(response_type="ephemeral", replace_original=False, **views.status(status))
+
+    # --- leave -----------------------------------------------------------------------------
+    def ask_leave(self, ctx: CommandContext) -> None:
+        ctx.respond(
+            response_type="ephemeral",
+            replace_original=False,
+            **views.confirm("leave", self._token()),
+        )
+
+    def ask_forget(self, ctx: CommandContext) -> None:
+        ctx.respond(
+            response_type="ephemeral",
+            replace_original=False,
+            **views.confirm("forget", self._token()),
+        )
+
+    def _token(self) -> str:
+        return json.dumps({"t": int(self.mentor.clock.now().timestamp())})
+
+    def _fresh(self, value: str | None) -> bool:
+        try:
+            issued = int(json.loads(value or "{}").get("t"))
+        except (TypeError, ValueError, AttributeError):
+            return False
+        age = self.mentor.clock.now().timestamp() - issued
+        return 0 <= age <= CONFIRM_VALID_SECONDS
+
+    def confirm_leave(
+        self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
+    ) -> None:
+        if not self._fresh(value):
+            respond(replace_original=True, **views.note("everyone.expired"))
+            return
+        with self.mentor.db.transaction() as session:
+            ending = leave(session, team_id, user_id, self.mentor.clock)
+        if ending is None:
+            respond(replace_original=True, **views.note("everyone.leave.not_in_program"))
+            return
+        logger.info("a participant left (team %s, %d pairs ended)", team_id, len(ending.partners))
+        respond(replace_original=True, **views.note("everyone.leave.done"))
+        self.tell_others(client, team_id, user_id, ending)
+        self._refresh_home(client, team_id, user_id)
+
+    def confirm_forget(
+        self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
+    ) -> None:
+        if not self._fresh(value):
+            respond(replace_original=True, **views.note("everyone.expired"))
+            return
+        with self.mentor.db.transaction() as session:
+            ending = forget_me(session, team_id, user_id, self.mentor.clock)
+        logger.info("a person's data was deleted on request (team %s)", team_id)
+        respond(replace_original=True, **views.note("everyone.forget.done"))
+        self.tell_others(client, team_id, user_id, ending)
+        self._refresh_home(client, team_id, user_id)
+
+    def cancelled(self, respond: Any) -> None:
+        respond(replace_original=True, **views.note("everyone.cancelled"))
+
+    def tell_others(self, client: WebClient, team_id: str, user_id: str, ending: Ending) -> None:
+        """Tell partners their relationship ended, and requesters their request is closed:
+        kindly, and without a reason."""
+        for partner in ending.partners:
+            self._dm(client, partner, views.note("everyone.partner_ended", other=user_id))
+        for mentor_id in ending.asked:
+            self._dm(client, mentor_id, views.note("everyone.request_withdrawn", other=user_id))
+        for mentee in ending.requesters:
+            self._dm(client, mentee, views.note("everyone.request_closed", other=user_id))
+        # Matching may offer new mentors to mentees whose mentor or request went away.
+        for mentee in ending.requesters:
+            self.mentor.hooks.profile_confirmed(client, team_id, mentee)
+
+    def _dm(self, client: WebClient, user_id: str, payload: dict[str, Any]) -> None:
+        try:
+            slack_io.post_dm(client, user_id, payload)
+        except SlackApiError as exc:
+            logger.info("could not DM %s: %s", user_id, exc.response.get("error"))
+        except SlackClientError:
+            logger.info("not messaging %s: sending is stopped", user_id)
+
+    def _refresh_home(self, client: WebClient, team_id: str, user_id: str) -> None:
+        onboarding = self.mentor.extras.get("onboarding")
+        if onboarding is None:
+            return
+        try:
+            onboarding.publish_home(client, team_id, user_id)  # type: ignore[attr-defined]
+        except SlackClientError:
+            logger.info("could not refresh the Home tab of %s", user_id)
+
+    # --- my data ---------------------------------------------------------------------------
+    def my_data(self, ctx: CommandContext) -> None:
+        with self.mentor.db.transaction() as session:
+            data = my_data(session, ctx.team_id, ctx.user_id)
+        if not data.found:
+            ctx.reply(mrkdwn("everyone.my_data.nothing"))
+            return
+        ctx.reply(mrkdwn("everyone.my_data.sent"))
+        channel, _ = slack_io.post_dm(ctx.client, ctx.user_id, views.my_data(data))
+        content = json.dumps(data.rows, indent=2, sort_keys=True, ensure_ascii=False)
+        ctx.client.files_upload_v2(
+            channel=channel,
+            content=content,
+            filename="my-mentoring-data.json",
+            title=views.my_data_file_title(),
+        )
+        logger.info("sent a person their data (team %s, %d tables)", ctx.team_id, len(data.rows))

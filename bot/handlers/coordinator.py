@@ -1,0 +1,126 @@
+"""Coordinator `/mentoring` subcommands, their buttons and modals, and the coordinator sweep
+(daily snapshots, paced announcements, the Monday digest). Every listener re-authorises the
+person acting against the database (see `bot.flows.coordinator`)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.flows.coordinator import CoordinatorFlow
+from bot.handlers.commands import commands
+from bot.handlers.onboarding import _ids
+from bot.scheduler import sweeps
+from bot.views import coordinator as views
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+
+def flow(mentor: MentorApp) -> CoordinatorFlow:
+    found = mentor.extras.get("coordinator")
+    if found is None:
+        found = mentor.extras["coordinator"] = CoordinatorFlow(mentor)
+    return found  # type: ignore[return-value]
+
+
+def _program_id(action: dict[str, Any]) -> Any:
+    try:
+        return json.loads(action.get("value") or "{}").get("p")
+    except (ValueError, AttributeError):
+        return None
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    console = flow(mentor)
+    commands(mentor).update(console.handlers())
+
+    def coordinator_sweep(m: MentorApp) -> None:
+        flow(m).sweep()
+
+    sweeps(mentor).append(coordinator_sweep)
+
+    @app.action(ids.COORD_PROGRAM_SETTINGS)
+    def settings_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        program = console.authorize_click(team_id, user_id, _program_id(action), "program.settings")
+        if program is None:
+            respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+            return
+        console.open_settings(client, program, str(body.get("trigger_id") or ""))
+
+    @app.view_submission(ids.COORD_SETTINGS_MODAL)
+    def settings_saved(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        team_id, user_id = _ids(body)
+        outcome, detail, follow_up = console.submit_settings(team_id, user_id, view)
+        if outcome == "errors":
+            ack(response_action="errors", errors=detail)
+        elif outcome == "refused":
+            ack(response_action="update", view=detail)
+        else:
+            ack()
+            if follow_up is not None:
+                follow_up(client)
+
+    @app.view_submission(ids.COORD_ANNOUNCE_MODAL)
+    def announcement(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        team_id, user_id = _ids(body)
+        outcome, detail, follow_up = console.submit_announcement(team_id, user_id, view)
+        if outcome == "errors":
+            ack(response_action="errors", errors=detail)
+        elif outcome == "refused":
+            ack(response_action="update", view=detail)
+        else:
+            ack()
+            if follow_up is not None:
+                follow_up(client)
+
+    def digest_button(kind: str) -> Any:
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ) -> None:
+            ack()
+            team_id, user_id = _ids(body)
+            action_name = f"digest.{kind}"
+            program = console.authorize_click(team_id, user_id, _program_id(action), action_name)
+            if program is None:
+                respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+                return
+            if kind == "stats":
+                payload = console.stats_payload(program, user_id, action_name)
+            else:
+                payload = console.list_payload(program, user_id, kind)
+            respond(replace_original=False, response_type="ephemeral", **payload)
+
+        return listener
+
+    app.action(ids.COORD_DIGEST_STATS)(digest_button("stats"))
+    app.action(ids.COORD_DIGEST_UNMATCHED)(digest_button("unmatched"))
+    app.action(ids.COORD_DIGEST_AT_RISK)(digest_button("at_risk"))
+
+    @app.action(ids.COORD_MATCH_ACCEPT)
+    def match_yes(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        console.answer_match(client, team_id, user_id, action.get("value"), True, respond)
+
+    @app.action(ids.COORD_MATCH_DECLINE)
+    def match_no(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        console.answer_match(client, team_id, user_id, action.get("value"), False, respond)

@@ -1,0 +1,194 @@
+"""The workspace lifecycle in Slack: `app_uninstalled` and `tokens_revoked` stop all sending at
+once; the data is purged after the retention period by a sweep; a reinstall starts clean.
+
+Sending is stopped by construction: every Web API client the app uses (the app-wide one the
+sweeps use, and the one Bolt makes for each request) goes through `SendGuard`, which refuses
+any call for a workspace flagged as uninstalled (`core.lifecycle.workspace_active`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from sqlalchemy import select, text
+
+from bot import log_guard
+from bot.scheduler import sweeps
+from core import lifecycle
+from core.models import Workspace
+from core.privacy import purge_departed
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+logger = logging.getLogger(__name__)
+
+LIFECYCLE_EVENTS = ("app_uninstalled", "tokens_revoked")
+REFRESH_SECONDS = 2.0  # how stale the process's view of uninstalled workspaces may get
+
+
+class SendingStopped(SlackClientError):
+    """The workspace uninstalled the app: nothing may be sent to it any more."""
+
+
+class SendGuard:
+    """Knows which workspaces are uninstalled and refuses Web API calls to them."""
+
+    def __init__(self, mentor: MentorApp) -> None:
+        self.mentor = mentor
+        self._inactive: set[str] = set()
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def _read(self) -> set[str]:
+        # A plain read outside any ORM transaction (so it never waits on, or for, a writer).
+        raw = self.mentor.db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                str(text("SELECT team_id FROM workspaces WHERE uninstalled_at IS NOT NULL"))
+            )
+            found = {str(row[0]) for row in cursor.fetchall()}
+            cursor.close()
+            return found
+        finally:
+            raw.close()
+
+    def inactive(self, *, fresh: bool = False) -> set[str]:
+        with self._lock:
+            now = time.monotonic()
+            if fresh or now - self._read_at > REFRESH_SECONDS:
+                self._inactive = self._read()
+                self._read_at = now
+            return set(self._inactive)
+
+    def mark(self, team_id: str) -> None:
+        with self._lock:
+            self._inactive.add(team_id)
+
+    def clear(self, team_id: str) -> None:
+        with self._lock:
+            self._inactive.discard(team_id)
+
+    def allowed(self, team_id: str | None) -> bool:
+        inactive = self.inactive()
+        return team_id not in inactive if team_id else not inactive
+
+    def wrap(self, client: WebClient, team_id: str | None) -> WebClient:
+        """Make every Web API call of this client check the workspace first (idempotent)."""
+        if getattr(client, "_mentorbot_guarded", False):
+            return client
+        original = client.api_call
+
+        def guarded(api_method: str, *args: Any, **kwargs: Any) -> Any:
+            team = team_id or getattr(client, "team_id", None)
+            if not self.allowed(team):
+                logger.info("not calling %s: workspace %s uninstalled the app", api_method, team)
+                raise SendingStopped(f"workspace {team} uninstalled the app")
+            return original(api_method, *args, **kwargs)
+
+        client.api_call = guarded  # type: ignore[method-assign]
+        client._mentorbot_guarded = True  # type: ignore[attr-defined]
+        return client
+
+
+def guard(mentor: MentorApp) -> SendGuard:
+    found = mentor.extras.get("send_guard")
+    if found is None:
+        found = mentor.extras["send_guard"] = SendGuard(mentor)
+    return found  # type: ignore[return-value]
+
+
+def workspace_active(mentor: MentorApp, team_id: str | None) -> bool:
+    """For other features: may the bot send to this workspace right now?"""
+    return guard(mentor).allowed(team_id)
+
+
+def stop_sending(mentor: MentorApp, team_id: str) -> None:
+    guard(mentor).mark(team_id)
+    with mentor.db.transaction() as session:
+        first = lifecycle.mark_uninstalled(session, team_id, mentor.clock)
+    if first:
+        logger.info(
+            "workspace %s uninstalled the app: sending stopped; data purged after %d days",
+            team_id,
+            mentor.settings.retention_days,
+        )
+
+
+def lifecycle_sweep(mentor: MentorApp) -> None:
+    """Purge workspaces past their retention period, and people who left a program past the
+    program's retention days."""
+    with mentor.db.transaction() as session:
+        purged = lifecycle.purge_due(session, mentor.clock, mentor.settings.retention_days)
+    for team_id in purged:
+        guard(mentor).clear(team_id)
+    with mentor.db.transaction() as session:
+        teams = list(
+            session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
+        )
+    for team_id in teams:
+        with mentor.db.transaction() as session:
+            forgotten = purge_departed(session, team_id, mentor.clock)
+        if forgotten:
+            logger.info("deleted the data of %d people who left (team %s)", len(forgotten), team_id)
+
+
+def _is_reinstall_signal(req: BoltRequest, uninstalled_at: float | None) -> bool:
+    """A person using the app is the sign of a new install; Slack's retries of events sent
+    before the uninstall are not."""
+    body = req.body if isinstance(req.body, dict) else {}
+    if body.get("type") == "event_callback":
+        event = body.get("event") or {}
+        if event.get("type") in LIFECYCLE_EVENTS:
+            return False
+        if req.headers.get("x-slack-retry-num"):
+            return False
+        event_time = body.get("event_time")
+        if uninstalled_at is not None and isinstance(event_time, (int, float)):
+            return event_time >= uninstalled_at
+    return True
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    log_guard.install()
+    send_guard = guard(mentor)
+    send_guard.wrap(mentor.client, None)
+    sweeps(mentor).append(lifecycle_sweep)
+
+    @app.middleware
+    def lifecycle_guard(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
+        team_id = req.context.team_id
+        if team_id and team_id in send_guard.inactive():
+            with mentor.db.transaction() as session:
+                workspace = session.get(Workspace, team_id)
+                since = (
+                    workspace.uninstalled_at.timestamp()
+                    if workspace is not None and workspace.uninstalled_at is not None
+                    else None
+                )
+                if _is_reinstall_signal(req, since) and lifecycle.reinstalled(session, team_id):
+                    send_guard.clear(team_id)
+            send_guard.inactive(fresh=True)
+        client = req.context.client
+        if client is not None:
+            send_guard.wrap(client, team_id)
+        next()
+        return None
+
+    @app.event("app_uninstalled")
+    def uninstalled(context: Any) -> None:
+        if context.team_id:
+            stop_sending(mentor, str(context.team_id))
+
+    @app.event("tokens_revoked")
+    def revoked(event: dict[str, Any], context: Any) -> None:
+        bots = (event.get("tokens") or {}).get("bot") or []
+        if bots and context.team_id:
+            stop_sending(mentor, str(context.team_id))
