@@ -9,6 +9,7 @@ Method files are parsed lazily (there are ~320 of them), so constructing the loa
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import threading
@@ -45,6 +46,44 @@ COMMON_ERRORS: frozenset[str] = frozenset(
 _NOT_METHODS = {"methods"}
 
 
+# A compact digest of the reference (only the fields the fake reads), shipped with the sandbox
+# together with the reference's MIT licence, so `make run` works on a clone without ../shared.
+BUNDLE = Path(__file__).with_name("slack_api_ref.json.gz")
+_BUNDLED_METHOD_FIELDS = ("scope", "http_method", "rate_limits", "json_input_supported")
+
+
+def digest(root: Path) -> dict[str, Any]:
+    """The bundle's content, made from a reference directory."""
+    methods: dict[str, Any] = {}
+    for path in sorted((root / "methods").glob("*.json")):
+        if path.stem in _NOT_METHODS:
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entry = {k: data[k] for k in _BUNDLED_METHOD_FIELDS if k in data}
+        args = data.get("args") or {}
+        entry["args"] = {
+            "required": list(args.get("required") or []),
+            "properties": {name: {} for name in (args.get("properties") or {})},
+        }
+        errors = data.get("errors") or {}
+        entry["errors"] = list(errors)
+        methods[path.stem] = entry
+    events = [
+        {"name": e["name"], "scopes": list(e.get("scopes") or [])}
+        for e in json.loads((root / "events.json").read_text(encoding="utf-8"))
+    ]
+    return {"methods": methods, "events": events}
+
+
+def make_bundle(root: Path, target: Path = BUNDLE) -> None:
+    payload = json.dumps(digest(root), sort_keys=True, separators=(",", ":")).encode()
+    target.write_bytes(gzip.compress(payload, mtime=0))
+
+
+def load_bundle(path: Path = BUNDLE) -> dict[str, Any]:
+    return dict(json.loads(gzip.decompress(path.read_bytes())))
+
+
 def repo_root() -> Path:
     """The repository root: the parent of the ``sandbox/`` package."""
     return Path(__file__).resolve().parents[2]
@@ -71,18 +110,28 @@ class ApiReference:
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_api_ref_dir()
         self._methods_dir = self.root / "methods"
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._bundle: dict[str, Any] | None = None
         if not self._methods_dir.is_dir():
+            if root is None and BUNDLE.exists():
+                # A clone without ../shared (an evaluator's machine): use the digest shipped
+                # with the sandbox, made from the same reference by `make_bundle`.
+                self._bundle = load_bundle()
+                self._cache.update(self._bundle["methods"])
+                self.root = BUNDLE
+                return
             raise FileNotFoundError(
                 f"Slack API reference not found at {self.root} (expected a 'methods/' folder). "
                 f"Pass api_ref_dir=... or set {ENV_VAR} to the slack-api-ref directory."
             )
-        self._cache: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ methods
     @cached_property
     def methods(self) -> list[str]:
         """Sorted names of every Web API method in the reference."""
+        if self._bundle is not None:
+            return sorted(self._bundle["methods"])
         return sorted(
             p.stem for p in self._methods_dir.glob("*.json") if p.stem not in _NOT_METHODS
         )
@@ -156,6 +205,8 @@ class ApiReference:
     @cached_property
     def events(self) -> list[dict[str, Any]]:
         """Every event in ``events.json``: dicts with ``name``, ``scopes``, ``APIs``, ..."""
+        if self._bundle is not None:
+            return list(self._bundle["events"])
         data = json.loads((self.root / "events.json").read_text(encoding="utf-8"))
         return list(data)
 

@@ -1,0 +1,834 @@
+"""The browser sandbox: the real bot, a local stand-in for Slack, and a web page to use it.
+
+One process, everything bound to 127.0.0.1:
+
+- a Starlette app (the sandbox server) serving the page (`sandbox/static/`), its small JSON
+  API (`/api/...`) and the fake Slack Web API mounted under `/fake-slack`;
+- the unmodified bot in HTTP mode (`sandbox.harness.BotUnderTest`: `bot.app.create_app` served
+  by uvicorn on its own loopback port) with `SLACK_API_URL` pointing at `/fake-slack/api/`;
+- the bot's real scheduler (`bot.scheduler.start_scheduler`) plus one sweep after every clock
+  advance, all on an `OffsetClock` that the page moves forward by an hour, a day or a week.
+
+The page acts as the people: it sends the bot what Slack would (signed `message.im` events,
+`/mentoring` commands, `app_home_opened`, clicks, menu choices, modal submissions) through
+`sandbox.driver.SlackDriver`, which only clicks what really is in the Block Kit the bot sent.
+
+The data is a separate SQLite file (default `sandbox.db`). The clock offset is kept in that
+file's SQLite header (`PRAGMA user_version`, in seconds), so it lives and dies with the data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.scheduler import start_scheduler
+from core.clock import OffsetClock
+from core.db import Database
+from core.migrate import upgrade
+from core.models import (
+    PAIR_ACTIVE,
+    REQUEST_PENDING,
+    STATUS_LEFT,
+    MentorRequest,
+    Pair,
+    Participation,
+    Person,
+    Program,
+)
+from core.programs import program_settings
+from sandbox import seed as demo
+from sandbox.asgi_thread import ServerStartError, ServerThread
+from sandbox.driver import SlackDriver
+from sandbox.fake_slack import Channel, FakeSlack, Message, View
+from sandbox.harness import BotUnderTest
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+FAKE_SLACK_PATH = "/fake-slack"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CLOCK_STEPS = {
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+}
+MAX_OFFSET_SECONDS = 2**31 - 1  # what PRAGMA user_version can hold (about 68 years)
+TABS = ("home", "messages")
+
+
+class SandboxError(Exception):
+    """Something the person using the page did that Slack would not allow (shown to them)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox could not start; the message says what to do."""
+
+
+# ------------------------------------------------------------------------- the clock file
+def read_clock_offset(path: Path) -> int:
+    """Seconds the sandbox clock runs ahead of real time, as stored in the database file."""
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(path, timeout=15)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def write_clock_offset(path: Path, seconds: int) -> None:
+    with contextlib.closing(sqlite3.connect(path, timeout=15)) as conn:
+        conn.execute(f"PRAGMA user_version = {int(seconds)}")
+        conn.commit()
+
+
+def _offset_label(seconds: int) -> str:
+    if seconds <= 0:
+        return "real time"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes and not days:
+        parts.append(f"{minutes} min")
+    return "+" + " ".join(parts or ["0 min"]) + " ahead"
+
+
+# ------------------------------------------------------------------------- the sandbox
+class Sandbox:
+    """The running sandbox. `start()` binds 127.0.0.1:`port` (0 = any free port).
+
+    Args:
+        db_path: the SQLite file holding the sandbox's data (created and migrated if needed).
+        port: the page's port; when busy, the next `port_attempts - 1` ports are tried.
+        seed: `demo` or `empty` (see `sandbox.seed`); used only when the database is empty.
+        scheduler: run the bot's real APScheduler job (every minute) as production does.
+        reset: delete the database first.
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path = "sandbox.db",
+        *,
+        port: int = 3000,
+        seed: str = "demo",
+        scheduler: bool = True,
+        reset: bool = False,
+        port_attempts: int = 1,
+    ) -> None:
+        if seed not in demo.SEEDS:
+            raise ValueError(f"unknown seed {seed!r}: choose one of {', '.join(demo.SEEDS)}")
+        self.db_path = Path(db_path).expanduser().resolve()
+        self.requested_port = port
+        self.seed_kind = seed
+        self.use_scheduler = scheduler
+        self.reset_first = reset
+        self.port_attempts = max(1, port_attempts)
+        self.signing_secret = secrets.token_hex(16)
+        self.clock = OffsetClock()
+        self.fake: FakeSlack | None = None
+        self.bot: BotUnderTest | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self.server: ServerThread | None = None
+        self.channel_id: str | None = None
+        self.seeded_on_start = False
+        self._lock = threading.RLock()
+        self._seen: dict[str, float] = {}  # user id -> newest ts they have looked at
+
+    # --- lifecycle -------------------------------------------------------------------------
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+    @property
+    def url(self) -> str:
+        if self.server is None:
+            raise RuntimeError("the sandbox is not started")
+        return self.server.url
+
+    @property
+    def sockets(self) -> list[tuple[str, int]]:
+        """(host, port) of every server this sandbox listens on (the page and the bot)."""
+        out = []
+        for server in (self.server, self.bot.server if self.bot else None):
+            if server is not None:
+                out.append((server.host, server.port))
+        return out
+
+    def start(self) -> Sandbox:
+        if self.reset_first:
+            self._delete_database()
+        try:
+            self.fake = FakeSlack(clock=lambda: self.clock.now().timestamp())
+        except FileNotFoundError as exc:
+            raise SandboxStartError(
+                f"{exc} The sandbox's stand-in for Slack checks every call against that "
+                "reference (it ships next to the project as shared/slack-api-ref)."
+            ) from None
+        self.server = self._bind()
+        self.fake.set_base_url(self.server.url + FAKE_SLACK_PATH)
+        try:
+            self._boot()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _bind(self) -> ServerThread:
+        app = build_app(self)
+        last_error: Exception | None = None
+        port = self.requested_port
+        for attempt in range(self.port_attempts if port else 1):
+            try:
+                return ServerThread(app, HOST, port + attempt if port else 0, name="sandbox-ui")
+            except ServerStartError as exc:
+                last_error = exc
+        raise SandboxStartError(
+            f"cannot listen on {HOST}:{port}"
+            + (f"-{port + self.port_attempts - 1}" if self.port_attempts > 1 and port else "")
+            + f" ({last_error}). Is another sandbox running? Pick a free port with --port."
+        )
+
+    def _boot(self) -> None:
+        """Migrate, seed if empty, and start the bot and its scheduler (under the lock)."""
+        assert self.fake is not None
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(self.database_url)
+        try:
+            upgrade(db.engine)
+            self.clock = OffsetClock(offset=timedelta(seconds=read_clock_offset(self.db_path)))
+            self.channel_id = demo.add_to_slack(self.fake)
+            self.seeded_on_start = not demo.is_seeded(db, self.fake.team_id)
+            if self.seeded_on_start:
+                demo.seed(db, self.clock, self.fake, self.seed_kind)
+        finally:
+            db.dispose()
+        self.bot = BotUnderTest(
+            database_url=self.database_url,
+            clock=self.clock,
+            fake=self.fake,
+            signing_secret=self.signing_secret,
+        ).start()
+        if self.use_scheduler:
+            self.scheduler = start_scheduler(self.bot.app)
+
+    def _stop_bot(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        if self.bot is not None:
+            self.bot.stop()  # the fake is ours, so it keeps serving
+            self.bot = None
+
+    def _delete_database(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(self.db_path) + suffix).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_bot()
+            if self.server is not None:
+                self.server.stop()
+                self.server = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- whole-sandbox controls ------------------------------------------------------------
+    def reset(self) -> None:
+        """Throw the data away and start again from the seed (the page stays where it is)."""
+        with self._lock:
+            assert self.fake is not None
+            self._stop_bot()
+            self._delete_database()
+            self.fake.reset()
+            self._seen.clear()
+            self._boot()
+
+    def advance(self, step: str) -> datetime:
+        """Move the clock forward by an hour, a day or a week, then run the bot's sweeps."""
+        delta = CLOCK_STEPS.get(step)
+        if delta is None:
+            raise SandboxError(f"unknown clock step {step!r}: use one of {', '.join(CLOCK_STEPS)}")
+        with self._lock:
+            seconds = int((self.clock.offset + delta).total_seconds())
+            if seconds > MAX_OFFSET_SECONDS:
+                raise SandboxError("the sandbox clock cannot go further ahead; reset it instead")
+            self.clock.advance(delta)
+            write_clock_offset(self.db_path, seconds)
+            self._bot.run_sweeps()  # what the scheduler's job does, with the new time
+            return self.clock.now()
+
+    # --- what a person does ----------------------------------------------------------------
+    @property
+    def _bot(self) -> BotUnderTest:
+        if self.bot is None:
+            raise SandboxError("the sandbox is restarting; try again in a moment", 503)
+        return self.bot
+
+    @property
+    def _driver(self) -> SlackDriver:
+        return self._bot.d
+
+    def _fake(self) -> FakeSlack:
+        assert self.fake is not None
+        return self.fake
+
+    def _user(self, user_id: Any) -> dict[str, Any]:
+        user = self._fake().user(str(user_id or ""))
+        if user is None or user.get("is_bot"):
+            raise SandboxError(f"there is nobody called {user_id!r} in this workspace", 404)
+        return user
+
+    def _act(self, fn: Callable[[], Any]) -> Any:
+        """Run one driver action; what Slack would refuse comes back as a SandboxError."""
+        with self._lock:
+            try:
+                response = fn()
+            except AssertionError as exc:
+                raise SandboxError(str(exc).strip()) from None
+        status = getattr(response, "status_code", 200)
+        if status >= 400:
+            raise SandboxError(f"the bot answered HTTP {status}", 502)
+        return response
+
+    def open_tab(self, user_id: str, tab: str) -> None:
+        """The person opens the app's Home or Messages tab (Slack sends app_home_opened)."""
+        self._user(user_id)
+        if tab not in TABS:
+            raise SandboxError(f"unknown tab {tab!r}: use home or messages")
+        self._act(lambda: self._driver.open_home(user_id, tab))
+
+    def dm(self, user_id: str, text: str) -> None:
+        self._user(user_id)
+        text = _clean_text(text)
+        self._act(lambda: self._driver.dm(user_id, text))
+
+    def slash(self, user_id: str, text: str, channel_id: str | None = None) -> None:
+        """`text` is what was typed, starting with the command (`/mentoring help`)."""
+        self._user(user_id)
+        command, _, rest = _clean_text(text).partition(" ")
+        if channel_id:
+            self._channel(user_id, channel_id)
+        self._act(lambda: self._driver.slash(user_id, command, rest.strip(), channel_id=channel_id))
+
+    def channel_message(self, user_id: str, channel_id: str, text: str) -> None:
+        """A message in a channel. The bot hears it only if the manifest subscribes to it."""
+        self._user(user_id)
+        channel = self._channel(user_id, channel_id)
+        text = _clean_text(text)
+        fake = self._fake()
+        with self._lock:
+            msg = fake.record_user_message(channel_id, user_id, text, blocks=_rich_text(text))
+            kind = channel["kind"]
+            subscribed = fake.subscribed_events
+            name = "message." + {"channel": "channels", "group": "groups", "mpim": "mpim"}[kind]
+            if subscribed is not None and name not in subscribed:
+                return  # Slack would not tell the app about it
+        event = {
+            "type": "message",
+            "channel": channel_id,
+            "channel_type": kind,
+            "user": user_id,
+            "text": text,
+            "ts": msg.ts,
+            "event_ts": msg.ts,
+            "team": fake.team_id,
+            "blocks": msg.blocks,
+        }
+        self._act(lambda: self._driver.event(event))
+
+    def click(
+        self,
+        user_id: str,
+        source: dict[str, Any],
+        action_id: str,
+        *,
+        block_id: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        self._user(user_id)
+        where = self._source(user_id, source)
+        self._act(
+            lambda: self._driver.click(
+                user_id, action_id, value=value, block_id=block_id or None, **where
+            )
+        )
+
+    def select(
+        self,
+        user_id: str,
+        source: dict[str, Any],
+        action_id: str,
+        values: Any,
+        *,
+        block_id: str | None = None,
+    ) -> None:
+        self._user(user_id)
+        where = self._source(user_id, source)
+        self._act(
+            lambda: self._driver.select(
+                user_id, action_id, values, block_id=block_id or None, **where
+            )
+        )
+
+    def submit(self, user_id: str, view_id: str, values: dict[str, Any]) -> str | None:
+        """Press Submit on an open modal with what was entered; returns what happened
+        (`closed`, `updated`, `pushed`, `errors`, ...)."""
+        self._user(user_id)
+        self._modal(user_id, view_id)
+        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+            raise SandboxError("values must be {block_id: {action_id: value}}")
+        self._act(lambda: self._driver.submit_view(user_id, view_id, values))
+        return self._driver.last_submission_outcome
+
+    def close_modal(self, user_id: str, view_id: str) -> None:
+        self._user(user_id)
+        self._modal(user_id, view_id)
+        with self._lock:
+            try:
+                response = self._driver.close_view(user_id, view_id)
+            except AssertionError as exc:
+                raise SandboxError(str(exc).strip()) from None
+        if response is not None and response.status_code >= 400:
+            raise SandboxError(f"the bot answered HTTP {response.status_code}", 502)
+
+    def _modal(self, user_id: str, view_id: str) -> View:
+        for view in self._fake().open_views(user_id):
+            if view.id == view_id:
+                return view
+        raise SandboxError("that window is no longer open", 409)
+
+    def _channel(self, user_id: str, channel_id: str) -> dict[str, Any]:
+        for channel in self._conversations(user_id):
+            if channel["id"] == channel_id:
+                return channel
+        raise SandboxError(f"{user_id} is not in channel {channel_id!r}", 404)
+
+    def _source(self, user_id: str, source: Any) -> dict[str, Any]:
+        """Where an element the person used is: a message they can see, or their view."""
+        if not isinstance(source, dict):
+            raise SandboxError("source must be {kind: message, channel, ts} or {kind: view, id}")
+        fake = self._fake()
+        if source.get("kind") == "message":
+            channel, ts = str(source.get("channel") or ""), str(source.get("ts") or "")
+            if channel != fake.dm_channel(user_id):
+                self._channel(user_id, channel)
+            msg = fake.message(channel, ts)
+            if msg is None or msg.deleted or msg.ephemeral_user not in (None, user_id):
+                raise SandboxError("that message is gone", 409)
+            return {"in_message": msg}
+        if source.get("kind") == "view":
+            view = fake.view(str(source.get("id") or ""))
+            if view is None or view.closed or view.user_id != user_id:
+                raise SandboxError("that view is no longer open", 409)
+            return {"in_view": view.id}
+        raise SandboxError("source must be {kind: message, ...} or {kind: view, ...}")
+
+    # --- what a person sees ----------------------------------------------------------------
+    def _channels_of(self, user_id: str) -> list[Channel]:
+        """Channels, private channels and group DMs the person is in (the seeded channel
+        first). The fake has no public listing of conversations, so read its table under
+        its lock (copies only)."""
+        fake = self._fake()
+        with fake._lock:
+            found = [
+                copy.deepcopy(c)
+                for c in fake._channels.values()
+                if c.kind in ("channel", "group", "mpim") and user_id in c.members
+            ]
+        found.sort(key=lambda c: (c.id != self.channel_id, c.kind != "channel", c.created, c.id))
+        return found
+
+    def _conversations(self, user_id: str) -> list[dict[str, Any]]:
+        channels = self._channels_of(user_id)
+        users = {u["id"]: u for u in self._fake().users} if channels else {}
+        out = []
+        for channel in channels:
+            if channel.kind == "mpim":
+                others = [m for m in channel.members if m != user_id]
+                name = ", ".join(_display(users.get(m), m) for m in others) + ", mentorbot"
+            else:
+                name = "#" + (channel.name or channel.id)
+            out.append({"id": channel.id, "kind": channel.kind, "name": name})
+        return out
+
+    def state(self, user_id: str) -> dict[str, Any]:
+        """Everything the page shows for one person (and marks their messages as seen)."""
+        with self._lock:
+            user = self._user(user_id)
+            fake = self._fake()
+            users = {u["id"]: u for u in fake.users}
+            dm_channel = fake.dm_channel(user_id)
+            dm = [self._message(m, users) for m in fake.dm_messages(user_id)]
+            channels = []
+            for channel in self._conversations(user_id):
+                msgs = [
+                    self._message(m, users)
+                    for m in fake.messages(channel["id"])
+                    if m.ephemeral_user in (None, user_id)
+                ]
+                channels.append({**channel, "messages": msgs})
+            home = fake.home_view(user_id)
+            modals = fake.open_views(user_id)
+            newest = max((float(m.ts) for m in self._inbox(user_id)), default=0.0)
+            self._seen[user_id] = max(self._seen.get(user_id, 0.0), newest)
+            return {
+                "me": {"id": user_id, "name": _display(user, user_id), "tz": user.get("tz")},
+                "dm": {"channel": dm_channel, "messages": dm},
+                "home": self._view(home) if home is not None else None,
+                "modals": [self._view(v) for v in modals],
+                "channels": channels,
+                "clock": self.clock_info(user.get("tz")),
+                "people": self.people(),
+                "users": {uid: _display(u, uid) for uid, u in users.items()},
+            }
+
+    def clock_info(self, tz: str | None = None) -> dict[str, Any]:
+        now = self.clock.now()
+        offset = int(self.clock.offset.total_seconds())
+        info: dict[str, Any] = {
+            "now": now.isoformat(),
+            "utc": now.strftime("%a %d %b %Y, %H:%M UTC"),
+            "offset_seconds": offset,
+            "offset": _offset_label(offset),
+        }
+        if tz:
+            local = now.astimezone(ZoneInfo(tz))
+            info["local"] = local.strftime("%a %H:%M") + f" in {tz}"
+        return info
+
+    def people(self) -> list[dict[str, Any]]:
+        """The people list: the reporting tree, each with where they are in the program."""
+        with self._lock:
+            fake = self._fake()
+            stages = self._stages()
+            out = []
+            for person in demo.tree_order():
+                user = fake.user(person.user_id)
+                if user is None:
+                    continue
+                stage = stages.get(person.user_id, {"stage": "not joined"})
+                out.append(
+                    {
+                        "id": person.user_id,
+                        "name": _display(user, person.user_id),
+                        "title": person.title,
+                        "department": person.department,
+                        "tz": user.get("tz"),
+                        "manager": person.manager,
+                        "depth": demo.depth(person.user_id),
+                        **stage,
+                        "unread": self._unread(person.user_id),
+                    }
+                )
+            return out
+
+    def _inbox(self, user_id: str) -> list[Message]:
+        """What counts towards a person's unread badge: their DM with the bot and their
+        group DMs and private channels (like Slack, not every public channel message)."""
+        fake = self._fake()
+        messages = fake.dm_messages(user_id)
+        for channel in self._channels_of(user_id):
+            if channel.kind != "channel":
+                messages += fake.messages(channel.id)
+        return [m for m in messages if m.user != user_id and m.ephemeral_user in (None, user_id)]
+
+    def _unread(self, user_id: str) -> int:
+        seen = self._seen.get(user_id, 0.0)
+        return sum(1 for m in self._inbox(user_id) if float(m.ts) > seen)
+
+    def _stages(self) -> dict[str, dict[str, Any]]:
+        """Program status per Slack user id, read from the bot's database."""
+        fake = self._fake()
+        out: dict[str, dict[str, Any]] = {}
+        with self._bot.app.db.transaction() as session:
+            program = session.scalars(
+                select(Program).where(Program.team_id == fake.team_id, Program.is_default)
+            ).first()
+            if program is None:
+                return out
+            coordinators = set()
+            for item in program_settings(program).get("coordinators") or []:
+                if isinstance(item, dict):
+                    item = item.get("slack_id")
+                if item:
+                    coordinators.add(str(item))
+            rows = session.execute(
+                select(Person.slack_user_id, Participation)
+                .join(Participation, Participation.person_id == Person.id)
+                .where(Participation.program_id == program.id)
+            ).all()
+            by_participation = {p.id: uid for uid, p in rows}
+            paired: set[str] = set()
+            for pair in session.scalars(
+                select(Pair).where(Pair.program_id == program.id, Pair.status == PAIR_ACTIVE)
+            ):
+                paired.update(by_participation.get(i, "") for i in (pair.mentee_id, pair.mentor_id))
+            waiting: set[str] = set()
+            for request in session.scalars(
+                select(MentorRequest).where(
+                    MentorRequest.program_id == program.id,
+                    MentorRequest.status == REQUEST_PENDING,
+                )
+            ):
+                waiting.update(
+                    by_participation.get(i, "") for i in (request.mentee_id, request.mentor_id)
+                )
+            for uid, participation in rows:
+                if participation.status == STATUS_LEFT:
+                    stage = "left"
+                elif not participation.confirmed:
+                    stage = "setting up"
+                else:
+                    stage = participation.roles
+                out[uid] = {
+                    "stage": stage,
+                    "paired": uid in paired,
+                    "request_pending": uid in waiting,
+                }
+            for uid in coordinators:
+                out.setdefault(uid, {"stage": "not joined"})["coordinator"] = True
+        return out
+
+    @staticmethod
+    def _message(msg: Message, users: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "ts": msg.ts,
+            "user": msg.user,
+            "user_name": _display(users.get(msg.user), msg.user),
+            "from_bot": msg.from_bot,
+            "text": msg.text or "",
+            "blocks": msg.blocks,
+            "attachments": msg.attachments,
+            "files": [f.get("name") for f in msg.files],
+            "ephemeral": msg.is_ephemeral,
+            "edited": msg.edited_ts is not None,
+            "thread_ts": msg.thread_ts if msg.thread_ts and msg.thread_ts != msg.ts else None,
+            "channel": msg.channel,
+        }
+
+    @staticmethod
+    def _view(view: View) -> dict[str, Any]:
+        return {
+            "id": view.id,
+            "type": view.type,
+            "hash": view.hash,
+            "callback_id": view.callback_id,
+            "title": view.title,
+            "submit": view.submit,
+            "close": view.close,
+            "blocks": view.blocks,
+            "errors": view.errors or {},
+            "previous_view_id": view.previous_view_id,
+        }
+
+
+def _display(user: dict[str, Any] | None, fallback: str) -> str:
+    if not user:
+        return fallback
+    profile = user.get("profile") or {}
+    return str(profile.get("real_name") or user.get("real_name") or user.get("name") or fallback)
+
+
+def _clean_text(text: Any) -> str:
+    value = str(text or "").strip()
+    if not value:
+        raise SandboxError("type something first")
+    if len(value) > 4000:
+        raise SandboxError("that message is too long (4,000 characters at most)")
+    return value
+
+
+def _rich_text(text: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "rich_text",
+            "block_id": secrets.token_hex(3),
+            "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+            ],
+        }
+    ]
+
+
+# ------------------------------------------------------------------------- the web app
+def _local_hosts(port: int) -> set[str]:
+    return {f"127.0.0.1:{port}", f"localhost:{port}"}
+
+
+class LocalOnly:
+    """Refuse requests that do not address the sandbox by a loopback name (DNS rebinding), and
+    cross-site writes: the page's POSTs are JSON from its own origin."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            server = self.sandbox.server
+            port = server.port if server is not None else 0
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            host = headers.get("host", "")
+            origin = headers.get("origin")
+            allowed = _local_hosts(port)
+            problem = None
+            if host not in allowed:
+                problem = "the sandbox only answers requests addressed to 127.0.0.1 or localhost"
+            elif origin is not None and origin.removeprefix("http://") not in allowed:
+                problem = "cross-site requests are refused"
+            if problem is not None:
+                response = JSONResponse({"error": problem}, status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+Handler = Callable[[dict[str, Any]], Any]
+
+
+def build_app(sandbox: Sandbox) -> ASGIApp:
+    """The sandbox server: the page, its JSON API, and the fake Slack Web API."""
+
+    def json_endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            if request.method == "POST":
+                if request.headers.get("content-type", "").split(";")[0] != "application/json":
+                    return JSONResponse({"error": "send JSON"}, status_code=415)
+                try:
+                    body = await request.json()
+                except ValueError:
+                    return JSONResponse({"error": "the body is not valid JSON"}, status_code=400)
+                if not isinstance(body, dict):
+                    return JSONResponse({"error": "send a JSON object"}, status_code=400)
+            else:
+                body = dict(request.query_params)
+            try:
+                result = await run_in_threadpool(fn, body)
+            except SandboxError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=exc.status)
+            return JSONResponse({"ok": True, **(result or {})})
+
+        return endpoint
+
+    def need(body: dict[str, Any], key: str) -> str:
+        value = body.get(key)
+        if not isinstance(value, str) or not value:
+            raise SandboxError(f"missing {key}")
+        return value
+
+    def people(_body: dict[str, Any]) -> dict[str, Any]:
+        return {"people": sandbox.people(), "clock": sandbox.clock_info()}
+
+    def state(body: dict[str, Any]) -> dict[str, Any]:
+        return {"state": sandbox.state(need(body, "user"))}
+
+    def open_tab(body: dict[str, Any]) -> None:
+        sandbox.open_tab(need(body, "user"), need(body, "tab"))
+
+    def dm(body: dict[str, Any]) -> None:
+        sandbox.dm(need(body, "user"), need(body, "text"))
+
+    def slash(body: dict[str, Any]) -> None:
+        sandbox.slash(need(body, "user"), need(body, "text"), body.get("channel") or None)
+
+    def channel(body: dict[str, Any]) -> None:
+        sandbox.channel_message(need(body, "user"), need(body, "channel"), need(body, "text"))
+
+    def click(body: dict[str, Any]) -> None:
+        sandbox.click(
+            need(body, "user"),
+            body.get("source") or {},
+            need(body, "action_id"),
+            block_id=body.get("block_id"),
+            value=body.get("value"),
+        )
+
+    def select_(body: dict[str, Any]) -> None:
+        sandbox.select(
+            need(body, "user"),
+            body.get("source") or {},
+            need(body, "action_id"),
+            body.get("values"),
+            block_id=body.get("block_id"),
+        )
+
+    def submit(body: dict[str, Any]) -> dict[str, Any]:
+        outcome = sandbox.submit(
+            need(body, "user"), need(body, "view_id"), body.get("values") or {}
+        )
+        return {"outcome": outcome}
+
+    def close(body: dict[str, Any]) -> None:
+        sandbox.close_modal(need(body, "user"), need(body, "view_id"))
+
+    def clock(body: dict[str, Any]) -> dict[str, Any]:
+        sandbox.advance(need(body, "step"))
+        return {"clock": sandbox.clock_info()}
+
+    def reset(_body: dict[str, Any]) -> dict[str, Any]:
+        sandbox.reset()
+        return {"clock": sandbox.clock_info()}
+
+    def health(_body: dict[str, Any]) -> dict[str, Any]:
+        return {"sandbox": True, "bot": sandbox.bot is not None}
+
+    async def index(_request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
+
+    fake = sandbox._fake()
+    posts: dict[str, Handler] = {
+        "open": open_tab,
+        "dm": dm,
+        "slash": slash,
+        "channel-message": channel,
+        "click": click,
+        "select": select_,
+        "submit": submit,
+        "close": close,
+        "clock": clock,
+        "reset": reset,
+    }
+    gets: dict[str, Handler] = {"people": people, "state": state, "health": health}
+    routes: list[Route | Mount] = [Route("/", index, methods=["GET"])]
+    routes += [
+        Route(f"/api/{name}", json_endpoint(fn), methods=["GET"]) for name, fn in gets.items()
+    ]
+    routes += [
+        Route(f"/api/{name}", json_endpoint(fn), methods=["POST"]) for name, fn in posts.items()
+    ]
+    routes += [
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(FAKE_SLACK_PATH, app=fake.asgi_app),
+    ]
+    app = Starlette(routes=routes)
+    return LocalOnly(app, sandbox)
