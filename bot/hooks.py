@@ -14,6 +14,10 @@ logger = logging.getLogger(__name__)
 ProfileConfirmed = Callable[[WebClient, str, str], None]
 HomeSection = Callable[[str, str], list[dict[str, Any]]]
 DmHandler = Callable[[WebClient, str, str, str], bool]
+# (client, team_id, pair_id): a pair was created (the matching flow calls it after accepting)
+PairCreated = Callable[[WebClient, str, int], None]
+# (client, team_id, mentee_user_id, program_id): a mentee whose pair ended asks for a new mentor
+RematchRequested = Callable[[WebClient, str, str, int], None]
 
 
 class Hooks:
@@ -21,6 +25,9 @@ class Hooks:
         self._profile_confirmed: list[ProfileConfirmed] = []
         self._home_sections: list[HomeSection] = []
         self._dm_handlers: list[DmHandler] = []
+        self._asides: list[DmHandler] = []
+        self._pair_created: list[PairCreated] = []
+        self._rematch_requested: list[RematchRequested] = []
 
     def on_profile_confirmed(self, fn: ProfileConfirmed) -> ProfileConfirmed:
         self._profile_confirmed.append(fn)
@@ -34,6 +41,21 @@ class Hooks:
         """A handler for DMs that no running conversation claimed. Return True if handled."""
         self._dm_handlers.append(fn)
         return fn
+
+    def on_aside(self, fn: DmHandler) -> DmHandler:
+        """A handler for text typed while a conversation waits for a button: it may answer
+        it on the side (for example a confident FAQ answer). Return True if it did."""
+        self._asides.append(fn)
+        return fn
+
+    def aside(self, client: WebClient, team_id: str, user_id: str, text: str) -> bool:
+        for fn in self._asides:
+            try:
+                if fn(client, team_id, user_id, text):
+                    return True
+            except Exception:
+                logger.exception("an aside handler failed for %s", user_id)
+        return False
 
     def profile_confirmed(self, client: WebClient, team_id: str, user_id: str) -> None:
         for fn in self._profile_confirmed:
@@ -53,3 +75,34 @@ class Hooks:
 
     def dm(self, client: WebClient, team_id: str, user_id: str, text: str) -> bool:
         return any(fn(client, team_id, user_id, text) for fn in self._dm_handlers)
+
+    # --- mentoring relationships -------------------------------------------------------------
+    def on_pair_created(self, fn: PairCreated) -> PairCreated:
+        """Called after a pair is created: the relationship flow invites both to set up their
+        learning agreement. The matching flow calls `pair_created` once the pair committed."""
+        self._pair_created.append(fn)
+        return fn
+
+    def on_rematch_requested(self, fn: RematchRequested) -> RematchRequested:
+        """Called when the mentee of an ended pair asks for a new mentor (also recorded as an
+        open `rematch_requests` row, so matching can pick it up later too)."""
+        self._rematch_requested.append(fn)
+        return fn
+
+    def pair_created(self, client: WebClient, team_id: str, pair_id: int) -> None:
+        for fn in self._pair_created:
+            try:
+                fn(client, team_id, pair_id)
+            except Exception:
+                logger.exception("a pair-created hook failed for pair %s", pair_id)
+
+    def rematch_requested(
+        self, client: WebClient, team_id: str, user_id: str, program_id: int
+    ) -> bool:
+        """Returns True if any feature took the request up."""
+        for fn in self._rematch_requested:
+            try:
+                fn(client, team_id, user_id, program_id)
+            except Exception:
+                logger.exception("a rematch hook failed for %s", user_id)
+        return bool(self._rematch_requested)

@@ -62,7 +62,7 @@ def test_ana_dms_the_bot_picks_two_goals_and_confirms(slack: BotUnderTest) -> No
     assert [g.priority for g in p.goals] == [1, 2]
     assert p.meeting_format == "remote" and p.languages == ["en", "pt"]
     assert "Lisbon" in (p.notes or "")
-    assert "confirmed" in slack.dm_texts(user)[-1]
+    assert any("profile is confirmed" in t for t in slack.dm_texts(user))
     # the played-back profile lost its buttons once confirmed
     assert not any(
         m for m in slack.fake.dm_messages(user) if "onboarding.review.confirm" in str(m.blocks)
@@ -293,3 +293,41 @@ def test_healthz_reports_the_database(slack: BotUnderTest) -> None:
 
     response = httpx.get(slack.server.url + "/healthz")
     assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+def test_someone_with_an_imported_profile_is_not_onboarded_again(slack: BotUnderTest) -> None:
+    """A coordinator's import gives people a confirmed profile without a conversation."""
+    from core import onboarding as ob
+    from core.people import upsert_person
+    from core.profiles import GoalInput, ProfileForm, save_profile
+    from core.programs import default_program, program_settings
+
+    user = ana(slack)
+    clock = slack.app.clock
+    with slack.app.db.transaction() as session:
+        person = upsert_person(session, "T0001", None, user, clock)
+        program = default_program(session, "T0001", clock)
+        p = ob.ensure_participation(session, person, program, clock)
+        form = ProfileForm(
+            role="mentee", goals=[GoalInput("writing", None, 1)], confidentiality_ack=True
+        )
+        save_profile(session, p, form, program_settings(program), clock, confirm=True)
+    slack.d.open_home(user)
+    assert not any("How would you like to take part" in t for t in slack.dm_texts(user))
+    assert "home.profile.edit" in str(slack.fake.home_view(user).blocks)
+    slack.d.slash(user, "/mentoring", "join")
+    assert any("already set up" in t for t in slack.dm_texts(user))
+
+
+def test_a_question_typed_mid_onboarding_is_answered_then_the_step_waits(
+    slack: BotUnderTest,
+) -> None:
+    user = ana(slack)
+    slack.d.dm(user, "hi")
+    slack.d.dm(user, "what is the difference between mentoring and coaching?")
+    texts = slack.dm_texts(user)
+    assert any("coach" in t.lower() for t in texts[-3:])
+    assert "still waiting" in texts[-1]
+    slack.d.click(user, "onboarding.role.select.mentee")  # the step is still answerable
+    with slack.app.db.transaction() as session:
+        assert session.scalars(select(Conversation)).one().step == "goals"

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "bot.cli.faq",
     "bot.cli.people",
     "bot.cli.match",
+    "bot.cli.coordinators",
     "sandbox.cli",
 )
 

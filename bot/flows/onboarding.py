@@ -76,8 +76,13 @@ class OnboardingFlow:
             person = self._person(session, team_id, user_id)
             participation = ob.find_participation(session, person, program)
             restart = participation is not None and participation.status == STATUS_LEFT
-            conversation, started = ob.start(session, person, program, clock, restart=restart)
-            snapshot = self._snapshot(session, person, program, conversation)
+            if participation is not None and participation.confirmed and not restart:
+                # Already has a profile (confirmed here, or imported by a coordinator).
+                snapshot = self._snapshot(session, person, program, None)
+                started = False
+            else:
+                conversation, started = ob.start(session, person, program, clock, restart=restart)
+                snapshot = self._snapshot(session, person, program, conversation)
         if snapshot.confirmed and not started:
             if explicit:
                 slack_io.post_dm(client, user_id, views.already_done())
@@ -172,7 +177,7 @@ class OnboardingFlow:
                     typed=True,
                 )
             snapshot = self._snapshot(session, person, program, conversation)
-        self._after(client, team_id, user_id, result, snapshot, prompt_at)
+        self._after(client, team_id, user_id, result, snapshot, prompt_at, typed=text)
         return True
 
     def _after(
@@ -183,12 +188,19 @@ class OnboardingFlow:
         result: ob.StepResult,
         snapshot: Snapshot,
         prompt_at: tuple[str | None, str | None],
+        typed: str | None = None,
     ) -> None:
         if result.outcome == "stale":
             logger.info("stale onboarding answer ignored (conversation %s)", result.conversation.id)
             return
         if result.outcome in ("expects_button", "expects_text"):
             kind = "button" if result.outcome == "expects_button" else "text"
+            if (
+                kind == "button"
+                and typed
+                and self.mentor.hooks.aside(client, team_id, user_id, typed)
+            ):
+                kind = "after_aside"  # answered their question; now a gentle reminder
             slack_io.post_dm(client, user_id, views.hint(kind))
             return
         if result.outcome == "invalid":

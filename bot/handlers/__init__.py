@@ -9,13 +9,39 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.handlers import commands, home, messages, onboarding, unhandled
+from bot.handlers import (
+    commands,
+    coordinator,
+    everyone,
+    faq,
+    home,
+    lifecycle,
+    matching,
+    messages,
+    onboarding,
+    relationship,
+    unhandled,
+)
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
 
 # `unhandled` goes last: it acknowledges whatever no other listener took.
-MODULES = (onboarding, home, messages, commands, unhandled)
+# `everyone` and `coordinator` come after `commands` (they add to its subcommand table,
+# `help` included).
+MODULES = (
+    onboarding,
+    home,
+    messages,
+    commands,
+    faq,
+    matching,
+    everyone,
+    coordinator,
+    lifecycle,
+    relationship,
+    unhandled,
+)
 
 
 def register(app: App, mentor: MentorApp) -> None:

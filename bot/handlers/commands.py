@@ -83,4 +83,4 @@ def register(app: App, mentor: MentorApp) -> None:
             name=name.lower(),
             args=rest.strip(),
         )
-        table.get(ctx.name, _help)(ctx)
+        (table.get(ctx.name) or table["help"])(ctx)
