@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -40,6 +41,19 @@ def register(app: App, mentor: MentorApp) -> None:
     def token(action: dict[str, Any]) -> dict[str, Any]:
         return decode_value(action.get("value"))
 
+    def register_step(action_id: str, step: Callable[..., None]) -> None:
+        @app.action(action_id)
+        def run_step(
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: WebClient,
+            respond: Respond,
+        ) -> None:
+            ack()
+            team_id, user_id, reply = context(body, client, respond)
+            step(client, team_id, user_id, token(action), reply)
+
     # --- buttons -------------------------------------------------------------------------
     @app.action(ids.REL_AGREEMENT_OPEN)
     def open_agreement(
@@ -50,14 +64,6 @@ def register(app: App, mentor: MentorApp) -> None:
         relationship.open_agreement(
             client, team_id, user_id, token(action), str(body.get("trigger_id") or ""), reply
         )
-
-    @app.action(ids.REL_AGREEMENT_CONFIRM)
-    def confirm(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.confirm_agreement(client, team_id, user_id, token(action), reply)
 
     @app.action(ids.REL_AGREEMENT_SUGGEST)
     def suggest(
@@ -108,45 +114,17 @@ def register(app: App, mentor: MentorApp) -> None:
             client, team_id, user_id, token(action), str(body.get("trigger_id") or ""), reply
         )
 
-    @app.action(ids.REL_HELP)
-    def ask_help(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.help(client, team_id, user_id, token(action), reply)
-
-    @app.action(ids.REL_END)
-    def end(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.end(client, team_id, user_id, token(action), reply)
-
-    @app.action(ids.REL_COMPLETE)
-    def complete(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.complete(client, team_id, user_id, token(action), reply)
-
-    @app.action(ids.REL_EXTEND)
-    def extend(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.extend(client, team_id, user_id, token(action), reply)
-
-    @app.action(ids.REL_REMATCH)
-    def rematch(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.rematch(client, team_id, user_id, token(action), reply)
+    # Buttons that hand the pair's token straight to one flow step.
+    simple_steps = {
+        ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
+        ids.REL_HELP: relationship.help,
+        ids.REL_END: relationship.end,
+        ids.REL_COMPLETE: relationship.complete,
+        ids.REL_EXTEND: relationship.extend,
+        ids.REL_REMATCH: relationship.rematch,
+    }
+    for action_id, step in simple_steps.items():
+        register_step(action_id, step)
 
     @app.action(ids.REL_RESUME)
     def resume_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
