@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.models import Base, IntPk, ProgramFk, TeamFk
 
 # Delivery ledger statuses
 DELIVERY_PENDING = "pending"
@@ -47,11 +47,9 @@ class Coordinator(Base):
     __tablename__ = "coordinators"
     __table_args__ = (UniqueConstraint("program_id", "slack_user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
     # Who added them: a Slack user id, or "cli" for the command line.
     added_by: Mapped[str] = mapped_column(String(32))
@@ -66,10 +64,8 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
     program_id: Mapped[int | None] = mapped_column(
         ForeignKey("programs.id", ondelete="SET NULL"), index=True
     )
@@ -86,11 +82,9 @@ class Announcement(Base):
 
     __tablename__ = "announcements"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     kind: Mapped[str] = mapped_column(String(16), default=KIND_ANNOUNCE)
     # The coordinator's message (announcements only; invitations use the stored template).
     body: Mapped[str | None] = mapped_column(Text)
@@ -105,11 +99,9 @@ class AnnouncementDelivery(Base):
     __tablename__ = "announcement_deliveries"
     __table_args__ = (UniqueConstraint("program_id", "announcement_id", "slack_user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     announcement_id: Mapped[int] = mapped_column(
         ForeignKey("announcements.id", ondelete="CASCADE"), index=True
     )
@@ -134,11 +126,9 @@ class ProgramSnapshot(Base):
     __tablename__ = "program_snapshots"
     __table_args__ = (UniqueConstraint("program_id", "day"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     day: Mapped[date] = mapped_column(Date)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
@@ -150,11 +140,9 @@ class DigestDelivery(Base):
     __tablename__ = "digest_deliveries"
     __table_args__ = (UniqueConstraint("program_id", "slack_user_id", "week"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
     week: Mapped[str] = mapped_column(String(10))  # ISO week, "2026-W10"
     status: Mapped[str] = mapped_column(String(16), default=DELIVERY_SENDING)
@@ -169,11 +157,9 @@ class CoordinatorMatch(Base):
 
     __tablename__ = "coordinator_matches"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     request_id: Mapped[int] = mapped_column(
         ForeignKey("mentor_requests.id", ondelete="CASCADE"), unique=True
     )

@@ -173,14 +173,7 @@ def submit_draft(
             raise RelationshipError("already_active")
         if version is not None and version != agreement.version:
             raise RelationshipError("stale")
-        result = session.execute(
-            update(Agreement)
-            .where(Agreement.id == agreement.id, Agreement.version == agreement.version)
-            .values(version=agreement.version + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise RelationshipError("stale")
+        _update_unchanged(session, agreement, version=agreement.version + 1, **values)
         session.refresh(agreement)
     return send_now(
         session,
@@ -198,18 +191,15 @@ def confirm(
 ) -> list[int]:
     """The mentor confirms the mentee's draft: the agreement becomes active for both."""
     agreement = _for_mentor(session, info, member, version)
-    result = session.execute(
-        update(Agreement)
-        .where(
-            Agreement.id == agreement.id,
-            Agreement.version == agreement.version,
-            Agreement.status == AGREEMENT_PROPOSED,
-        )
-        .values(status=AGREEMENT_ACTIVE, mentor_confirmed_at=now, activated_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    _update_unchanged(
+        session,
+        agreement,
+        Agreement.status == AGREEMENT_PROPOSED,
+        status=AGREEMENT_ACTIVE,
+        mentor_confirmed_at=now,
+        activated_at=now,
+        updated_at=now,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise RelationshipError("stale")
     relationship, _ = ensure_relationship(session, info, now)
     settings = settings_for(session, info.program_id)
     every = cadence_days(agreement.cadence)
@@ -240,24 +230,16 @@ def suggest_changes(
     if len(text) > SUGGESTION_MAX:
         raise AgreementInvalid({"suggestion": "too_long"})
     agreement = _for_mentor(session, info, member, version)
-    result = session.execute(
-        update(Agreement)
-        .where(
-            Agreement.id == agreement.id,
-            Agreement.version == agreement.version,
-            Agreement.status == AGREEMENT_PROPOSED,
-        )
-        .values(
-            status=AGREEMENT_CHANGES,
-            suggestion=text,
-            version=agreement.version + 1,
-            mentee_confirmed_at=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    _update_unchanged(
+        session,
+        agreement,
+        Agreement.status == AGREEMENT_PROPOSED,
+        status=AGREEMENT_CHANGES,
+        suggestion=text,
+        version=agreement.version + 1,
+        mentee_confirmed_at=None,
+        updated_at=now,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise RelationshipError("stale")
     return send_now(
         session,
         info,
@@ -267,6 +249,21 @@ def suggest_changes(
         period=f"v{agreement.version + 1}",
         payload={"version": agreement.version + 1},
     )
+
+
+def _update_unchanged(
+    session: Session, agreement: Agreement, *conditions: Any, **values: Any
+) -> None:
+    """Update the agreement only if nobody changed it since it was read (same version, and
+    `conditions`); otherwise the click or submission is stale."""
+    result = session.execute(
+        update(Agreement)
+        .where(Agreement.id == agreement.id, Agreement.version == agreement.version, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise RelationshipError("stale")
 
 
 def _for_mentor(session: Session, info: PairInfo, member: Member, version: Any) -> Agreement:

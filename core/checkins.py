@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
+from core.db import insert_if_new
 from core.people import upsert_person
 from core.relationship_models import (
     HEALTH_VALUES,
@@ -83,23 +83,20 @@ def submit_checkin(
     note = (note or "").strip() or None
     if note is not None and len(note) > CHECKIN_NOTE_MAX:
         raise RelationshipError("too_long_note", limit=CHECKIN_NOTE_MAX)
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CheckIn)
-    checkin_id = session.execute(
-        insert.values(
-            team_id=info.team_id,
-            pair_id=info.pair_id,
-            person_id=member.person_id,
-            seq=seq,
-            progress=list(progress),
-            health=health,
-            note=note,
-            share_summary=share,
-            answered_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["pair_id", "person_id", "seq"])
-        .returning(CheckIn.id)
-    ).scalar()
+    checkin_id = insert_if_new(
+        session,
+        CheckIn,
+        ("pair_id", "person_id", "seq"),
+        team_id=info.team_id,
+        pair_id=info.pair_id,
+        person_id=member.person_id,
+        seq=seq,
+        progress=list(progress),
+        health=health,
+        note=note,
+        share_summary=share,
+        answered_at=now,
+    )
     if checkin_id is None:
         return None, []
     ids: list[int] = []

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.admin_models import (
@@ -24,10 +23,10 @@ from core.admin_models import (
     CoordinatorMatch,
 )
 from core.clock import Clock
+from core.db import add_if_new
 from core.matching import ManagerGraph
 from core.models import (
     PAIR_ACTIVE,
-    PAIR_ENDED_EARLY,
     REQUEST_ACCEPTED,
     REQUEST_CANCELLED,
     REQUEST_DECLINED,
@@ -40,10 +39,9 @@ from core.models import (
     Participation,
     Person,
     Program,
-    Shortlist,
 )
 from core.people import find_person, upsert_person
-from core.privacy import MIN_K, Ending
+from core.privacy import MIN_K, Ending, close_request, close_shortlists, end_pair
 from core.programs import ensure_workspace, program_defaults, program_settings
 
 CLI_ACTOR = "cli"
@@ -195,21 +193,16 @@ def add_coordinator(
     if is_coordinator(session, program.id, user_id):
         return False
     ensure_workspace(session, program.team_id, clock)
-    session.add(
+    return add_if_new(
+        session,
         Coordinator(
             team_id=program.team_id,
             program_id=program.id,
             slack_user_id=user_id,
             added_by=by,
             created_at=clock.now(),
-        )
+        ),
     )
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
 
 
 def remove_coordinator(
@@ -494,12 +487,8 @@ def propose_match(
         created_at=now,
         expires_at=now + timedelta(days=int(settings.get("request_expiry_days", 4)) + 3),
     )
-    session.add(request)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:  # a concurrent request won the one-pending slot
-        raise CoordinationError("request_pending", user=mentee_id) from exc
+    if not add_if_new(session, request):  # a concurrent request won the one-pending slot
+        raise CoordinationError("request_pending", user=mentee_id)
     match = CoordinatorMatch(
         team_id=program.team_id,
         program_id=program.id,
@@ -561,23 +550,12 @@ def answer_match(
     session.refresh(match)
     now = clock.now()
     if not yes:
-        session.execute(
-            update(MentorRequest)
-            .where(MentorRequest.id == request.id, MentorRequest.status == REQUEST_PENDING)
-            .values(status=REQUEST_DECLINED, responded_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        close_request(session, request.id, REQUEST_DECLINED, now)
         match.decided_at = now
         answer.outcome = "declined"
         return answer
     if match.mentee_answer == "yes" and match.mentor_answer == "yes":
-        updated = session.execute(
-            update(MentorRequest)
-            .where(MentorRequest.id == request.id, MentorRequest.status == REQUEST_PENDING)
-            .values(status=REQUEST_ACCEPTED, responded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if updated.rowcount != 1:  # type: ignore[attr-defined]
+        if not close_request(session, request.id, REQUEST_ACCEPTED, now):
             return MatchAnswer("stale")
         pair = Pair(
             team_id=program.team_id,
@@ -613,13 +591,7 @@ def unpair(session: Session, program: Program, a: str, b: str, clock: Clock) -> 
     pair = active_pair_between(session, program, first, second)
     if pair is None:
         raise CoordinationError("not_paired")
-    result = session.execute(
-        update(Pair)
-        .where(Pair.id == pair.id, Pair.status == PAIR_ACTIVE)
-        .values(status=PAIR_ENDED_EARLY, ended_at=clock.now(), end_reason="coordinator")
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not end_pair(session, pair.id, clock.now(), "coordinator"):
         raise CoordinationError("not_paired")
     mentee = a if pair.mentee_id == first.id else b
     mentor = b if mentee == a else a
@@ -679,13 +651,7 @@ def rematch(session: Session, program: Program, mentee_id: str, clock: Clock) ->
     for pair in session.scalars(
         select(Pair).where(Pair.mentee_id == mentee.id, Pair.status == PAIR_ACTIVE)
     ):
-        done = session.execute(
-            update(Pair)
-            .where(Pair.id == pair.id, Pair.status == PAIR_ACTIVE)
-            .values(status=PAIR_ENDED_EARLY, ended_at=now, end_reason="rematch")
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount == 1:  # type: ignore[attr-defined]
+        if end_pair(session, pair.id, now, "rematch"):
             mentor = session.get(Participation, pair.mentor_id)
             if mentor is not None:
                 ending.partners.append(mentor.person.slack_user_id)
@@ -694,22 +660,11 @@ def rematch(session: Session, program: Program, mentee_id: str, clock: Clock) ->
             MentorRequest.mentee_id == mentee.id, MentorRequest.status == REQUEST_PENDING
         )
     ):
-        done = session.execute(
-            update(MentorRequest)
-            .where(MentorRequest.id == req.id, MentorRequest.status == REQUEST_PENDING)
-            .values(status=REQUEST_CANCELLED, responded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount == 1:  # type: ignore[attr-defined]
+        if close_request(session, req.id, REQUEST_CANCELLED, now):
             mentor = session.get(Participation, req.mentor_id)
             if mentor is not None:
                 ending.asked.append(mentor.person.slack_user_id)
-    session.execute(
-        update(Shortlist)
-        .where(Shortlist.mentee_id == mentee.id, Shortlist.status == "open")
-        .values(status="closed")
-        .execution_options(synchronize_session=False)
-    )
+    close_shortlists(session, [mentee.id])
     for mentor_id in previous:
         exists = session.scalar(
             select(MatchExclusion.id).where(

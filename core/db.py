@@ -7,12 +7,14 @@ database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -54,6 +56,29 @@ def _configure_sqlite(engine: Engine) -> None:
         # waits for the busy timeout under contention instead of failing with "database is
         # locked" half way through.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def add_if_new(session: Session, row: object) -> bool:
+    """Add a row and flush it inside a savepoint. False when a unique constraint says it is
+    already there (a concurrent worker or a repeat inserted it first): the savepoint is rolled
+    back and the rest of the transaction carries on."""
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def insert_if_new(session: Session, model: Any, key: Sequence[str], **values: Any) -> int | None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, on PostgreSQL or SQLite: the new row's id, or
+    None when a row with the same key is already there (a repeat or a concurrent writer)."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return session.execute(
+        insert.values(**values).on_conflict_do_nothing(index_elements=list(key)).returning(model.id)
+    ).scalar()
 
 
 class Database:

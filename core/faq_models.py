@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.models import Base, IntPk, ProgramFk, TeamFk
 
 # FaqGap.reason
 GAP_UNANSWERED = "unanswered"  # the FAQ did not know (band "unknown")
@@ -28,11 +28,9 @@ class FaqPendingQuestion(Base):
     __tablename__ = "faq_pending_questions"
     __table_args__ = (Index("ix_faq_pending_questions_expires_at", "expires_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
     # Who asked: only they may pass the question on, and coordinators reply to them.
     slack_user_id: Mapped[str] = mapped_column(String(32))
     # The question as typed; None once passed on, declined or expired.
@@ -51,7 +49,7 @@ class FaqGap(Base):
     __tablename__ = "faq_gaps"
     __table_args__ = (Index("ix_faq_gaps_team_id_logged_at", "team_id", "logged_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="SET NULL"))
     # The question as typed; None for a vote on a topic picked from the browse list.

@@ -7,9 +7,9 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.db import insert_if_new
 from core.relationship_models import Meeting, MeetingNote, Relationship
 from core.relationships import (
     Member,
@@ -89,19 +89,16 @@ def log_meeting(
         raise RelationshipError("future_date")
     if met_on < local_today(info.created_at, member.timezone):
         raise RelationshipError("before_pair")
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Meeting)
-    new_id = session.execute(
-        insert.values(
-            team_id=info.team_id,
-            pair_id=info.pair_id,
-            met_on=met_on,
-            logged_by=member.person_id,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["pair_id", "met_on"])
-        .returning(Meeting.id)
-    ).scalar()
+    new_id = insert_if_new(
+        session,
+        Meeting,
+        ("pair_id", "met_on"),
+        team_id=info.team_id,
+        pair_id=info.pair_id,
+        met_on=met_on,
+        logged_by=member.person_id,
+        created_at=now,
+    )
     if new_id is None:
         existing = session.scalar(
             select(Meeting.id).where(Meeting.pair_id == info.pair_id, Meeting.met_on == met_on)

@@ -7,7 +7,7 @@ be purged in one sweep and no query can mix two workspaces by accident.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
@@ -59,6 +59,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+# Column types the tables share (`Mapped[TeamFk]`; a `mapped_column(index=True)` on the right
+# adds to them). Every workspace-scoped row is removed with its workspace, and every row hanging
+# off a program, person, participation or pair goes with it.
+IntPk = Annotated[int, mapped_column(Integer, primary_key=True)]
+TeamFk = Annotated[
+    str, mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True)
+]
+ProgramFk = Annotated[int, mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))]
+PersonFk = Annotated[int, mapped_column(ForeignKey("people.id", ondelete="CASCADE"))]
+ParticipationFk = Annotated[int, mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))]
+PairFk = Annotated[int, mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))]
+
+
 # Participation statuses
 STATUS_ONBOARDING = "onboarding"  # joined, profile not confirmed yet
 STATUS_ACTIVE = "active"  # confirmed profile, visible to matching
@@ -81,10 +94,8 @@ class Program(Base):
     __tablename__ = "programs"
     __table_args__ = (UniqueConstraint("team_id", "name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
     name: Mapped[str] = mapped_column(String(80))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     # Overrides of content/program_defaults.yaml; only keys that differ are stored.
@@ -96,10 +107,8 @@ class Person(Base):
     __tablename__ = "people"
     __table_args__ = (UniqueConstraint("team_id", "slack_user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
     slack_user_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     title: Mapped[str | None] = mapped_column(String(200))
@@ -125,12 +134,10 @@ class Participation(Base):
     __tablename__ = "participations"
     __table_args__ = (UniqueConstraint("program_id", "person_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
+    person_id: Mapped[PersonFk]
     is_mentee: Mapped[bool] = mapped_column(Boolean, default=False)
     is_mentor: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default=STATUS_ONBOARDING)
@@ -176,13 +183,9 @@ class Goal(Base):
     __tablename__ = "goals"
     __table_args__ = (UniqueConstraint("participation_id", "competency_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    participation_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE")
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    participation_id: Mapped[ParticipationFk]
     competency_id: Mapped[str] = mapped_column(String(64))
     success: Mapped[str | None] = mapped_column(Text)  # "what would success look like?"
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 top, 2 important, 3 nice
@@ -195,13 +198,9 @@ class Expertise(Base):
     __tablename__ = "expertise"
     __table_args__ = (UniqueConstraint("participation_id", "competency_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    participation_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE")
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    participation_id: Mapped[ParticipationFk]
     competency_id: Mapped[str] = mapped_column(String(64))
 
 
@@ -215,12 +214,10 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("person_id", "program_id", "kind"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    person_id: Mapped[PersonFk]
+    program_id: Mapped[ProgramFk]
     kind: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -264,14 +261,10 @@ class Shortlist(Base):
 
     __tablename__ = "shortlists"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    mentee_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
+    mentee_id: Mapped[ParticipationFk] = mapped_column(index=True)
     # [{"mentor_id": participation id, "score": float, "reasons": [str, ...]}], best first
     candidates: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
@@ -294,15 +287,11 @@ class MentorRequest(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
-    mentor_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
+    mentee_id: Mapped[ParticipationFk]
+    mentor_id: Mapped[ParticipationFk] = mapped_column(index=True)
     shortlist_id: Mapped[int | None] = mapped_column(
         ForeignKey("shortlists.id", ondelete="SET NULL")
     )
@@ -323,17 +312,11 @@ class Pair(Base):
 
     __tablename__ = "pairs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    mentee_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE"), index=True
-    )
-    mentor_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
+    mentee_id: Mapped[ParticipationFk] = mapped_column(index=True)
+    mentor_id: Mapped[ParticipationFk] = mapped_column(index=True)
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentor_requests.id", ondelete="SET NULL"), unique=True
     )
@@ -350,12 +333,10 @@ class MatchExclusion(Base):
     __tablename__ = "match_exclusions"
     __table_args__ = (UniqueConstraint("mentee_id", "mentor_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    mentee_id: Mapped[ParticipationFk]
+    mentor_id: Mapped[ParticipationFk]
     reason: Mapped[str] = mapped_column(String(32))  # none_suit | declined | expired
     created_at: Mapped[datetime]
 
@@ -366,12 +347,10 @@ class DoNotPair(Base):
     __tablename__ = "do_not_pair"
     __table_args__ = (UniqueConstraint("team_id", "person_a", "person_b"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    person_a: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    person_b: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    person_a: Mapped[PersonFk]
+    person_b: Mapped[PersonFk]
     created_at: Mapped[datetime]
 
 
@@ -380,11 +359,9 @@ class NoneSuitFeedback(Base):
 
     __tablename__ = "none_suit_feedback"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
-    )
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("participations.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    mentee_id: Mapped[ParticipationFk]
     # A fixed choice ("goals", "practical", "known", "other") so feedback can be counted.
     reason_code: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)

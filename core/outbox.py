@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.admin_models import (
@@ -28,7 +27,10 @@ from core.admin_models import (
     DigestDelivery,
 )
 from core.clock import Clock
+from core.db import add_if_new
 from core.models import STATUS_LEFT, Participation, Person, Program
+from core.onboarding import find_participation
+from core.people import find_person
 from core.programs import program_settings
 from core.worktime import WorkingHours, zone
 
@@ -78,18 +80,8 @@ def create_announcement(
     if len(text) > ANNOUNCEMENT_MAX_CHARS:
         raise OutboxError("announcement_too_long", limit=ANNOUNCEMENT_MAX_CHARS)
     now = clock.now()
-    announcement = Announcement(
-        team_id=program.team_id,
-        program_id=program.id,
-        kind=KIND_ANNOUNCE,
-        body=text,
-        created_by=by,
-        created_at=now,
-    )
-    session.add(announcement)
-    session.flush()
     recipients = {p.slack_user_id for p in _recipients(session, program, now)}
-    _queue(session, announcement, recipients)
+    announcement = _create(session, program, KIND_ANNOUNCE, text, by, now, recipients)
     return announcement, len(recipients)
 
 
@@ -107,21 +99,30 @@ def create_invitation(
         )
     )
     queued = [u for u in wanted if u not in taking_part]
-    announcement = Announcement(
-        team_id=program.team_id,
-        program_id=program.id,
-        kind=KIND_INVITE,
-        body=None,
-        created_by=by,
-        created_at=clock.now(),
-    )
-    session.add(announcement)
-    session.flush()
-    _queue(session, announcement, queued)
+    announcement = _create(session, program, KIND_INVITE, None, by, clock.now(), queued)
     return announcement, len(queued), len(wanted) - len(queued)
 
 
-def _queue(session: Session, announcement: Announcement, user_ids: Iterable[str]) -> None:
+def _create(
+    session: Session,
+    program: Program,
+    kind: str,
+    body: str | None,
+    by: str,
+    now: datetime,
+    user_ids: Iterable[str],
+) -> Announcement:
+    """Store the announcement (or invitation) and queue one delivery per recipient."""
+    announcement = Announcement(
+        team_id=program.team_id,
+        program_id=program.id,
+        kind=kind,
+        body=body,
+        created_by=by,
+        created_at=now,
+    )
+    session.add(announcement)
+    session.flush()
     for user_id in sorted(set(user_ids)):
         session.add(
             AnnouncementDelivery(
@@ -134,6 +135,7 @@ def _queue(session: Session, announcement: Announcement, user_ids: Iterable[str]
             )
         )
     session.flush()
+    return announcement
 
 
 @dataclass
@@ -173,20 +175,8 @@ def claim_due(
         program = session.get(Program, delivery.program_id)
         if announcement is None or program is None:
             continue
-        person = session.scalars(
-            select(Person).where(
-                Person.team_id == team_id, Person.slack_user_id == delivery.slack_user_id
-            )
-        ).first()
-        participation = (
-            session.scalars(
-                select(Participation).where(
-                    Participation.program_id == program.id, Participation.person_id == person.id
-                )
-            ).first()
-            if person is not None
-            else None
-        )
+        person = find_person(session, team_id, delivery.slack_user_id)
+        participation = find_participation(session, person, program) if person else None
         taking_part = participation is not None and participation.status != STATUS_LEFT
         wanted = taking_part if announcement.kind == KIND_ANNOUNCE else not taking_part
         if not wanted or (person is not None and person.unreachable):
@@ -293,7 +283,8 @@ def digest_due(timezone: str | None, settings: Mapping[str, Any], now: datetime)
 
 def claim_digest(session: Session, program: Program, user_id: str, week: str, clock: Clock) -> bool:
     """Claim this week's digest for a coordinator. False if it was already claimed."""
-    session.add(
+    return add_if_new(
+        session,
         DigestDelivery(
             team_id=program.team_id,
             program_id=program.id,
@@ -301,14 +292,8 @@ def claim_digest(session: Session, program: Program, user_id: str, week: str, cl
             week=week,
             status=DELIVERY_SENDING,
             created_at=clock.now(),
-        )
+        ),
     )
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
 
 
 def mark_digest(

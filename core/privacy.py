@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -216,6 +216,27 @@ def _rows_about(
     return out
 
 
+_PairOrRequest = TypeVar("_PairOrRequest", Pair, MentorRequest)
+
+
+def _involving(
+    session: Session, model: type[_PairOrRequest], participation_ids: set[int]
+) -> list[_PairOrRequest]:
+    """Every pair (or request) with one of these participations on either side."""
+    if not participation_ids:
+        return []
+    return list(
+        session.scalars(
+            select(model).where(
+                or_(
+                    model.mentee_id.in_(participation_ids),
+                    model.mentor_id.in_(participation_ids),
+                )
+            )
+        )
+    )
+
+
 def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     """Everything stored about one person, for `/mentoring my-data`."""
     from core.profiles import competency_name
@@ -270,15 +291,7 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
                 "paused_until": p.paused_until.date().isoformat() if p.paused_until else None,
             }
         )
-    pairs = (
-        list(
-            session.scalars(
-                select(Pair).where(or_(Pair.mentee_id.in_(part_ids), Pair.mentor_id.in_(part_ids)))
-            )
-        )
-        if part_ids
-        else []
-    )
+    pairs = _involving(session, Pair, part_ids)
     for pair in pairs:
         i_am_mentee = pair.mentee_id in part_ids
         partner = session.get(Participation, pair.mentor_id if i_am_mentee else pair.mentee_id)
@@ -291,20 +304,7 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
                 "ended": pair.ended_at.date().isoformat() if pair.ended_at else None,
             }
         )
-    requests = (
-        list(
-            session.scalars(
-                select(MentorRequest).where(
-                    or_(
-                        MentorRequest.mentee_id.in_(part_ids), MentorRequest.mentor_id.in_(part_ids)
-                    )
-                )
-            )
-        )
-        if part_ids
-        else []
-    )
-    for req in requests:
+    for req in _involving(session, MentorRequest, part_ids):
         i_asked = req.mentee_id in part_ids
         other = session.get(Participation, req.mentor_id if i_asked else req.mentee_id)
         data.requests.append(
@@ -363,6 +363,38 @@ def _slack_id(session: Session, participation_id: int) -> str | None:
     )
 
 
+def end_pair(session: Session, pair_id: int, now: datetime, reason: str) -> bool:
+    """active -> ended early, only if still active. True if this call ended it."""
+    result = session.execute(
+        update(Pair)
+        .where(Pair.id == pair_id, Pair.status == PAIR_ACTIVE)
+        .values(status=PAIR_ENDED_EARLY, ended_at=now, end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def close_request(session: Session, request_id: int, status: str, now: datetime) -> bool:
+    """pending -> `status`, only if still pending. True if this call changed it."""
+    result = session.execute(
+        update(MentorRequest)
+        .where(MentorRequest.id == request_id, MentorRequest.status == REQUEST_PENDING)
+        .values(status=status, responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def close_shortlists(session: Session, mentee_ids: Iterable[int]) -> None:
+    """Close the open shortlists of these mentees."""
+    session.execute(
+        update(Shortlist)
+        .where(Shortlist.mentee_id.in_(list(mentee_ids)), Shortlist.status == "open")
+        .values(status="closed")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def end_relationships(
     session: Session, participation_ids: Iterable[int], clock: Clock, *, reason: str
 ) -> Ending:
@@ -377,13 +409,7 @@ def end_relationships(
             Pair.status == PAIR_ACTIVE, or_(Pair.mentee_id.in_(ids), Pair.mentor_id.in_(ids))
         )
     ):
-        result = session.execute(
-            update(Pair)
-            .where(Pair.id == pair.id, Pair.status == PAIR_ACTIVE)
-            .values(status=PAIR_ENDED_EARLY, ended_at=now, end_reason=reason)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if not end_pair(session, pair.id, now, reason):
             continue
         other = pair.mentor_id if pair.mentee_id in ids else pair.mentee_id
         if other not in ids:
@@ -396,13 +422,7 @@ def end_relationships(
             or_(MentorRequest.mentee_id.in_(ids), MentorRequest.mentor_id.in_(ids)),
         )
     ):
-        result = session.execute(
-            update(MentorRequest)
-            .where(MentorRequest.id == req.id, MentorRequest.status == REQUEST_PENDING)
-            .values(status=REQUEST_CANCELLED, responded_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if not close_request(session, req.id, REQUEST_CANCELLED, now):
             continue
         if req.mentee_id in ids and req.mentor_id not in ids:
             slack_id = _slack_id(session, req.mentor_id)
@@ -412,12 +432,7 @@ def end_relationships(
             slack_id = _slack_id(session, req.mentee_id)
             if slack_id:
                 ending.requesters.append(slack_id)
-    session.execute(
-        update(Shortlist)
-        .where(Shortlist.mentee_id.in_(ids), Shortlist.status == "open")
-        .values(status="closed")
-        .execution_options(synchronize_session=False)
-    )
+    close_shortlists(session, ids)
     session.expire_all()
     return ending
 

@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base, Participation
+from core.models import (
+    Base,
+    IntPk,
+    PairFk,
+    Participation,
+    ParticipationFk,
+    PersonFk,
+    ProgramFk,
+    TeamFk,
+)
 
 # A pause "until I resume" is stored on the participation as this far-future instant, so that
 # everything reading `Participation.paused_until > now` (matching too) sees the person paused.
@@ -38,10 +47,6 @@ DELIVERY_DROPPED = "dropped"  # no longer relevant when its turn came (nothing w
 DIGEST = "digest"  # the one scheduled message a person gets on a day, batching items
 
 
-def _team_fk() -> Any:
-    return ForeignKey("workspaces.team_id", ondelete="CASCADE")
-
-
 class Relationship(Base):
     """The schedule of one pair: when each kind of message is next due (NULL: not due).
 
@@ -51,10 +56,10 @@ class Relationship(Base):
 
     __tablename__ = "relationships"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    pair_id: Mapped[PairFk] = mapped_column(unique=True)
+    program_id: Mapped[ProgramFk]
     created_at: Mapped[datetime]
     # A pair without an active agreement by then is nudged once.
     agreement_nudge_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -77,9 +82,9 @@ class Agreement(Base):
 
     __tablename__ = "agreements"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    pair_id: Mapped[PairFk] = mapped_column(unique=True)
     status: Mapped[str] = mapped_column(String(20), default=AGREEMENT_PROPOSED)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # [{"title": str, "success": str}]
@@ -101,11 +106,11 @@ class Meeting(Base):
     __tablename__ = "meetings"
     __table_args__ = (UniqueConstraint("pair_id", "met_on"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    pair_id: Mapped[PairFk]
     met_on: Mapped[date]
-    logged_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    logged_by: Mapped[PersonFk]
     created_at: Mapped[datetime]
 
 
@@ -115,10 +120,10 @@ class MeetingNote(Base):
     __tablename__ = "meeting_notes"
     __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[PersonFk]
     note: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
 
@@ -128,12 +133,10 @@ class Pause(Base):
 
     __tablename__ = "pauses"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    participation_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE"), index=True
-    )
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    participation_id: Mapped[ParticipationFk] = mapped_column(index=True)
+    person_id: Mapped[PersonFk]
     started_at: Mapped[datetime]
     until: Mapped[datetime | None] = mapped_column(index=True)  # None: until they resume
     ended_at: Mapped[datetime | None]
@@ -146,10 +149,10 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (UniqueConstraint("pair_id", "person_id", "seq"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    pair_id: Mapped[PairFk] = mapped_column(index=True)
+    person_id: Mapped[PersonFk]
     seq: Mapped[int] = mapped_column(Integer)
     progress: Mapped[list[Any]] = mapped_column(default=list)  # one PROGRESS_VALUE per goal
     health: Mapped[str] = mapped_column(String(20))
@@ -163,10 +166,10 @@ class HelpRequest(Base):
 
     __tablename__ = "help_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    pair_id: Mapped[PairFk] = mapped_column(index=True)
+    person_id: Mapped[PersonFk]
     source: Mapped[str] = mapped_column(String(16), default="checkin")
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime]
@@ -177,13 +180,11 @@ class RematchRequest(Base):
 
     __tablename__ = "rematch_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
-    mentee_id: Mapped[int] = mapped_column(
-        ForeignKey("participations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
+    pair_id: Mapped[PairFk] = mapped_column(unique=True)
+    mentee_id: Mapped[ParticipationFk] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
     created_at: Mapped[datetime]
 
@@ -217,9 +218,9 @@ class Delivery(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[str] = mapped_column(_team_fk(), index=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    recipient_id: Mapped[PersonFk]
     kind: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(64), default="")
     period: Mapped[str] = mapped_column(String(40), default="")

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from core.db import insert_if_new
 from core.delivery import Due, enqueue, enqueue_now
 from core.models import (
     PAIR_ACTIVE,
@@ -28,6 +28,7 @@ from core.models import (
     Person,
     Program,
 )
+from core.onboarding import find_participation
 from core.people import find_person
 from core.programs import program_settings
 from core.relationship_models import CADENCE_DAYS, Agreement, Relationship, RematchRequest
@@ -281,23 +282,21 @@ def ensure_relationship(
         return existing, False
     settings = settings_for(session, info.program_id)
     start = created_at or info.created_at or now
-    values = {
-        "team_id": info.team_id,
-        "pair_id": info.pair_id,
-        "program_id": info.program_id,
-        "created_at": now,
-        "agreement_nudge_at": start + timedelta(days=int(settings.get("agreement_nudge_days", 7))),
-        "meeting_epoch": 0,
-        "checkin_seq": 0,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Relationship)
-    result = session.execute(
-        insert.values(values)
-        .on_conflict_do_nothing(index_elements=["pair_id"])
-        .returning(Relationship.id)
+    created = (
+        insert_if_new(
+            session,
+            Relationship,
+            ("pair_id",),
+            team_id=info.team_id,
+            pair_id=info.pair_id,
+            program_id=info.program_id,
+            created_at=now,
+            agreement_nudge_at=start + timedelta(days=int(settings.get("agreement_nudge_days", 7))),
+            meeting_epoch=0,
+            checkin_seq=0,
+        )
+        is not None
     )
-    created = result.scalar() is not None
     relationship = relationship_of(session, info.pair_id)
     assert relationship is not None
     return relationship, created
@@ -325,8 +324,7 @@ def start_relationship(session: Session, pair_id: int, now: datetime) -> list[in
     if info is None or info.status != PAIR_ACTIVE:
         return []
     ensure_relationship(session, info, now)
-    ids = [enqueue_now(session, due, now) for due in invite_dues(info, now, batched=False)]
-    return [i for i in ids if i is not None]
+    return _enqueue(session, invite_dues(info, now, batched=False), now)
 
 
 def send_now(
@@ -341,11 +339,8 @@ def send_now(
     payload: dict[str, Any] | None = None,
 ) -> list[int]:
     """Queue a message for immediate sending to `to` (default: both); returns ledger ids."""
-    ids = []
-    for member in to if to is not None else info.members:
-        if member.unreachable:
-            continue
-        due = Due(
+    dues = [
+        Due(
             team_id=info.team_id,
             recipient_id=member.person_id,
             kind=kind,
@@ -355,10 +350,16 @@ def send_now(
             batched=False,
             payload={"pair": info.pair_id, **(payload or {})},
         )
-        delivery_id = enqueue_now(session, due, now)
-        if delivery_id is not None:
-            ids.append(delivery_id)
-    return ids
+        for member in (to if to is not None else info.members)
+        if not member.unreachable
+    ]
+    return _enqueue(session, dues, now)
+
+
+def _enqueue(session: Session, dues: Sequence[Due], now: datetime) -> list[int]:
+    """Queue messages for sending now; returns the ids of the ledger rows planned anew."""
+    ids = [enqueue_now(session, due, now) for due in dues]
+    return [i for i in ids if i is not None]
 
 
 def close_pair(
@@ -412,8 +413,7 @@ def close_pair(
     if batched:
         enqueue(session, dues, now)
         return []
-    ids = [enqueue_now(session, due, now) for due in dues]
-    return [i for i in ids if i is not None]
+    return _enqueue(session, dues, now)
 
 
 def request_rematch(session: Session, info: PairInfo, member: Member, now: datetime) -> bool:
@@ -422,10 +422,11 @@ def request_rematch(session: Session, info: PairInfo, member: Member, now: datet
         raise RelationshipError("only_mentee_rematch")
     if info.status == PAIR_ACTIVE:
         raise RelationshipError("pair_still_active")
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RematchRequest)
-    result = session.execute(
-        insert.values(
+    return (
+        insert_if_new(
+            session,
+            RematchRequest,
+            ("pair_id",),
             team_id=info.team_id,
             program_id=info.program_id,
             pair_id=info.pair_id,
@@ -433,10 +434,8 @@ def request_rematch(session: Session, info: PairInfo, member: Member, now: datet
             status="open",
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["pair_id"])
-        .returning(RematchRequest.id)
+        is not None
     )
-    return result.scalar() is not None
 
 
 def open_rematch_requests(session: Session, program_id: int) -> list[RematchRequest]:
@@ -474,15 +473,7 @@ def person_in_program(
     session: Session, team_id: str, user_id: str, program: Program
 ) -> tuple[Person, Participation]:
     person = find_person(session, team_id, user_id)
-    participation = (
-        session.scalars(
-            select(Participation).where(
-                Participation.person_id == person.id, Participation.program_id == program.id
-            )
-        ).first()
-        if person is not None
-        else None
-    )
+    participation = find_participation(session, person, program) if person else None
     if person is None or participation is None or participation.status == STATUS_LEFT:
         raise RelationshipError("not_in_program")
     return person, participation

@@ -48,23 +48,25 @@ def agreed_pair_ids(session: Session, program_id: int) -> set[int]:
     )
 
 
+def _meetings_per_pair(session: Session, program_id: int, figure: Any) -> list[Any]:
+    """(pair id, `figure` over that pair's meetings) for the pairs of the program."""
+    return list(
+        session.execute(
+            select(Meeting.pair_id, figure)
+            .join(Pair, Pair.id == Meeting.pair_id)
+            .where(Pair.program_id == program_id)
+            .group_by(Meeting.pair_id)
+        ).all()
+    )
+
+
 def meetings_by_pair(session: Session, program_id: int) -> dict[int, int]:
-    rows = session.execute(
-        select(Meeting.pair_id, func.count(Meeting.id))
-        .join(Pair, Pair.id == Meeting.pair_id)
-        .where(Pair.program_id == program_id)
-        .group_by(Meeting.pair_id)
-    ).all()
+    rows = _meetings_per_pair(session, program_id, func.count(Meeting.id))
     return {int(pair_id): int(count) for pair_id, count in rows}
 
 
 def last_meeting_by_pair(session: Session, program_id: int) -> dict[int, datetime]:
-    rows = session.execute(
-        select(Meeting.pair_id, func.max(Meeting.met_on))
-        .join(Pair, Pair.id == Meeting.pair_id)
-        .where(Pair.program_id == program_id)
-        .group_by(Meeting.pair_id)
-    ).all()
+    rows = _meetings_per_pair(session, program_id, func.max(Meeting.met_on))
     return {
         int(pair_id): datetime.combine(met_on, time(0), tzinfo=UTC)
         for pair_id, met_on in rows

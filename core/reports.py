@@ -18,12 +18,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.admin_models import ProgramSnapshot
 from core.clock import Clock
 from core.coordination import cadence_days
+from core.db import add_if_new
 from core.models import (
     PAIR_ACTIVE,
     PAIR_COMPLETED,
@@ -390,6 +390,19 @@ def at_risk(session: Session, program: Program, clock: Clock) -> list[Listed]:
         participation = session.get(Participation, participation_id)
         return participation.person if participation is not None else None
 
+    def add_pair(mentee_id: int, mentor_id: int, reason: str) -> None:
+        mentee, mentor = person_of(mentee_id), person_of(mentor_id)
+        if mentee and mentor:
+            out.append(
+                Listed(
+                    mentee.slack_user_id,
+                    mentee.display_name,
+                    reason,
+                    mentor.slack_user_id,
+                    mentor.display_name,
+                )
+            )
+
     active = [p for p in _pairs(session, program) if p.status == PAIR_ACTIVE]
     last = _source("last_meeting_by_pair", session, program.id)
     agreed = _source("cadence_days_by_pair", session, program.id) or {}
@@ -398,31 +411,11 @@ def at_risk(session: Session, program: Program, clock: Clock) -> list[Listed]:
             since = last.get(pair.id) or pair.created_at
             quiet = timedelta(days=2 * int(agreed.get(pair.id) or cadence_days(settings)))
             if now - since >= quiet:
-                mentee, mentor = person_of(pair.mentee_id), person_of(pair.mentor_id)
-                if mentee and mentor:
-                    out.append(
-                        Listed(
-                            mentee.slack_user_id,
-                            mentee.display_name,
-                            "no_meeting",
-                            mentor.slack_user_id,
-                            mentor.display_name,
-                        )
-                    )
+                add_pair(pair.mentee_id, pair.mentor_id, "no_meeting")
     asked = _source("help_requested_pair_ids", session, program.id) or set()
     for pair in active:
         if pair.id in asked:
-            mentee, mentor = person_of(pair.mentee_id), person_of(pair.mentor_id)
-            if mentee and mentor:
-                out.append(
-                    Listed(
-                        mentee.slack_user_id,
-                        mentee.display_name,
-                        "asked_for_help",
-                        mentor.slack_user_id,
-                        mentor.display_name,
-                    )
-                )
+            add_pair(pair.mentee_id, pair.mentor_id, "asked_for_help")
     for req in session.scalars(
         select(MentorRequest).where(
             MentorRequest.program_id == program.id,
@@ -430,17 +423,7 @@ def at_risk(session: Session, program: Program, clock: Clock) -> list[Listed]:
             MentorRequest.expires_at <= now + timedelta(days=1),
         )
     ):
-        mentee, mentor = person_of(req.mentee_id), person_of(req.mentor_id)
-        if mentee and mentor:
-            out.append(
-                Listed(
-                    mentee.slack_user_id,
-                    mentee.display_name,
-                    "request_expiring",
-                    mentor.slack_user_id,
-                    mentor.display_name,
-                )
-            )
+        add_pair(req.mentee_id, req.mentor_id, "request_expiring")
     for p in _participations(session, program):
         if p.status != STATUS_LEFT and p.person.unreachable:
             out.append(Listed(p.person.slack_user_id, p.person.display_name, "unreachable"))
@@ -467,18 +450,14 @@ def take_snapshot(session: Session, program: Program, clock: Clock) -> ProgramSn
         counts=counts(session, program, clock).as_dict(),
         created_at=clock.now(),
     )
-    session.add(snapshot)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:  # another replica took it first
-        found = session.scalars(
-            select(ProgramSnapshot).where(
-                ProgramSnapshot.program_id == program.id, ProgramSnapshot.day == today
-            )
-        ).one()
-        return found
-    return snapshot
+    if add_if_new(session, snapshot):
+        return snapshot
+    # another replica took it first
+    return session.scalars(
+        select(ProgramSnapshot).where(
+            ProgramSnapshot.program_id == program.id, ProgramSnapshot.day == today
+        )
+    ).one()
 
 
 def snapshots(session: Session, program: Program, since: date) -> list[ProgramSnapshot]:
