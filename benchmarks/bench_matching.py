@@ -6,7 +6,10 @@ Generates a seeded synthetic organisation (10,000 mentees x 2,000 mentors, 30 co
 manager trees 6 levels deep, realistic time zones, languages, formats and departments), then
 times the exact matching (min-cost flow) and the greedy baseline, reports objectives and peak
 memory. ``--prune-study`` measures how often pruning to the top-P candidates changes the
-exact optimum compared with no pruning.
+exact optimum compared with no pruning. ``--service`` imports the same organisation into a
+database (SQLite; PostgreSQL with ``--database-url``) and times one mentee's shortlist through
+``core.matching_service`` against a coordinator's whole-program preview measured in the same
+run.
 """
 
 from __future__ import annotations
@@ -371,6 +374,122 @@ def unpruned_comparison(args: argparse.Namespace) -> None:
     print(table(rows))
 
 
+def instance_csv(inst: Instance) -> bytes:
+    """The organisation as a `mentorbot people import` file (see docs/import.md)."""
+    mentees = {p.id: p for p in inst.mentees}
+    mentors = {q.id: q for q in inst.mentors}
+    out = [
+        "slack_user_id,name,manager,department,roles,goals,expertise,capacity,timezone,"
+        "languages,meeting_format\n"
+    ]
+    for pid, manager in inst.organisation.managers.items():
+        p, q = mentees.get(pid), mentors.get(pid)
+        who = p or q
+        roles = ";".join(r for r, x in (("mentee", p), ("mentor", q)) if x is not None)
+        out.append(
+            ",".join(
+                (
+                    pid,
+                    f"Person {pid}",
+                    manager or "",
+                    (who.department or "") if who else "",
+                    roles,
+                    ";".join(p.goals) if p else "",
+                    ";".join(sorted(q.expertise)) if q else "",
+                    str(q.capacity) if q else "",
+                    (who.timezone or "") if who else "",
+                    ";".join(sorted(who.languages)) if who else "",
+                    who.meeting_format if who else "",
+                )
+            )
+            + "\n"
+        )
+    return "".join(out).encode("utf-8")
+
+
+def service_benchmark(args: argparse.Namespace) -> None:
+    """One mentee's shortlist through the service, against a whole-program preview."""
+    import tempfile
+
+    from sqlalchemy import select
+
+    from benchmarks import sweep_data
+    from core import matching_service as svc
+    from core.clock import FakeClock
+    from core.db import Database
+    from core.migrate import upgrade
+    from core.models import Participation, Person
+    from core.people_import import import_people
+
+    inst = generate(args.seed, args.mentees, args.mentors)
+    clock = FakeClock()
+    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp:
+        if args.database_url:
+            url = sweep_data.recreate_database(args.database_url, "mentorbot_bench_matching")
+        else:
+            url = f"sqlite:///{tmp}/matching.db"
+        db = Database(url)
+        try:
+            if not args.database_url:
+                upgrade(db.engine)
+            with db.transaction() as session:
+                import_people(
+                    session, instance_csv(inst), team_id="T0BENCH", program_name=None, clock=clock
+                )
+            with db.transaction() as session:
+                program = svc.find_program(session, "T0BENCH")
+                assert program is not None
+                mentee_pids = list(
+                    session.scalars(
+                        select(Participation.id)
+                        .join(Person, Person.id == Participation.person_id)
+                        .where(Participation.is_mentee.is_(True))
+                        .order_by(Person.slack_user_id)
+                    )
+                )
+            rng = np.random.default_rng(args.seed)
+            sample = [mentee_pids[k] for k in rng.choice(len(mentee_pids), args.sample, False)]
+
+            def once(fn: Callable[[Any, Any], Any]) -> float:
+                with db.sessions() as session:  # rolled back: every sample sees the same data
+                    prog = session.merge(program)
+                    gc.collect()
+                    t = time.perf_counter()
+                    fn(session, prog)
+                    elapsed = time.perf_counter() - t
+                    session.rollback()
+                return elapsed
+
+            once(lambda s, p: svc.shortlist_for_mentee(s, p, sample[0], clock))  # warm-up
+            single = [
+                once(lambda s, p, m=m: svc.shortlist_for_mentee(s, p, m, clock)) for m in sample
+            ]
+            whole = [once(lambda s, p: svc.preview(s, p, clock)) for _ in range(args.repeat)]
+        finally:
+            db.dispose()
+            if args.database_url:
+                sweep_data.drop_database(args.database_url, "mentorbot_bench_matching")
+    med_s, med_w = statistics.median(single), statistics.median(whole)
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(
+        f"service on {backend}: {len(inst.mentees)} mentees x {len(inst.mentors)} mentors, "
+        f"{len(inst.organisation.managers)} people (manager trees 6 levels deep), seed "
+        f"{args.seed}; {args.sample} sampled mentees"
+    )
+    rows: list[tuple[str, ...]] = [
+        ("", "median (s)", "p90 (s)", "max (s)", "vs whole program"),
+        (
+            "one mentee's shortlist",
+            f"{med_s:.3f}",
+            f"{float(np.percentile(single, 90)):.3f}",
+            f"{max(single):.3f}",
+            f"{med_s / med_w:.3f}",
+        ),
+        ("whole-program preview", f"{med_w:.3f}", "", f"{max(whole):.3f}", "1.000"),
+    ]
+    print(table(rows))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -389,8 +508,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--unpruned", action="store_true", help="compare with no pruning on the full instance"
     )
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="time one mentee's shortlist through core.matching_service (database)",
+    )
+    parser.add_argument("--sample", type=int, default=30, help="mentees timed with --service")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="--service on this PostgreSQL server (a database of its own); default SQLite",
+    )
     args = parser.parse_args(argv)
-    if args.prune_study:
+    if args.service:
+        service_benchmark(args)
+    elif args.prune_study:
         prune_study(args)
     elif args.unpruned:
         unpruned_comparison(args)

@@ -56,6 +56,7 @@ __all__ = [
     "MatchConstraints",
     "MatchResult",
     "MatchSettings",
+    "MatchTooLarge",
     "MeetingFormat",
     "MenteeInput",
     "MentorInput",
@@ -63,7 +64,9 @@ __all__ = [
     "Reason",
     "ReasonTemplates",
     "Unmatched",
+    "WorkEstimate",
     "candidate_pool",
+    "estimate_work",
     "greedy_shortlists",
     "match",
     "render_reasons",
@@ -78,6 +81,7 @@ DepartmentPreference = Literal["any", "same", "different"]
 
 MAX_GOALS = 3
 MAX_CAPACITY = 5
+DEFAULT_MAX_MEMORY_MB = 2048
 DEFAULT_WORK_HOURS: tuple[float, float] = (9.0, 17.0)
 REFERENCE_YEAR = 2025
 
@@ -526,6 +530,8 @@ class MatchSettings:
       mentors nobody ranks near the top still get their exposure used. See docs/matching.md.
     - ``reference_year``: whose 15 January and 15 July fix the time-zone offsets (see
       :func:`standard_utc_offset_hours`).
+    - ``max_memory_mb``: a run whose estimated peak memory (:func:`estimate_work`) is above
+      this is refused with :class:`MatchTooLarge` before anything large is allocated.
     """
 
     shortlist_size: int = 3
@@ -535,6 +541,7 @@ class MatchSettings:
     candidates_per_mentee_prune: int = 15
     mentor_side_prune_factor: int = 4
     reference_year: int = REFERENCE_YEAR
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
 
     def __post_init__(self) -> None:
         def whole(name: str, value: object, low: int, high: int) -> None:
@@ -546,6 +553,7 @@ class MatchSettings:
         whole("candidates_per_mentee_prune", self.candidates_per_mentee_prune, 1, 1_000_000)
         whole("mentor_side_prune_factor", self.mentor_side_prune_factor, 0, 1000)
         whole("reference_year", self.reference_year, 1970, 2200)
+        whole("max_memory_mb", self.max_memory_mb, 1, 10_000_000)
         if self.candidates_per_mentee_prune < self.shortlist_size:
             raise ValueError("candidates_per_mentee_prune must be at least shortlist_size")
         if self.department_preference not in _DEPARTMENT_PREFERENCES:
@@ -1640,6 +1648,80 @@ def _result(
 
 
 # --------------------------------------------------------------------------------------------
+# Size guard
+# --------------------------------------------------------------------------------------------
+
+# Bytes per pruned arc (its mentee, mentor and key, their sorted copies, the flow network's
+# arc) and per person (inputs, indexes, candidates with their reasons), measured with margin.
+_BYTES_PER_ARC = 150
+_BYTES_PER_PERSON = 2048
+_BYTES_PER_DENSE_CELL = 24  # the int32/int64 temporaries of one dense block
+
+
+@dataclass(frozen=True)
+class WorkEstimate:
+    """What one run would do, from the sizes alone (see :func:`estimate_work`)."""
+
+    mentees: int
+    mentors_with_room: int
+    pairs: int  # mentees x mentors with room: the cells scored before pruning
+    arcs: int  # upper bound on the candidate arcs kept after pruning
+    memory_mb: int  # estimated peak memory of the run
+
+
+class MatchTooLarge(ValueError):
+    """A run too large for its memory limit, refused before anything large was allocated."""
+
+    def __init__(self, estimate: WorkEstimate, limit_mb: int) -> None:
+        self.estimate = estimate
+        self.limit_mb = limit_mb
+        super().__init__(
+            f"matching {estimate.mentees:,} mentees against {estimate.mentors_with_room:,} "
+            f"mentors with room in one run ({estimate.pairs:,} possible pairs) would need about "
+            f"{estimate.memory_mb:,} MB of memory, more than the limit of {limit_mb:,} MB. "
+            "Match smaller groups in separate runs (for example a program per department or "
+            "region), or raise the limit if the machine has that much memory to spare."
+        )
+
+
+def estimate_work(
+    mentees: Sequence[MenteeInput],
+    mentors: Sequence[MentorInput],
+    settings: MatchSettings | None = None,
+) -> WorkEstimate:
+    """Estimate a run's size and peak memory without allocating anything large.
+
+    Terms (see ``_generate``): the dense blocks being scored (two threads); the mentor-side
+    top lists every chunk of mentees keeps until the end, ``chunks x mentors x t_max`` pairs
+    of int64, which grows with the square of the number of mentors and dominates for large
+    programs; the pruned arcs and the flow network; and the people themselves.
+    """
+    settings = settings or MatchSettings()
+    n = len(mentees)
+    ma = sum(1 for q in mentors if q.remaining_capacity > 0)
+    pairs = n * ma
+    chunk = max(1, _CHUNK_CELLS // max(ma, 1))
+    chunks = -(-n // chunk) if ma else 0
+    exposure = max((q.remaining_capacity for q in mentors), default=0) * settings.exposure_factor
+    t_max = settings.mentor_side_prune_factor * max(exposure, 0) + settings.shortlist_size
+    if not settings.mentor_side_prune_factor:
+        t_max = 0
+    arcs = min(pairs, n * min(settings.candidates_per_mentee_prune, ma) + ma * t_max)
+    dense = _WORKERS * min(_CHUNK_CELLS, pairs) * _BYTES_PER_DENSE_CELL
+    tops = 2 * chunks * ma * t_max * 2 * 8  # rows and values, kept then concatenated
+    total = dense + tops + arcs * _BYTES_PER_ARC + (n + len(mentors)) * _BYTES_PER_PERSON
+    return WorkEstimate(n, ma, pairs, arcs, -(-total // 2**20))
+
+
+def _check_size(
+    mentees: Sequence[MenteeInput], mentors: Sequence[MentorInput], settings: MatchSettings
+) -> None:
+    estimate = estimate_work(mentees, mentors, settings)
+    if estimate.memory_mb > settings.max_memory_mb:
+        raise MatchTooLarge(estimate, settings.max_memory_mb)
+
+
+# --------------------------------------------------------------------------------------------
 # Public entry points
 # --------------------------------------------------------------------------------------------
 
@@ -1659,13 +1741,15 @@ def _run(
     language_names: Mapping[str, str] | None,
 ) -> MatchResult:
     compiled = _templates(templates) if templates is not None else None
+    settings = settings or MatchSettings()
+    _check_size(mentees, mentors, settings)
     t0 = time.monotonic()
     prep = _Prepared(
         mentees,
         mentors,
         organisation,
         constraints or MatchConstraints(),
-        settings or MatchSettings(),
+        settings,
         names,
     )
     t1 = time.monotonic()
@@ -1756,12 +1840,14 @@ def candidate_pool(
     With ``candidates_per_mentee_prune`` >= the number of mentors nothing is pruned, so this
     lists every eligible pair. Useful for coordinator views ("who else could fit?").
     """
+    settings = settings or MatchSettings()
+    _check_size(mentees, mentors, settings)
     prep = _Prepared(
         mentees,
         mentors,
         organisation,
         constraints or MatchConstraints(),
-        settings or MatchSettings(),
+        settings,
         names,
     )
     pool = _generate(prep)

@@ -48,12 +48,14 @@ from core.matching import (
     MatchConstraints,
     MatchResult,
     MatchSettings,
+    MatchTooLarge,
     MeetingFormat,
     MenteeInput,
     MentorInput,
     Organisation,
     ReasonTemplates,
     Unmatched,
+    WorkEstimate,
     match,
 )
 from core.models import (
@@ -105,6 +107,27 @@ WEEKDAYS = 5  # Monday to Friday are working days
 
 class MatchingError(ValueError):
     """The data cannot be matched as it is (for example a reporting cycle). Clear message."""
+
+
+# Program setting: the memory one matching run may use (MB); see docs/matching.md.
+MEMORY_LIMIT_SETTING = "matching_max_memory_mb"
+_NO_MEMORY_LIMIT = 10_000_000
+
+
+class MatchingTooLarge(MatchingError):
+    """A program too large to match in one run within its memory limit. Nothing was run."""
+
+    def __init__(self, program: str, estimate: WorkEstimate, limit_mb: int) -> None:
+        self.estimate = estimate
+        self.limit_mb = limit_mb
+        super().__init__(
+            f"program '{program}' is too large to match in one run: "
+            f"{estimate.mentees:,} waiting mentees x {estimate.mentors_with_room:,} mentors "
+            f"with room would need about {estimate.memory_mb:,} MB of memory (limit "
+            f"{limit_mb:,} MB). Split it into smaller programs (for example per department or "
+            f"region), or, if the server has the memory, raise the program setting "
+            f"{MEMORY_LIMIT_SETTING} (for a preview: --max-memory-mb)."
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +385,16 @@ def match_settings(settings: Mapping[str, Any]) -> MatchSettings:
         shortlist_size=max(1, min(10, int(settings.get("shortlist_size", 3)))),
         exposure_factor=max(1, int(settings.get("exposure_factor", 2))),
         department_preference=pref if pref in ("any", "same", "different") else "different",  # type: ignore[arg-type]
+        max_memory_mb=_memory_limit(settings.get(MEMORY_LIMIT_SETTING)),
     )
+
+
+def _memory_limit(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return MatchSettings().max_memory_mb
+    return max(1, min(10_000_000, number))
 
 
 def _work_hours(settings: Mapping[str, Any]) -> tuple[float, float]:
@@ -391,13 +423,23 @@ class _Program:
     ineligible_mentees: dict[str, str]  # slack id -> why they are not waiting
 
 
-def _load_program(session: Session, program: Program, clock: Clock) -> _Program:
+def _load_program(
+    session: Session, program: Program, clock: Clock, mentee_id: int | None = None
+) -> _Program:
+    """Read the program into matching inputs.
+
+    With `mentee_id` (a participation id) only what one mentee's shortlist needs is read: that
+    mentee, the mentors, the pair rules that involve the mentee, and the part of the reporting
+    forest that decides who is in the mentee's line (:func:`_reporting_line`). Without it, the
+    whole program and the whole workspace's reporting forest.
+    """
     now = clock.now()
     settings = program_settings(program)
     names = competency_names()
     hours = _work_hours(settings)
+    single = mentee_id is not None
 
-    rows = session.execute(
+    query = (
         select(
             Participation.id,
             Participation.is_mentee,
@@ -410,6 +452,7 @@ def _load_program(session: Session, program: Program, clock: Clock) -> _Program:
             Person.title,
             Person.timezone,
             Person.department,
+            Person.id,
         )
         .join(Person, Person.id == Participation.person_id)
         .where(
@@ -419,53 +462,64 @@ def _load_program(session: Session, program: Program, clock: Clock) -> _Program:
             or_(Participation.paused_until.is_(None), Participation.paused_until <= now),
             Person.unreachable.is_(False),
         )
-    ).all()
+    )
+    if single:
+        query = query.where(or_(Participation.id == mentee_id, Participation.is_mentor.is_(True)))
+    rows = session.execute(query).all()
 
     goals: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for pid, competency, priority in session.execute(
+    goal_query = (
         select(Goal.participation_id, Goal.competency_id, Goal.priority)
         .join(Participation, Participation.id == Goal.participation_id)
         .where(Participation.program_id == program.id)
         .order_by(Goal.participation_id, Goal.priority, Goal.position)
-    ):
+    )
+    if single:
+        goal_query = goal_query.where(Goal.participation_id == mentee_id)
+    for pid, competency, priority in session.execute(goal_query):
         if competency in names:
             goals[pid].append((competency, priority or 2))
     expertise: dict[int, set[str]] = defaultdict(set)
     for pid, competency in session.execute(
         select(Expertise.participation_id, Expertise.competency_id)
         .join(Participation, Participation.id == Expertise.participation_id)
-        .where(Participation.program_id == program.id)
+        .where(Participation.program_id == program.id, Participation.is_mentor.is_(True))
     ):
         if competency in names:
             expertise[pid].add(competency)
 
     load: Counter[int] = Counter()
     busy_mentees: dict[int, str] = {}
-    for mentee_id, mentor_id in session.execute(
+    for mentee_pid, mentor_pid in session.execute(
         select(MentorRequest.mentee_id, MentorRequest.mentor_id).where(
             MentorRequest.program_id == program.id, MentorRequest.status == REQUEST_PENDING
         )
     ):
-        load[mentor_id] += 1
-        busy_mentees[mentee_id] = "pending_request"
-    for mentee_id, mentor_id in session.execute(
+        load[mentor_pid] += 1
+        busy_mentees[mentee_pid] = "pending_request"
+    for mentee_pid, mentor_pid in session.execute(
         select(Pair.mentee_id, Pair.mentor_id).where(
             Pair.program_id == program.id, Pair.status == PAIR_ACTIVE
         )
     ):
-        load[mentor_id] += 1
-        busy_mentees[mentee_id] = "paired"
+        load[mentor_pid] += 1
+        busy_mentees[mentee_pid] = "paired"
 
-    # The whole workspace's reporting lines (people who only manage count too).
-    managers: dict[str, str | None] = {}
-    slack_of: dict[int, str] = {}
-    for person_id, slack_id, manager in session.execute(
-        select(Person.id, Person.slack_user_id, Person.manager_slack_id).where(
-            Person.team_id == program.team_id
-        )
-    ):
-        managers[slack_id] = manager or None
-        slack_of[person_id] = slack_id
+    mentee_row = next((r for r in rows if r[0] == mentee_id), None) if single else None
+    if not single:
+        # The whole workspace's reporting lines (people who only manage count too).
+        managers = {
+            slack_id: manager or None
+            for slack_id, manager in session.execute(
+                select(Person.slack_user_id, Person.manager_slack_id).where(
+                    Person.team_id == program.team_id
+                )
+            )
+        }
+    elif mentee_row is not None:
+        managers = _reporting_line(session, program.team_id, str(mentee_row[6]))
+    else:
+        managers = {}
     try:
         organisation = Organisation(managers)
     except ValueError as exc:
@@ -478,6 +532,7 @@ def _load_program(session: Session, program: Program, clock: Clock) -> _Program:
     ineligible: dict[str, str] = {}
     for row in rows:
         pid, is_mentee, is_mentor = int(row[0]), bool(row[1]), bool(row[2])
+        is_mentee = is_mentee and (not single or pid == mentee_id)
         capacity = int(row[3] or 0)
         slack_id, name, title = str(row[6]), str(row[7] or row[6]), row[8]
         tz: str | None = row[9] if row[9] and _valid_timezone(str(row[9])) else None
@@ -516,36 +571,43 @@ def _load_program(session: Session, program: Program, clock: Clock) -> _Program:
             )
 
     # Pair rules: coordinator's do-not-pair, previous pairs (anywhere in the workspace), and
-    # the mentors each mentee turned down or who did not answer.
-    do_not_pair = {
-        frozenset((slack_of[a], slack_of[b]))
-        for a, b in session.execute(
-            select(DoNotPair.person_a, DoNotPair.person_b).where(
-                DoNotPair.team_id == program.team_id
-            )
-        )
-        if a in slack_of and b in slack_of and slack_of[a] != slack_of[b]
-    }
+    # the mentors each mentee turned down or who did not answer. One mentee: only their own.
+    person_a, person_b = aliased(Person), aliased(Person)
+    dnp_query = (
+        select(person_a.slack_user_id, person_b.slack_user_id)
+        .select_from(DoNotPair)
+        .join(person_a, person_a.id == DoNotPair.person_a)
+        .join(person_b, person_b.id == DoNotPair.person_b)
+        .where(DoNotPair.team_id == program.team_id)
+    )
     mentee_p, mentor_p = aliased(Participation), aliased(Participation)
-    previous = {
-        frozenset((slack_of[a], slack_of[b]))
-        for a, b in session.execute(
-            select(mentee_p.person_id, mentor_p.person_id)
-            .select_from(Pair)
-            .join(mentee_p, mentee_p.id == Pair.mentee_id)
-            .join(mentor_p, mentor_p.id == Pair.mentor_id)
-            .where(Pair.team_id == program.team_id)
-        )
-        if a in slack_of and b in slack_of and slack_of[a] != slack_of[b]
-    }
-    excluded: dict[str, set[str]] = defaultdict(set)
-    for mentee_id, mentor_id in session.execute(
+    previous_query = (
+        select(person_a.slack_user_id, person_b.slack_user_id)
+        .select_from(Pair)
+        .join(mentee_p, mentee_p.id == Pair.mentee_id)
+        .join(mentor_p, mentor_p.id == Pair.mentor_id)
+        .join(person_a, person_a.id == mentee_p.person_id)
+        .join(person_b, person_b.id == mentor_p.person_id)
+        .where(Pair.team_id == program.team_id)
+    )
+    exclusion_query = (
         select(MatchExclusion.mentee_id, MatchExclusion.mentor_id)
         .join(Participation, Participation.id == MatchExclusion.mentee_id)
         .where(Participation.program_id == program.id)
-    ):
-        if mentee_id in pid_slack and mentor_id in pid_slack:
-            excluded[pid_slack[mentee_id]].add(pid_slack[mentor_id])
+    )
+    if single:
+        person = mentee_row[11] if mentee_row is not None else -1
+        dnp_query = dnp_query.where(or_(DoNotPair.person_a == person, DoNotPair.person_b == person))
+        previous_query = previous_query.where(
+            or_(mentee_p.person_id == person, mentor_p.person_id == person)
+        )
+        exclusion_query = exclusion_query.where(MatchExclusion.mentee_id == mentee_id)
+    do_not_pair = {frozenset(p) for p in session.execute(dnp_query) if p[0] != p[1]}
+    previous = {frozenset(p) for p in session.execute(previous_query) if p[0] != p[1]}
+    excluded: dict[str, set[str]] = defaultdict(set)
+    for mentee_pid, mentor_pid in session.execute(exclusion_query):
+        if mentee_pid in pid_slack and mentor_pid in pid_slack:
+            excluded[pid_slack[mentee_pid]].add(pid_slack[mentor_pid])
     constraints = MatchConstraints(
         do_not_pair=frozenset(do_not_pair),
         previous_pairs=frozenset(previous),
@@ -559,22 +621,74 @@ def _load_program(session: Session, program: Program, clock: Clock) -> _Program:
         mentors=mentors,
         organisation=organisation,
         constraints=constraints,
-        match_settings=match_settings(settings),
+        # One mentee's run is linear in the mentors: the whole-program memory limit is for
+        # coordinators' runs and previews, and never keeps a mentee from their list.
+        match_settings=replace(match_settings(settings), max_memory_mb=_NO_MEMORY_LIMIT)
+        if single
+        else match_settings(settings),
         ineligible_mentees=ineligible,
     )
 
 
-def _run(data: _Program, mentees: Iterable[MenteeInput], mentors: Iterable[MentorInput]) -> Any:
-    return match(
-        list(mentees),
-        list(mentors),
-        data.organisation,
-        names=competency_names(),
-        constraints=data.constraints,
-        settings=data.match_settings,
-        templates=reason_templates(),
-        language_names=languages(),
-    )
+# Slack ids per IN (...) list when walking down the reporting forest.
+_LINE_CHUNK = 1000
+
+
+def _reporting_line(session: Session, team_id: str, person: str) -> dict[str, str | None]:
+    """The part of a workspace's reporting forest that decides who is in `person`'s line.
+
+    That is `person`'s whole chain of managers (one indexed lookup per level, up to someone
+    without a manager, a manager the workspace has no record of, or someone seen before: a
+    cycle, which :class:`Organisation` then reports) and everyone below `person` (one query
+    per level). Everybody else is in neither direction from `person`, so leaving them out
+    changes nothing for `person`'s matches: the rule "never in the same reporting line" is
+    decided exactly as on the whole forest.
+    """
+    managers: dict[str, str | None] = {}
+    current: str | None = person
+    while current is not None and current not in managers:
+        manager = session.scalar(
+            select(Person.manager_slack_id).where(
+                Person.team_id == team_id, Person.slack_user_id == current
+            )
+        )
+        managers[current] = manager or None
+        current = manager or None
+    frontier = [person]
+    while frontier:
+        below: list[str] = []
+        for start in range(0, len(frontier), _LINE_CHUNK):
+            for slack_id, manager in session.execute(
+                select(Person.slack_user_id, Person.manager_slack_id).where(
+                    Person.team_id == team_id,
+                    Person.manager_slack_id.in_(frontier[start : start + _LINE_CHUNK]),
+                )
+            ):
+                if slack_id not in managers:
+                    managers[slack_id] = manager
+                    below.append(slack_id)
+        frontier = below
+    return managers
+
+
+def _run(
+    data: _Program, mentees: Iterable[MenteeInput], mentors: Iterable[MentorInput]
+) -> MatchResult:
+    """Run the matching core. Raises MatchingTooLarge (before the core allocates anything
+    large) when the run would need more memory than the program's limit."""
+    try:
+        return match(
+            list(mentees),
+            list(mentors),
+            data.organisation,
+            names=competency_names(),
+            constraints=data.constraints,
+            settings=data.match_settings,
+            templates=reason_templates(),
+            language_names=languages(),
+        )
+    except MatchTooLarge as exc:
+        raise MatchingTooLarge(data.program.name, exc.estimate, exc.limit_mb) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,10 +706,15 @@ def find_program(session: Session, team_id: str, name: str | None = None) -> Pro
     return session.scalars(query).first()
 
 
-def preview(session: Session, program: Program, clock: Clock) -> PreviewResult:
+def preview(
+    session: Session, program: Program, clock: Clock, *, max_memory_mb: int | None = None
+) -> PreviewResult:
     """Match every waiting mentee of the program (as a coordinator's run would), storing and
-    sending nothing."""
+    sending nothing. `max_memory_mb` overrides the program's memory limit for this preview;
+    a program too large for it raises :class:`MatchingTooLarge`."""
     data = _load_program(session, program, clock)
+    if max_memory_mb is not None:
+        data.match_settings = replace(data.match_settings, max_memory_mb=max_memory_mb)
     result = _run(data, data.mentees.values(), data.mentors.values())
     return PreviewResult(
         team_id=program.team_id, program=program.name, result=result, people=dict(data.refs)
@@ -732,7 +851,7 @@ def shortlist_for_mentee(
     program. A mentee with a pending request or an active pair gets an outcome without
     candidates and `unmatched_code` "pending_request" or "paired" (nothing is stored).
     """
-    data = _load_program(session, program, clock)
+    data = _load_program(session, program, clock, mentee_participation_id)
     ref = next(
         (r for r in data.refs.values() if r.participation_id == mentee_participation_id), None
     )

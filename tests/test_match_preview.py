@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
+from core import matching_service as svc
 from core.clock import FakeClock
+from core.coordination import save_settings
 from core.db import Database
-from core.models import MentorRequest, Shortlist
+from core.models import MentorRequest, Program, Shortlist
 from tests.matching_data import HEADER, PEOPLE, seed, snapshot
 
 # Top manages Bea, who manages Ana, who manages Rex (who manages Ria). Top and Ria are
@@ -91,3 +93,55 @@ def test_preview_needs_a_known_workspace_and_program(
     assert code == 0 and json.loads(out)["shortlists"] == []
     code, _, err = preview("--program", "Nope")
     assert code == 2 and "no program named 'Nope'" in err
+
+
+def crowd(mentees: int, mentors: int) -> str:
+    """A flat organisation: `mentees` mentees and `mentors` mentors who all fit each other."""
+    rows = [HEADER]
+    rows += [
+        f"U_E{k:04d},Mentee {k},,Sales,Rep,mentee,public-speaking,,,Europe/London,en,remote\n"
+        for k in range(mentees)
+    ]
+    rows += [
+        f"U_M{k:04d},Mentor {k},,Ops,Lead,mentor,,public-speaking,2,Europe/London,en,either\n"
+        for k in range(mentors)
+    ]
+    return "".join(rows)
+
+
+def test_a_program_too_large_for_the_memory_limit_is_a_one_line_error(
+    preview, db: Database, clock: FakeClock
+) -> None:
+    seed(db, clock, crowd(200, 200))
+    before = snapshot(db)
+    code, out, err = preview("--json", "--max-memory-mb", "1")
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and err.startswith("mentorbot: ") and "Traceback" not in err
+    assert "program 'Mentoring program' is too large to match in one run" in err
+    assert "200 waiting mentees x 200 mentors with room" in err and "(limit 1 MB)" in err
+    assert "Split it into smaller programs" in err and "matching_max_memory_mb" in err
+    assert snapshot(db) == before
+    # The same program with room to spare is matched.
+    code, out, err = preview("--json", "--max-memory-mb", "64")
+    assert (code, err) == (0, "") and len(json.loads(out)["shortlists"]) == 200
+    with pytest.raises(SystemExit) as usage:
+        preview("--max-memory-mb", "0")
+    assert usage.value.code == 2
+
+
+def test_the_program_setting_limits_a_coordinators_run(db: Database, clock: FakeClock) -> None:
+    seed(db, clock, crowd(200, 200))
+    with db.transaction() as session:
+        program = session.scalars(select(Program)).one()
+        save_settings(session, program, {svc.MEMORY_LIMIT_SETTING: 1})
+    with db.transaction() as session:
+        program = session.scalars(select(Program)).one()
+        with pytest.raises(svc.MatchingTooLarge) as info:
+            svc.run_matching(session, program, clock)
+    assert isinstance(info.value, ValueError) and info.value.limit_mb == 1
+    assert info.value.estimate.pairs == 200 * 200
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Shortlist)) == 0
+        # One mentee's own shortlist is small whatever the limit.
+        outcome = svc.shortlist_for_user(session, "T0001", "U_E0000", clock)
+        assert outcome is not None and len(outcome.candidates) == 3

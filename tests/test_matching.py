@@ -16,11 +16,13 @@ from core.matching import (
     MatchConstraints,
     MatchResult,
     MatchSettings,
+    MatchTooLarge,
     MenteeInput,
     MentorInput,
     Organisation,
     ReasonTemplates,
     candidate_pool,
+    estimate_work,
     greedy_shortlists,
     match,
     render_reasons,
@@ -614,3 +616,37 @@ def test_a_mid_sized_organisation_keeps_every_rule_across_chunks() -> None:
     assert {k: ids(v) for k, v in again.shortlists.items()} == {
         k: ids(v) for k, v in result.shortlists.items()
     }
+
+
+def test_a_run_over_its_memory_limit_is_refused_before_it_starts() -> None:
+    goals = ("public-speaking", "writing", "hiring")
+    mentees = [MenteeInput(f"E{k:03d}", goals) for k in range(300)]
+    mentors = [MentorInput(f"M{k:03d}", frozenset(goals), capacity=2) for k in range(300)]
+    estimate = estimate_work(mentees, mentors)
+    assert (estimate.mentees, estimate.mentors_with_room, estimate.pairs) == (300, 300, 90_000)
+    assert 1 < estimate.memory_mb < 64
+    tight = MatchSettings(max_memory_mb=estimate.memory_mb - 1)
+    for entry in (match, greedy_shortlists, candidate_pool):
+        with pytest.raises(MatchTooLarge) as info:
+            entry(mentees, mentors, FLAT, names=NAMES, settings=tight)
+        assert isinstance(info.value, ValueError)
+        assert info.value.limit_mb == estimate.memory_mb - 1
+        message = str(info.value)
+        assert "300 mentees against 300 mentors" in message and "\n" not in message
+        assert "smaller groups" in message and "raise the limit" in message
+    # At the estimate itself the same run goes ahead.
+    enough = MatchSettings(max_memory_mb=estimate.memory_mb)
+    assert len(run(mentees, mentors, settings=enough).shortlists) == 300
+
+
+def test_the_memory_estimate_grows_with_the_square_of_the_mentors() -> None:
+    def estimate(n: int, m: int) -> int:
+        mentees = [MenteeInput(f"E{k}") for k in range(n)]
+        mentors = [MentorInput(f"M{k}", frozenset(), capacity=2) for k in range(m)]
+        return estimate_work(mentees, mentors).memory_mb
+
+    # Mentors without room cost nothing in the dense work; the benchmarked size fits easily.
+    assert estimate_work([MenteeInput("E")], [MentorInput("M", frozenset(), capacity=0)]).pairs == 0
+    assert estimate(10_000, 2_000) < MatchSettings().max_memory_mb // 4
+    # The organisation that once ran out of memory is refused under the default limit.
+    assert estimate(60_000, 40_000) > 10 * MatchSettings().max_memory_mb

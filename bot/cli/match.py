@@ -25,7 +25,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     show.add_argument("--team", default=None, help="Slack team id (default: the only workspace)")
     show.add_argument("--program", default=None, help="program name (default: the default one)")
     show.add_argument("--json", action="store_true", help="print one JSON object")
+    show.add_argument(
+        "--max-memory-mb",
+        type=_positive,
+        default=None,
+        metavar="MB",
+        help="memory this preview's matching run may use (default: the program's setting "
+        "matching_max_memory_mb, else 2048); larger programs are refused, not run",
+    )
     show.set_defaults(func=_preview)
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10_000_000:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to 10000000, got {value!r}"
+        )
+    return number
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -36,7 +56,7 @@ def _preview(args: argparse.Namespace) -> int:
         with db.sessions() as session:  # read only: rolled back, never committed
             team = choose_workspace(session, args.team)
             program = choose_program(session, team, args.program, clock, create_default=False)
-            result = preview(session, program, clock)
+            result = preview(session, program, clock, max_memory_mb=args.max_memory_mb)
             session.rollback()
     except ImportFailed as exc:
         print_problems(exc)
