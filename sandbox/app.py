@@ -14,7 +14,9 @@ The page acts as the people: it sends the bot what Slack would (signed `message.
 `sandbox.driver.SlackDriver`, which only clicks what really is in the Block Kit the bot sent.
 
 The data is a separate SQLite file (default `sandbox.db`). The clock offset is kept in that
-file's SQLite header (`PRAGMA user_version`, in seconds), so it lives and dies with the data.
+file's SQLite header (`PRAGMA user_version`, in seconds), and the fake Slack's conversations in
+a table of the sandbox's own (`sandbox.slack_store`), so both live and die with the data: a
+restart shows the same DMs, channels, Home tabs and modals, and a reset empties them.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from sandbox.asgi_thread import ServerStartError, ServerThread
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import Channel, FakeSlack, Message, View
 from sandbox.harness import BotUnderTest
+from sandbox.slack_store import SlackStore
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +162,7 @@ class Sandbox:
         self.seeded_on_start = False
         self._lock = threading.RLock()
         self._seen: dict[str, float] = {}  # user id -> newest ts they have looked at
+        self.store = SlackStore(self.db_path, self._snapshot)
 
     # --- lifecycle -------------------------------------------------------------------------
     @property
@@ -184,7 +188,9 @@ class Sandbox:
         if self.reset_first:
             self._delete_database()
         try:
-            self.fake = FakeSlack(clock=lambda: self.clock.now().timestamp())
+            self.fake = FakeSlack(
+                clock=lambda: self.clock.now().timestamp(), on_change=self.store.changed
+            )
         except FileNotFoundError as exc:
             raise SandboxStartError(
                 f"{exc} The sandbox's stand-in for Slack checks every call against that "
@@ -197,6 +203,7 @@ class Sandbox:
         except BaseException:
             self.stop()
             raise
+        self.store.start()
         return self
 
     def _bind(self) -> ServerThread:
@@ -222,6 +229,9 @@ class Sandbox:
         try:
             upgrade(db.engine)
             self.clock = OffsetClock(offset=timedelta(seconds=read_clock_offset(self.db_path)))
+            saved = self.store.load()
+            if saved is not None:
+                self._restore(saved)
             self.channel_id = demo.add_to_slack(self.fake)
             self.seeded_on_start = not demo.is_seeded(db, self.fake.team_id)
             if self.seeded_on_start:
@@ -236,6 +246,21 @@ class Sandbox:
         ).start()
         if self.use_scheduler:
             self.scheduler = start_scheduler(self.bot.app)
+
+    def _restore(self, saved: dict[str, Any]) -> None:
+        """Put the saved conversations back into the fake Slack (its users are added next)."""
+        assert self.fake is not None
+        try:
+            self.fake.load_state(saved["slack"])
+            seen = {str(k): float(v) for k, v in saved["page"]["seen"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logger.warning("the saved Slack conversations cannot be read (%s): starting empty", exc)
+            return
+        self._seen = seen
+
+    def _snapshot(self) -> dict[str, Any]:
+        """What `self.store` saves: the fake Slack's conversations, and who has seen what."""
+        return {"slack": self._fake().export_state(), "page": {"seen": self._seen.copy()}}
 
     def _stop_bot(self) -> None:
         if self.scheduler is not None:
@@ -252,6 +277,8 @@ class Sandbox:
     def stop(self) -> None:
         with self._lock:
             self._stop_bot()
+            if self.fake is not None:
+                self.store.stop()  # saves what the bot did last
             if self.server is not None:
                 self.server.stop()
                 self.server = None
@@ -268,10 +295,11 @@ class Sandbox:
         with self._lock:
             assert self.fake is not None
             self._stop_bot()
-            self._delete_database()
-            self.fake.reset()
-            self._seen.clear()
-            self._boot()
+            with self.store.paused():
+                self._delete_database()
+                self.fake.reset()
+                self._seen.clear()
+                self._boot()
 
     def advance(self, step: str) -> datetime:
         """Move the clock forward by an hour, a day or a week, then run the bot's sweeps."""
@@ -500,7 +528,9 @@ class Sandbox:
             home = fake.home_view(user_id)
             modals = fake.open_views(user_id)
             newest = max((float(m.ts) for m in self._inbox(user_id)), default=0.0)
-            self._seen[user_id] = max(self._seen.get(user_id, 0.0), newest)
+            if newest > self._seen.get(user_id, 0.0):
+                self._seen[user_id] = newest
+                self.store.changed()
             return {
                 "me": {"id": user_id, "name": _display(user, user_id), "tz": user.get("tz")},
                 "dm": {"channel": dm_channel, "messages": dm},

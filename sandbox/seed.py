@@ -235,7 +235,8 @@ def tree_order() -> list[DemoPerson]:
 def add_to_slack(fake: FakeSlack) -> str:
     """Add every demo person to the fake Slack workspace, and the program's channel.
 
-    Done on every start: the fake keeps its workspace in memory. Returns the channel id.
+    Done on every start: the fake keeps its users in memory (the sandbox saves only the
+    conversations, see `sandbox.slack_store`). Returns the channel id.
     """
     for person in PEOPLE:
         fake.add_user(
@@ -303,13 +304,18 @@ def seed(db: Database, clock: Clock, fake: FakeSlack, kind: str = "demo") -> Non
                 participation.status = STATUS_LEFT
             participations[demo.user_id] = participation
 
+        def between(mentee: str, mentor: str) -> dict[str, Any]:
+            return {
+                "team_id": team_id,
+                "program_id": program.id,
+                "mentee_id": participations[mentee].id,
+                "mentor_id": participations[mentor].id,
+            }
+
         for mentee, mentor, status, started, ended in PAIRS:
             session.add(
                 Pair(
-                    team_id=team_id,
-                    program_id=program.id,
-                    mentee_id=participations[mentee].id,
-                    mentor_id=participations[mentor].id,
+                    **between(mentee, mentor),
                     status=status,
                     created_at=now - timedelta(days=started),
                     ended_at=now - timedelta(days=ended) if ended is not None else None,
@@ -320,10 +326,7 @@ def seed(db: Database, clock: Clock, fake: FakeSlack, kind: str = "demo") -> Non
             created = now - timedelta(days=asked)
             session.add(
                 MentorRequest(
-                    team_id=team_id,
-                    program_id=program.id,
-                    mentee_id=participations[mentee].id,
-                    mentor_id=participations[mentor].id,
+                    **between(mentee, mentor),
                     status=REQUEST_PENDING,
                     created_at=created,
                     remind_at=created + REQUEST_REMIND_AFTER,

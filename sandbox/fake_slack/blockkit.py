@@ -121,6 +121,16 @@ class _Checker:
     def add(self, message: str, pointer: str) -> None:
         self.problems.append(_err(message, pointer))
 
+    def elements_of(self, block: dict[str, Any], ptr: str, limit: int) -> list[Any]:
+        """A block's ``elements``: a list of 1 to ``limit`` (none to check when it is not)."""
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not elements:
+            self.add("must provide at least 1 element", ptr + "/elements")
+            return []
+        if len(elements) > limit:
+            self.add(f"no more than {limit} items allowed", ptr + "/elements")
+        return elements
+
     # -------------------------------------------------------------- primitives
     def text_obj(
         self,
@@ -351,12 +361,7 @@ class _Checker:
         elif kind == "header":
             self.text_obj(block.get("text"), ptr + "/text", plain_only=True, max_len=150)
         elif kind == "context":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not elements:
-                self.add("must provide at least 1 element", ptr + "/elements")
-                return
-            if len(elements) > 10:
-                self.add("no more than 10 items allowed", ptr + "/elements")
+            elements = self.elements_of(block, ptr, 10)
             for ei, el in enumerate(elements):
                 eptr = f"{ptr}/elements/{ei}"
                 if isinstance(el, dict) and el.get("type") in ("plain_text", "mrkdwn"):
@@ -366,12 +371,7 @@ class _Checker:
                 else:
                     self.add("context elements must be text objects or images", eptr)
         elif kind == "actions":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not elements:
-                self.add("must provide at least 1 element", ptr + "/elements")
-                return
-            if len(elements) > 25:
-                self.add("no more than 25 items allowed", ptr + "/elements")
+            elements = self.elements_of(block, ptr, 25)
             seen: set[str] = set()
             for ei, el in enumerate(elements):
                 self.element(el, f"{ptr}/elements/{ei}", context="actions")

@@ -11,14 +11,13 @@ import base64
 import binascii
 import copy
 import hashlib
-import itertools
 import json
 import mimetypes
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -61,6 +60,22 @@ _CONVERSATION_SCOPE_SUFFIX = {
     "conversations.open": "write",
 }
 _SCOPE_PREFIX = {"im": "im", "mpim": "mpim", "channel": "channels", "group": "groups"}
+# Methods that never change what export_state() saves (every other successful call may).
+_READ_ONLY_METHODS = frozenset(
+    {
+        "auth.test",
+        "team.info",
+        "users.info",
+        "users.list",
+        "users.lookupByEmail",
+        "bots.info",
+        "conversations.info",
+        "conversations.members",
+        "chat.getPermalink",
+        "files.info",
+    }
+)
+STATE_VERSION = 1  # of export_state()'s layout
 MAX_MODAL_STACK = 3
 
 
@@ -111,6 +126,16 @@ def _truthy(value: Any) -> bool:
     )
 
 
+def _fields(record: Any) -> dict[str, Any]:
+    """A dataclass instance's fields, not copied."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _ts_key(ts: str) -> tuple[int, int]:
+    seconds, _, micros = ts.partition(".")
+    return int(seconds), int(micros or 0)
+
+
 def _stable_id(prefix: str, *parts: str) -> str:
     digest = hashlib.sha1("|".join(parts).encode()).digest()
     return prefix + base64.b32encode(digest).decode()[:10]
@@ -130,6 +155,9 @@ class FakeSlack:
         response_url_ttl / response_url_uses: Slack allows 5 posts within 30 minutes.
         clock: wall clock (epoch seconds) for message ``ts``, ``created`` and ``tz_offset``;
             pass the app's injected clock in the sandbox.
+        on_change: called (with no arguments, under the fake's lock, so it must be quick) after
+            anything that :meth:`export_state` saves may have changed. Default: nothing; the
+            fake itself never writes anywhere.
         base_url: public base URL when :attr:`asgi_app` is mounted elsewhere instead of being
             served by :meth:`start` (e.g. ``"http://127.0.0.1:8000/slack-fake"``).
 
@@ -155,6 +183,7 @@ class FakeSlack:
         response_url_ttl: float = 1800.0,
         response_url_uses: int = 5,
         clock: Callable[[], float] = time.time,
+        on_change: Callable[[], None] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         base_url: str | None = None,
@@ -172,6 +201,7 @@ class FakeSlack:
         self.response_url_ttl = response_url_ttl
         self.response_url_uses = response_url_uses
         self.clock = clock
+        self.on_change = on_change
         self._host, self._port = host, port
         self._base_url = base_url.rstrip("/") if base_url else None
         self._server: ServerThread | None = None
@@ -193,8 +223,9 @@ class FakeSlack:
             self.granted_scopes = None
 
         self._lock = threading.RLock()
-        self._seq = itertools.count(1)
+        self._seq = 0  # ids of views, files and triggers; never reset, like _last_ts_us
         self._last_ts_us = 0  # never reset: ts stay unique for the fake's lifetime
+        self._revision = 0
         self.reset()
 
     def reset(self) -> None:
@@ -202,6 +233,7 @@ class FakeSlack:
         except the configuration; the bot user is re-added and tokens work again."""
         with self._lock:
             self._init_state()
+            self._changed()
         self.add_user(self.bot_user_id, self.bot_name, real_name=self.bot_name, is_bot=True)
 
     def _init_state(self) -> None:
@@ -362,6 +394,7 @@ class FakeSlack:
                 bot_is_member=bot_is_member,
             )
             self._messages.setdefault(channel_id, [])
+            self._changed()
         return channel_id
 
     def channel(self, channel_id: str) -> Channel | None:
@@ -373,10 +406,12 @@ class FakeSlack:
         """Every later call answers ``token_revoked`` (as after an uninstall)."""
         with self._lock:
             self._token_state = "revoked"
+            self._changed()
 
     def restore_tokens(self) -> None:
         with self._lock:
             self._token_state = "active"
+            self._changed()
 
     # ================================================================== manifest facts
     @property
@@ -409,6 +444,11 @@ class FakeSlack:
         return default if value is None else bool(value)
 
     # ================================================================== ids & time
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
     def next_ts(self) -> str:
         """A unique, strictly increasing message ts (``"1700000000.000100"`` style)."""
         with self._lock:
@@ -419,7 +459,7 @@ class FakeSlack:
 
     def issue_trigger_id(self, user_id: str | None = None, *, ttl: float | None = None) -> str:
         """A trigger id valid once, for ``trigger_ttl`` real seconds (Slack: 3 s)."""
-        trigger = f"{int(self.clock())}.{next(self._seq)}.{uuid.uuid4().hex}"
+        trigger = f"{int(self.clock())}.{self._next_seq()}.{uuid.uuid4().hex}"
         lifetime = self.trigger_ttl if ttl is None else ttl
         with self._lock:
             self._triggers[trigger] = _Trigger(user_id, time.monotonic() + lifetime)
@@ -614,6 +654,84 @@ class FakeSlack:
             found = self._files.get(file_id)
             return copy.deepcopy(found) if found else None
 
+    # ================================================================== saving the workspace
+    @property
+    def revision(self) -> int:
+        """A number that goes up whenever what :meth:`export_state` returns may have changed."""
+        with self._lock:
+            return self._revision
+
+    def _changed(self) -> None:
+        self._revision += 1
+        if self.on_change is not None:
+            self.on_change()
+
+    def export_state(self) -> dict[str, Any]:
+        """The workspace's conversations as plain, JSON-ready data, for :meth:`load_state`.
+
+        Included: every conversation with its messages (edited, deleted and ephemeral ones
+        too), the Home tabs and open modals (with what was typed into them), files, and the
+        counters that keep new ts and ids unique. Not included: users (whoever sets the
+        workspace up adds them again), the configuration and tokens, recorded calls,
+        warnings, injected faults, and short-lived trigger ids and response_urls.
+        """
+        with self._lock:
+            open_views = {v for stack in self._modal_stacks.values() for v in stack}
+            open_views.update(self._home_views.values())
+            files = []
+            for file in self._files.values():
+                data = _fields(file)
+                if file.content is not None:
+                    data["content"] = base64.b64encode(file.content).decode("ascii")
+                files.append(data)
+            # Copied by a JSON round trip: a few times faster than deep copies.
+            text = json.dumps(
+                {
+                    "version": STATE_VERSION,
+                    "seq": self._seq,
+                    "last_ts_us": self._last_ts_us,
+                    "token_state": self._token_state,
+                    "channels": [_fields(c) for c in self._channels.values()],
+                    "messages": [_fields(m) for msgs in self._messages.values() for m in msgs],
+                    "views": [_fields(v) for v in self._views.values() if v.id in open_views],
+                    "modal_stacks": [[u, list(s)] for u, s in self._modal_stacks.items() if s],
+                    "home_views": self._home_views,
+                    "files": files,
+                }
+            )
+        state: dict[str, Any] = json.loads(text)
+        return state
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Put back what :meth:`export_state` returned, in place of the current conversations,
+        views and files (users are kept). Raises ValueError for another layout version."""
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"cannot load fake Slack state version {state.get('version')!r}")
+        with self._lock:
+            channels = [Channel(**c) for c in state["channels"]]
+            messages: dict[str, list[Message]] = {c.id: [] for c in channels}
+            for data in state["messages"]:
+                msg = Message(**data)
+                messages.setdefault(msg.channel, []).append(msg)
+            for msgs in messages.values():
+                msgs.sort(key=lambda m: _ts_key(m.ts))
+            files = {}
+            for data in state["files"]:
+                file = FakeFile(**data)
+                if isinstance(file.content, str):
+                    file.content = base64.b64decode(file.content)
+                files[file.id] = file
+            self._channels = {c.id: c for c in channels}
+            self._messages = messages
+            self._views = {v["id"]: View(**v) for v in state["views"]}
+            self._modal_stacks = {user: list(stack) for user, stack in state["modal_stacks"]}
+            self._home_views = dict(state["home_views"])
+            self._files = files
+            self._token_state = str(state["token_state"])
+            self._seq = max(self._seq, int(state["seq"]))
+            self._last_ts_us = max(self._last_ts_us, int(state["last_ts_us"]))
+            self._changed()
+
     # ================================================================== driver-side hooks
     # What Slack's own client does when a person acts; used by sandbox.driver.SlackDriver.
     def record_user_message(
@@ -641,6 +759,7 @@ class FakeSlack:
                 via="user",
             )
             self._messages.setdefault(channel, []).append(msg)
+            self._changed()
             return copy.deepcopy(msg)
 
     def record_command_response(
@@ -653,7 +772,7 @@ class FakeSlack:
         """
         with self._lock:
             try:
-                return self._post_from_response(
+                msg = self._post_from_response(
                     channel, user_id, payload, message_ts=None, via="ack", method="command_ack"
                 )
             except SlackApiFailure as exc:
@@ -663,6 +782,8 @@ class FakeSlack:
                     detail += ": " + "; ".join(meta["messages"])
                 self.add_warning("invalid_command_response", detail, "command_ack")
                 return None
+            self._changed()
+            return msg
 
     def set_view_state(
         self, view_id: str, block_id: str, action_id: str, value: dict[str, Any]
@@ -671,6 +792,7 @@ class FakeSlack:
         with self._lock:
             view = self._views[view_id]
             view.state.setdefault(block_id, {})[action_id] = copy.deepcopy(value)
+            self._changed()
 
     def close_view(
         self, user_id: str | None, view_id: str | None = None, *, clear: bool = False
@@ -697,6 +819,7 @@ class FakeSlack:
             for vid in reversed(closed_ids):
                 self._views[vid].closed = True
                 closed.append(copy.deepcopy(self._views[vid]))
+            self._changed()
             return closed
 
     def resolve_view_submission(
@@ -709,6 +832,7 @@ class FakeSlack:
         a warning is recorded).
         """
         with self._lock:
+            self._changed()  # whatever the answer does (errors are shown in the modal)
             if status != 200:
                 self.add_warning(
                     "view_submission_failed",
@@ -834,6 +958,8 @@ class FakeSlack:
                     result = _generic(self, args, base)
                 call_warnings = result.pop("_warnings", [])
                 payload = {"ok": True, **result}
+                if method not in _READ_ONLY_METHODS:
+                    self._changed()
             except SlackApiFailure as exc:
                 status, error = exc.status, exc.error
                 payload = {"ok": False, "error": exc.error, **exc.extra}
@@ -880,6 +1006,7 @@ class FakeSlack:
                     via="response_url",
                     method="response_url",
                 )
+                self._changed()
             except SlackApiFailure as exc:
                 status = 400 if exc.status == 200 else exc.status
                 error = exc.error
@@ -916,6 +1043,7 @@ class FakeSlack:
                         "upload_url",
                     )
                 status, text = 200, f"OK - {len(data)}"
+                self._changed()
             self._calls.append(
                 ApiCall(
                     "upload_url",
@@ -992,6 +1120,7 @@ class FakeSlack:
             )
             self._channels[channel_id] = channel
             self._messages.setdefault(channel_id, [])
+            self._changed()
         return channel
 
     def _resolve_channel(self, value: Any, *, for_post: bool = False) -> Channel:
@@ -1156,7 +1285,7 @@ class FakeSlack:
 
     # ---------------------------------------------------------------- views
     def _new_view(self, view: dict[str, Any], user_id: str | None) -> View:
-        view_id = f"V{next(self._seq):09d}"
+        view_id = f"V{self._next_seq():09d}"
         obj = View(
             id=view_id,
             type=str(view.get("type")),
@@ -1468,13 +1597,19 @@ def _chat_post_ephemeral(fake: FakeSlack, args: dict[str, Any], base: str) -> di
     return {"message_ts": msg.ts, "_warnings": warnings}
 
 
-def _chat_update(fake: FakeSlack, args: dict[str, Any], base: str) -> dict[str, Any]:
+def _own_message(fake: FakeSlack, args: dict[str, Any], verb: str) -> tuple[Channel, Message]:
+    """The bot's own (not ephemeral) message that chat.update / chat.delete names."""
     channel = fake._resolve_channel(args["channel"])
     msg = fake._find_message(channel.id, str(args["ts"]))
     if msg is None or msg.is_ephemeral:
         raise SlackApiFailure("message_not_found")
     if not msg.from_bot:
-        raise SlackApiFailure("cant_update_message")
+        raise SlackApiFailure(f"cant_{verb}_message")
+    return channel, msg
+
+
+def _chat_update(fake: FakeSlack, args: dict[str, Any], base: str) -> dict[str, Any]:
+    channel, msg = _own_message(fake, args, "update")
     if "text" not in args and "blocks" not in args and "attachments" not in args:
         raise SlackApiFailure("no_text")
     merged = {
@@ -1503,12 +1638,7 @@ def _chat_update(fake: FakeSlack, args: dict[str, Any], base: str) -> dict[str, 
 
 
 def _chat_delete(fake: FakeSlack, args: dict[str, Any], base: str) -> dict[str, Any]:
-    channel = fake._resolve_channel(args["channel"])
-    msg = fake._find_message(channel.id, str(args["ts"]))
-    if msg is None or msg.is_ephemeral:
-        raise SlackApiFailure("message_not_found")
-    if not msg.from_bot:
-        raise SlackApiFailure("cant_delete_message")
+    channel, msg = _own_message(fake, args, "delete")
     msg.deleted = True
     return {"channel": channel.id, "ts": msg.ts}
 
@@ -1595,7 +1725,7 @@ def _files_get_upload_url(fake: FakeSlack, args: dict[str, Any], base: str) -> d
         raise SlackApiFailure(
             "invalid_arguments", messages=["[ERROR] length must be an integer"]
         ) from None
-    file_id = f"F{next(fake._seq):09d}"
+    file_id = f"F{fake._next_seq():09d}"
     name = str(args["filename"])
     fake._files[file_id] = FakeFile(
         id=file_id,
