@@ -278,6 +278,8 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "checkin_first_days": (7, 180),
     "checkin_every_days": (7, 365),
     "privacy_min_group": (MIN_K, 100),
+    # Memory (MB) one whole-program matching run may use (see core.matching_service).
+    "matching_max_memory_mb": (64, 262_144),
 }
 DURATIONS = (3, 6, 9, 12)
 OBJECTIVES_MAX = 8

@@ -82,8 +82,9 @@ from core.models import (
     Workspace,
 )
 from core.paths import content_dir
+from core.privacy import close_request
 from core.profiles import clean_text, competency_name, languages, taxonomy
-from core.programs import program_settings
+from core.programs import program_defaults, program_settings
 from core.relationship_models import RematchRequest
 
 logger = logging.getLogger(__name__)
@@ -390,11 +391,16 @@ def match_settings(settings: Mapping[str, Any]) -> MatchSettings:
 
 
 def _memory_limit(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return MatchSettings().max_memory_mb
-    return max(1, min(10_000_000, number))
+    """The program's setting (coordinators' values are checked by `validate_settings`), else
+    the default in content/program_defaults.yaml, else the matching core's own default."""
+    candidates: tuple[Any, ...] = (value, program_defaults().get(MEMORY_LIMIT_SETTING))
+    for candidate in candidates:
+        try:
+            number = int(candidate)
+        except (TypeError, ValueError):
+            continue
+        return max(1, min(_NO_MEMORY_LIMIT, number))
+    return MatchSettings().max_memory_mb
 
 
 def _work_hours(settings: Mapping[str, Any]) -> tuple[float, float]:
@@ -1232,21 +1238,13 @@ def _answer_context(
     )
 
 
-def _close_request(
-    session: Session, request_id: int, new_status: str, now: datetime, **values: Any
-) -> bool:
-    """pending -> new_status, only if still pending. True if this call changed it."""
-    result = session.execute(
-        update(MentorRequest)
-        .where(MentorRequest.id == request_id, MentorRequest.status == REQUEST_PENDING)
-        .values(status=new_status, responded_at=now, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-def _unchanged(session: Session, request: MentorRequest, status: AnswerStatus) -> AnswerOutcome:
-    session.refresh(request)
+def _request_outcome(
+    session: Session,
+    request: MentorRequest,
+    status: AnswerStatus,
+    next_list: ShortlistOutcome | None = None,
+) -> AnswerOutcome:
+    """`status`, with the request as the session has it (refresh it first if it changed)."""
     mentee, mentor, settings, messages = _answer_context(session, request)
     return AnswerOutcome(
         status,
@@ -1256,8 +1254,14 @@ def _unchanged(session: Session, request: MentorRequest, status: AnswerStatus) -
         mentor=mentor,
         expires_at=request.expires_at,
         mentor_messages=messages,
+        next=next_list,
         settings=settings,
     )
+
+
+def _unchanged(session: Session, request: MentorRequest, status: AnswerStatus) -> AnswerOutcome:
+    session.refresh(request)
+    return _request_outcome(session, request, status)
 
 
 def _mentor_request(
@@ -1284,7 +1288,7 @@ def accept_request(
         return _unchanged(session, request, "already_answered")
     if request.expires_at <= now:
         return _unchanged(session, request, "overdue")
-    if not _close_request(session, request.id, REQUEST_ACCEPTED, now):
+    if not close_request(session, request.id, REQUEST_ACCEPTED, now):
         return _unchanged(session, request, "already_answered")
     pair = Pair(
         team_id=request.team_id,
@@ -1335,18 +1339,7 @@ def _after_close(
     session.refresh(request)
     program = _program_of(session, request.program_id)
     next_list = shortlist_for_mentee(session, program, request.mentee_id, clock)
-    mentee, mentor, settings, messages = _answer_context(session, request)
-    return AnswerOutcome(
-        status,
-        request_id=request.id,
-        current_status=request.status,
-        mentee=mentee,
-        mentor=mentor,
-        expires_at=request.expires_at,
-        mentor_messages=messages,
-        next=next_list,
-        settings=settings,
-    )
+    return _request_outcome(session, request, status, next_list)
 
 
 def decline_request(
@@ -1370,7 +1363,7 @@ def decline_request(
     text = clean_text(reason)
     if text is not None:
         text = text[:DECLINE_REASON_MAX_CHARS]
-    if not _close_request(session, request.id, REQUEST_DECLINED, now, decline_reason=text):
+    if not close_request(session, request.id, REQUEST_DECLINED, now, decline_reason=text):
         return _unchanged(session, request, "already_answered")
     return _after_close(session, request, "declined", EXCLUDED_DECLINED, clock)
 
@@ -1379,7 +1372,7 @@ def cancel_request(session: Session, request_id: int, clock: Clock) -> AnswerOut
     """Close a pending request that cannot go on (the mentor cannot be reached). The mentee is
     offered the next candidates. None if it was not pending any more."""
     request = session.get(MentorRequest, request_id)
-    if request is None or not _close_request(session, request_id, REQUEST_CANCELLED, clock.now()):
+    if request is None or not close_request(session, request_id, REQUEST_CANCELLED, clock.now()):
         return None
     return _after_close(session, request, "cancelled", None, clock)
 
@@ -1402,7 +1395,7 @@ def expire_request(session: Session, request_id: int, clock: Clock) -> AnswerOut
     request = session.get(MentorRequest, request_id)
     if request is None or request.expires_at > now:
         return None
-    if not _close_request(session, request_id, REQUEST_EXPIRED, now):
+    if not close_request(session, request_id, REQUEST_EXPIRED, now):
         return None
     # A coordinator's proposal that ran out is not held against the mentor.
     exclusion = None if request.via_coordinator else EXCLUDED_EXPIRED
@@ -1475,16 +1468,8 @@ def request_for_mentor(
     if request is None:
         assert refused is not None
         return refused
-    mentee, mentor, settings, messages = _answer_context(session, request)
-    return AnswerOutcome(
-        "pending" if request.status == REQUEST_PENDING else "already_answered",
-        request_id=request.id,
-        current_status=request.status,
-        mentee=mentee,
-        mentor=mentor,
-        expires_at=request.expires_at,
-        mentor_messages=messages,
-        settings=settings,
+    return _request_outcome(
+        session, request, "pending" if request.status == REQUEST_PENDING else "already_answered"
     )
 
 

@@ -241,6 +241,8 @@ class ProcessedEvent(Base):
 
 
 Index("ix_participations_program_status", Participation.program_id, Participation.status)
+# A mentee's own shortlist walks the reporting line down one level per query, by manager.
+Index("ix_people_team_manager", Person.team_id, Person.manager_slack_id)
 
 
 # --- Matching: shortlists, requests, pairs -------------------------------------------------

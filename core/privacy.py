@@ -374,12 +374,15 @@ def end_pair(session: Session, pair_id: int, now: datetime, reason: str) -> bool
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def close_request(session: Session, request_id: int, status: str, now: datetime) -> bool:
-    """pending -> `status`, only if still pending. True if this call changed it."""
+def close_request(
+    session: Session, request_id: int, status: str, now: datetime, **values: Any
+) -> bool:
+    """pending -> `status` (setting any other columns in `values` with it, e.g. the
+    decline_reason), only if still pending. True if this call changed it."""
     result = session.execute(
         update(MentorRequest)
         .where(MentorRequest.id == request_id, MentorRequest.status == REQUEST_PENDING)
-        .values(status=status, responded_at=now)
+        .values(status=status, responded_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]

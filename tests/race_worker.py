@@ -22,7 +22,7 @@ def run(
     from core.clock import FakeClock
     from core.db import Database
 
-    load, close = svc.mentor_load, svc._close_request
+    load, close = svc.mentor_load, svc.close_request
 
     def slow_load(*args: Any, **kwargs: Any) -> int:
         value = load(*args, **kwargs)
@@ -35,7 +35,7 @@ def run(
         return changed
 
     svc.mentor_load = slow_load  # type: ignore[assignment]
-    svc._close_request = slow_close  # type: ignore[assignment]
+    svc.close_request = slow_close  # type: ignore[assignment]
     db = Database(url)
     try:
         for op, args in steps:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.admin_models import AnnouncementDelivery, AuditEvent, ProgramSnapshot
+from core.matching_service import match_settings
 from core.models import (
     DoNotPair,
     MatchExclusion,
@@ -20,6 +21,7 @@ from core.models import (
     Person,
     Program,
 )
+from core.programs import program_settings
 from sandbox.harness import BotUnderTest
 from tests.admin_support import (
     join,
@@ -99,6 +101,32 @@ def test_program_create_list_and_settings_modal(slack: BotUnderTest, coordinator
         "Grow new managers" in reopened
         and "'initial_option': {'text': {'type': 'plain_text', 'text': '5'" in reopened
     )
+
+
+def test_matching_memory_limit_is_a_checked_program_setting(
+    slack: BotUnderTest, coordinator: str
+) -> None:
+    block, field = "settings_matching_max_memory_mb", "coordinator.settings.matching_max_memory_mb"
+    with slack.app.db.transaction() as session:
+        program = session.scalars(select(Program).where(Program.is_default.is_(True))).one()
+        # the default comes from content/program_defaults.yaml
+        assert match_settings(program_settings(program)).max_memory_mb == 2048
+    slack.d.slash(coordinator, "/mentoring", "program settings")
+    modal = slack.fake.open_views(coordinator)[-1]
+    assert "'initial_value': '2048'" in str(modal.blocks)
+    for bad in ("lots", "1.5", "63", "999999"):
+        response = slack.d.submit_view(coordinator, modal, {block: {field: bad}})
+        assert response.json()["response_action"] == "errors", bad
+        assert response.json()["errors"] == {block: "Choose a whole number from 64 to 262144."}, bad
+    with slack.app.db.transaction() as session:
+        assert session.scalars(select(Program)).one().settings == {}
+    response = slack.d.submit_view(coordinator, modal, {block: {field: "4096"}})
+    assert response.status_code == 200 and slack.fake.open_views(coordinator) == []
+    with slack.app.db.transaction() as session:
+        program = session.scalars(select(Program)).one()
+        assert program.settings == {"matching_max_memory_mb": 4096}
+        # the matching service runs the program with the coordinator's limit
+        assert match_settings(program_settings(program)).max_memory_mb == 4096
 
 
 def test_invite_people_and_a_channel_once_each(slack: BotUnderTest, coordinator: str) -> None:

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         metavar="MB",
         help="memory this preview's matching run may use (default: the program's setting "
-        "matching_max_memory_mb, else 2048); larger programs are refused, not run",
+        "matching_max_memory_mb, set in content/program_defaults.yaml or by a coordinator); "
+        "larger programs are refused, not run",
     )
     show.set_defaults(func=_preview)
 

@@ -23,6 +23,8 @@ from bot.views.blocks import (
     header,
     input_block,
     message,
+    modal,
+    note,
     plain_text,
     section,
     static_select,
@@ -37,11 +39,6 @@ from core.texts import mrkdwn, plain
 
 MAX_BLOCKS = 50
 LIST_LIMIT = 40  # people per list message (lines are grouped into a few sections)
-
-
-def note(key: str, **ctx: Any) -> dict[str, Any]:
-    text = mrkdwn(key, **ctx)
-    return message(text, [section(text)])
 
 
 def refusal(program: str | None) -> dict[str, Any]:
@@ -251,6 +248,7 @@ def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> d
         "checkin_first_days",
         "checkin_every_days",
         "privacy_min_group",
+        "matching_max_memory_mb",
     ):
         low, high = INT_RANGES[key]
         element = (
@@ -314,15 +312,9 @@ def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> d
                 optional=True,
             )
         )
-    return {
-        "type": "modal",
-        "callback_id": ids.COORD_SETTINGS_MODAL,
-        "title": plain_text(plain("coordinator.settings.title"), 24),
-        "submit": plain_text(plain("coordinator.settings.submit"), 24),
-        "close": plain_text(plain("coordinator.settings.close"), 24),
-        "private_metadata": _value(p=program_id),
-        "blocks": blocks[:100],
-    }
+    return modal(
+        ids.COORD_SETTINGS_MODAL, "coordinator.settings", _value(p=program_id), blocks[:100]
+    )
 
 
 def settings_from_state(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -354,14 +346,11 @@ def settings_errors(problems: Mapping[str, str]) -> dict[str, str]:
 
 
 def announce_modal(program_id: int, name: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": ids.COORD_ANNOUNCE_MODAL,
-        "title": plain_text(plain("coordinator.announce.title"), 24),
-        "submit": plain_text(plain("coordinator.announce.submit"), 24),
-        "close": plain_text(plain("coordinator.announce.close"), 24),
-        "private_metadata": _value(p=program_id),
-        "blocks": [
+    return modal(
+        ids.COORD_ANNOUNCE_MODAL,
+        "coordinator.announce",
+        _value(p=program_id),
+        [
             section(mrkdwn("coordinator.announce.intro", program=name)),
             input_block(
                 plain("coordinator.announce.label"),
@@ -373,7 +362,7 @@ def announce_modal(program_id: int, name: str) -> dict[str, Any]:
                 block_id="announce_text",
             ),
         ],
-    }
+    )
 
 
 def announce_text(values: Mapping[str, Any]) -> str:
