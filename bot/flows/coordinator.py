@@ -15,7 +15,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import slack_io
 from bot.views import coordinator as views
+from bot.views.blocks import view_metadata, view_values
 from core import coordination as co
 from core import outbox, reports
 from core.admin_models import OUTCOME_DENIED, OUTCOME_OK, OUTCOME_REFUSED, Coordinator
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from bot.handlers.commands import CommandContext
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PACE_PER_BATCH = 30  # messages per sweep (once a minute) and per kick after a new announcement
 CHANNEL_MEMBERS_MAX = 2000
@@ -107,6 +110,12 @@ class ProgramRef:
 
 def _ref(program: Program) -> ProgramRef:
     return ProgramRef(program.id, program.name, program.team_id)
+
+
+def _row(session: Session, program: ProgramRef) -> Program:
+    row = session.get(Program, program.id)
+    assert row is not None
+    return row
 
 
 class CoordinatorFlow:
@@ -211,6 +220,30 @@ class CoordinatorFlow:
     def _reply(self, ctx: CommandContext, payload: dict[str, Any]) -> None:
         ctx.respond(response_type="ephemeral", replace_original=False, **payload)
 
+    def _for_people(
+        self, ctx: CommandContext, action: str, count: int, *, reason: bool = False
+    ) -> tuple[ProgramRef, Parsed] | None:
+        """A command that names `count` people (and, with `reason`, says why): the program it
+        acts on if the person coordinates it; else the usage or a refusal, and None."""
+        parsed = parse(ctx.args)
+        if len(parsed.users) != count or (reason and not parsed.rest):
+            self._reply(ctx, views.error(f"usage_{action}"))
+            return None
+        program = self.authorize(ctx, action, parsed)
+        return None if program is None else (program, parsed)
+
+    def _change(
+        self, ctx: CommandContext, program: ProgramRef, change: Callable[[Session, Program], T]
+    ) -> T | None:
+        """Run `change` on the program in one transaction; if the domain refuses it, tell the
+        coordinator why (then None)."""
+        try:
+            with self.mentor.db.transaction() as session:
+                return change(session, _row(session, program))
+        except co.CoordinationError as exc:
+            self._reply(ctx, views.error(exc.key, **exc.context))
+            return None
+
     def _is_workspace_admin(self, client: WebClient, user_id: str) -> bool:
         try:
             user = client.users_info(user=user_id).get("user") or {}
@@ -305,8 +338,7 @@ class CoordinatorFlow:
             return
         admin = bootstrap and self._is_workspace_admin(ctx.client, ctx.user_id)
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             if not co.may_add_coordinator(session, row, ctx.user_id, workspace_admin=admin):
                 self._deny(session, ctx.team_id, ctx.user_id, "coordinators.add", row)
                 allowed = False
@@ -339,14 +371,14 @@ class CoordinatorFlow:
         program = self.authorize(ctx, "coordinators.remove", parsed)
         if program is None:
             return
-        try:
-            with self.mentor.db.transaction() as session:
-                row = session.get(Program, program.id)
-                assert row is not None
-                removed = co.remove_coordinator(session, row, target)
-                self._audit(session, program, ctx.user_id, "coordinators.remove", [target])
-        except co.CoordinationError as exc:
-            self._reply(ctx, views.error(exc.key, **exc.context))
+
+        def change(session: Session, row: Program) -> bool:
+            removed = co.remove_coordinator(session, row, target)
+            self._audit(session, program, ctx.user_id, "coordinators.remove", [target])
+            return removed
+
+        removed = self._change(ctx, program, change)
+        if removed is None:
             return
         if not removed:
             self._reply(
@@ -451,17 +483,16 @@ class CoordinatorFlow:
     ) -> tuple[str, dict[str, Any] | None, Callable[[WebClient], None] | None]:
         """Returns ("errors", errors, None), ("refused", refusal view, None) or
         ("ok", None, follow-up)."""
-        program_id = _metadata(view).get("p")
+        program_id = view_metadata(view).get("p")
         program = self.authorize_click(team_id, user_id, program_id, "program.settings")
         if program is None:
             return "refused", views.refusal_view(None), None
-        raw = views.settings_from_state((view.get("state") or {}).get("values") or {})
+        raw = views.settings_from_state(view_values(view))
         clean, problems = co.validate_settings(raw)
         if problems:
             return "errors", views.settings_errors(problems), None
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             co.save_settings(session, row, clean)
             self._audit(session, program, user_id, "program.settings", [f"program:{program.id}"])
 
@@ -492,8 +523,7 @@ class CoordinatorFlow:
                 self._reply(ctx, views.error("channel_unreadable", channel=channel))
                 return
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             invitation, queued, skipped = outbox.create_invitation(
                 session, row, people, by=ctx.user_id, clock=self.mentor.clock
             )
@@ -531,14 +561,13 @@ class CoordinatorFlow:
     def submit_announcement(
         self, team_id: str, user_id: str, view: dict[str, Any]
     ) -> tuple[str, dict[str, Any] | None, Callable[[WebClient], None] | None]:
-        program = self.authorize_click(team_id, user_id, _metadata(view).get("p"), "announce")
+        program = self.authorize_click(team_id, user_id, view_metadata(view).get("p"), "announce")
         if program is None:
             return "refused", views.refusal_view(None), None
-        body = views.announce_text((view.get("state") or {}).get("values") or {})
+        body = views.announce_text(view_values(view))
         try:
             with self.mentor.db.transaction() as session:
-                row = session.get(Program, program.id)
-                assert row is not None
+                row = _row(session, program)
                 announcement, count = outbox.create_announcement(
                     session, row, body, by=user_id, clock=self.mentor.clock
                 )
@@ -620,8 +649,7 @@ class CoordinatorFlow:
 
     def stats_payload(self, program: ProgramRef, user_id: str, action: str) -> dict[str, Any]:
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             data = reports.compute_stats(session, row, self.mentor.clock)
             self._audit(session, program, user_id, action)
         return views.stats(data)
@@ -638,8 +666,7 @@ class CoordinatorFlow:
 
     def list_payload(self, program: ProgramRef, user_id: str, kind: str) -> dict[str, Any]:
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             if kind == "unmatched":
                 items = reports.unmatched(session, row, self.mentor.clock)
             else:
@@ -661,8 +688,7 @@ class CoordinatorFlow:
         if program is None:
             return
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             people = reports.export_participants(session, row, self.mentor.clock)
             pairs = reports.export_pairs(session, row)
             self._audit(session, program, ctx.user_id, "export")
@@ -689,18 +715,14 @@ class CoordinatorFlow:
 
     # --- matching interventions ------------------------------------------------------------
     def match(self, ctx: CommandContext) -> None:
-        parsed = parse(ctx.args)
-        if len(parsed.users) != 2 or not parsed.rest:
-            self._reply(ctx, views.error("usage_match"))
+        found = self._for_people(ctx, "match", 2, reason=True)
+        if found is None:
             return
-        program = self.authorize(ctx, "match", parsed)
-        if program is None:
-            return
+        program, parsed = found
         mentee, mentor = parsed.users
         try:
             with self.mentor.db.transaction() as session:
-                row = session.get(Program, program.id)
-                assert row is not None
+                row = _row(session, program)
                 proposal = co.propose_match(
                     session, row, mentee, mentor, by=ctx.user_id, clock=self.mentor.clock
                 )
@@ -802,22 +824,19 @@ class CoordinatorFlow:
         logger.info("coordinator match %s answered: %s", match_id, answer.outcome)
 
     def unpair(self, ctx: CommandContext) -> None:
-        parsed = parse(ctx.args)
-        if len(parsed.users) != 2:
-            self._reply(ctx, views.error("usage_unpair"))
+        found = self._for_people(ctx, "unpair", 2)
+        if found is None:
             return
-        program = self.authorize(ctx, "unpair", parsed)
-        if program is None:
-            return
+        program, parsed = found
         a, b = parsed.users
-        try:
-            with self.mentor.db.transaction() as session:
-                row = session.get(Program, program.id)
-                assert row is not None
-                done = co.unpair(session, row, a, b, self.mentor.clock)
-                self._audit(session, program, ctx.user_id, "unpair", [a, b, f"pair:{done.pair_id}"])
-        except co.CoordinationError as exc:
-            self._reply(ctx, views.error(exc.key, **exc.context))
+
+        def change(session: Session, row: Program) -> co.Unpaired:
+            done = co.unpair(session, row, a, b, self.mentor.clock)
+            self._audit(session, program, ctx.user_id, "unpair", [a, b, f"pair:{done.pair_id}"])
+            return done
+
+        done = self._change(ctx, program, change)
+        if done is None:
             return
         self._dm(
             ctx.client,
@@ -832,22 +851,19 @@ class CoordinatorFlow:
         self._reply(ctx, views.note("coordinator.unpair.done", a=a, b=b))
 
     def do_not_pair(self, ctx: CommandContext) -> None:
-        parsed = parse(ctx.args)
-        if len(parsed.users) != 2:
-            self._reply(ctx, views.error("usage_do_not_pair"))
+        found = self._for_people(ctx, "do_not_pair", 2)
+        if found is None:
             return
-        program = self.authorize(ctx, "do_not_pair", parsed)
-        if program is None:
-            return
+        program, parsed = found
         a, b = parsed.users
-        try:
-            with self.mentor.db.transaction() as session:
-                row = session.get(Program, program.id)
-                assert row is not None
-                result = co.do_not_pair(session, row, a, b, self.mentor.clock)
-                self._audit(session, program, ctx.user_id, "do_not_pair", [a, b])
-        except co.CoordinationError as exc:
-            self._reply(ctx, views.error(exc.key, **exc.context))
+
+        def change(session: Session, row: Program) -> co.DoNotPairResult:
+            result = co.do_not_pair(session, row, a, b, self.mentor.clock)
+            self._audit(session, program, ctx.user_id, "do_not_pair", [a, b])
+            return result
+
+        result = self._change(ctx, program, change)
+        if result is None:
             return
         self._reply(
             ctx,
@@ -861,24 +877,19 @@ class CoordinatorFlow:
         )
 
     def rematch(self, ctx: CommandContext) -> None:
-        parsed = parse(ctx.args)
-        if len(parsed.users) != 1:
-            self._reply(ctx, views.error("usage_rematch"))
+        found = self._for_people(ctx, "rematch", 1)
+        if found is None:
             return
-        program = self.authorize(ctx, "rematch", parsed)
-        if program is None:
-            return
+        program, parsed = found
         mentee = parsed.users[0]
-        try:
-            with self.mentor.db.transaction() as session:
-                row = session.get(Program, program.id)
-                assert row is not None
-                result = co.rematch(session, row, mentee, self.mentor.clock)
-                self._audit(
-                    session, program, ctx.user_id, "rematch", [mentee, *result.ending.partners]
-                )
-        except co.CoordinationError as exc:
-            self._reply(ctx, views.error(exc.key, **exc.context))
+
+        def change(session: Session, row: Program) -> co.Rematch:
+            result = co.rematch(session, row, mentee, self.mentor.clock)
+            self._audit(session, program, ctx.user_id, "rematch", [mentee, *result.ending.partners])
+            return result
+
+        result = self._change(ctx, program, change)
+        if result is None:
             return
         for partner in result.ending.partners:
             self._dm(
@@ -953,8 +964,7 @@ class CoordinatorFlow:
 
     def _send_digest(self, client: WebClient, program: ProgramRef, user_id: str) -> bool:
         with self.mentor.db.transaction() as session:
-            row = session.get(Program, program.id)
-            assert row is not None
+            row = _row(session, program)
             data = reports.digest(session, row, self.mentor.clock)
         png = reports.pairs_chart(
             data.history,
@@ -978,11 +988,3 @@ class CoordinatorFlow:
         except SlackClientError:
             logger.info("weekly digest for %s not sent: sending is stopped", user_id)
         return False
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

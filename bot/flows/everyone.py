@@ -78,11 +78,31 @@ class EveryoneFlow:
         age = self.mentor.clock.now().timestamp() - issued
         return 0 <= age <= CONFIRM_VALID_SECONDS
 
+    def _still_fresh(self, value: str | None, respond: Any) -> bool:
+        """A confirmation button is only good for a while; an old one is answered so."""
+        if self._fresh(value):
+            return True
+        respond(replace_original=True, **views.note("everyone.expired"))
+        return False
+
+    def _ended(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        respond: Any,
+        done_key: str,
+        ending: Ending,
+    ) -> None:
+        """Done: say so in place of the question, tell the others, redraw App Home."""
+        respond(replace_original=True, **views.note(done_key))
+        self.tell_others(client, team_id, user_id, ending)
+        self._refresh_home(client, team_id, user_id)
+
     def confirm_leave(
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
     ) -> None:
-        if not self._fresh(value):
-            respond(replace_original=True, **views.note("everyone.expired"))
+        if not self._still_fresh(value, respond):
             return
         with self.mentor.db.transaction() as session:
             ending = leave(session, team_id, user_id, self.mentor.clock)
@@ -90,22 +110,17 @@ class EveryoneFlow:
             respond(replace_original=True, **views.note("everyone.leave.not_in_program"))
             return
         logger.info("a participant left (team %s, %d pairs ended)", team_id, len(ending.partners))
-        respond(replace_original=True, **views.note("everyone.leave.done"))
-        self.tell_others(client, team_id, user_id, ending)
-        self._refresh_home(client, team_id, user_id)
+        self._ended(client, team_id, user_id, respond, "everyone.leave.done", ending)
 
     def confirm_forget(
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
     ) -> None:
-        if not self._fresh(value):
-            respond(replace_original=True, **views.note("everyone.expired"))
+        if not self._still_fresh(value, respond):
             return
         with self.mentor.db.transaction() as session:
             ending = forget_me(session, team_id, user_id, self.mentor.clock)
         logger.info("a person's data was deleted on request (team %s)", team_id)
-        respond(replace_original=True, **views.note("everyone.forget.done"))
-        self.tell_others(client, team_id, user_id, ending)
-        self._refresh_home(client, team_id, user_id)
+        self._ended(client, team_id, user_id, respond, "everyone.forget.done", ending)
 
     def cancelled(self, respond: Any) -> None:
         respond(replace_original=True, **views.note("everyone.cancelled"))

@@ -100,6 +100,22 @@ class MatchingFlow:
             else:
                 svc.close_shortlist(session, outcome.shortlist_id)
 
+    def _notice_and_next(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        nxt: ShortlistOutcome | None,
+        kind: str,
+        mentor: str | None = None,
+    ) -> None:
+        """Tell the mentee what became of their choice (and whether others are on offer),
+        then send them their next shortlist, if there is one."""
+        others = nxt is not None and nxt.has_candidates
+        self._dm(client, team_id, user_id, views.mentee_notice(kind, mentor, others=others))
+        if nxt is not None:
+            self.send_shortlist(client, nxt)
+
     def on_profile_confirmed(self, client: WebClient, team_id: str, user_id: str) -> None:
         """A mentee's confirmed (or edited) profile: send them a fresh shortlist, unless they
         already asked someone or have a mentor."""
@@ -176,19 +192,8 @@ class MatchingFlow:
         if outcome.status in ("taken", "unavailable"):
             assert outcome.mentor is not None
             self._update(client, [shown], views.shortlist_replaced())
-            nxt = outcome.next
-            self._dm(
-                client,
-                team_id,
-                user_id,
-                views.mentee_notice(
-                    "taken" if outcome.status == "taken" else "unavailable",
-                    outcome.mentor.name,
-                    others=nxt is not None and nxt.has_candidates,
-                ),
-            )
-            if nxt is not None:
-                self.send_shortlist(client, nxt)
+            kind = "taken" if outcome.status == "taken" else "unavailable"
+            self._notice_and_next(client, team_id, user_id, outcome.next, kind, outcome.mentor.name)
             return
         if outcome.status == "already_pending":
             asked = outcome.pending_with
@@ -311,18 +316,8 @@ class MatchingFlow:
         if not team_id:
             with self.db.transaction() as session:
                 team_id = svc.team_of(session, mentee.participation_id)
-        self._dm(
-            client,
-            team_id,
-            mentee.user_id,
-            views.mentee_notice(
-                "unavailable",
-                mentor.name if mentor else "",
-                others=nxt is not None and nxt.has_candidates,
-            ),
-        )
-        if nxt is not None:
-            self.send_shortlist(client, nxt)
+        mentor_name = mentor.name if mentor else ""
+        self._notice_and_next(client, team_id, mentee.user_id, nxt, "unavailable", mentor_name)
 
     # --- "none of these suit me" ----------------------------------------------------------
     def open_none_suit(
@@ -368,15 +363,7 @@ class MatchingFlow:
         if outcome.status != "ok":
             return
         self._update(client, [outcome.shortlist_message], views.shortlist_none_done())
-        nxt = outcome.next
-        self._dm(
-            client,
-            team_id,
-            user_id,
-            views.mentee_notice("none_thanks", others=nxt is not None and nxt.has_candidates),
-        )
-        if nxt is not None:
-            self.send_shortlist(client, nxt)
+        self._notice_and_next(client, team_id, user_id, outcome.next, "none_thanks")
 
     # --- reminders and expiry (the sweep) -------------------------------------------------
     def expire(self, client: WebClient, request_id: int, clicked: MessageRef | None = None) -> None:

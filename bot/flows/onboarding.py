@@ -16,6 +16,7 @@ from bot import slack_io
 from bot.views import home as home_views
 from bot.views import onboarding as views
 from bot.views import profile as profile_views
+from bot.views.blocks import view_metadata, view_values
 from core import onboarding as ob
 from core.models import STATUS_ACTIVE, STATUS_LEFT, Conversation, Participation, Person, Program
 from core.people import find_person, upsert_person
@@ -287,11 +288,8 @@ class OnboardingFlow:
         Returns (block errors for the modal, None) or (None, the follow-up to run once the
         modal has been answered: redraw the playback, or confirm the saved profile)."""
         clock = self.mentor.clock
-        try:
-            metadata = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            metadata = {}
-        values = (view.get("state") or {}).get("values") or {}
+        metadata = view_metadata(view)
+        values = view_values(view)
         with self.mentor.db.transaction() as session:
             program = default_program(session, team_id, clock)
             settings = program_settings(program)

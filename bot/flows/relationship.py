@@ -5,7 +5,6 @@ are rendered here when the sweep sends them."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import slack_io
 from bot.delivery import Deliverer, Pacer, Part, Renderer, RenderTarget
 from bot.views import relationship as views
-from bot.views.blocks import message, section
+from bot.views.blocks import message, text_message, view_metadata, view_values
 from core import agreements, checkins, meetings, pauses
 from core.models import PAIR_ACTIVE, Participation
 from core.people import find_person
@@ -32,6 +31,7 @@ from core.relationship_models import (
     Agreement,
     Meeting,
     Pause,
+    Relationship,
 )
 from core.relationships import (
     Member,
@@ -72,6 +72,22 @@ def _agreement_view(agreement: Agreement, until: date | None = None) -> views.Ag
         duration_months=agreement.duration_months,
         until=until,
     )
+
+
+def _agreement_at(state: PairState, status: str, version: Any) -> Agreement | None:
+    """The pair's agreement if it is still in `status` at `version` (else a message about it
+    is out of date)."""
+    agreement = state.agreement
+    if agreement is None or agreement.status != status or agreement.version != version:
+        return None
+    return agreement
+
+
+def _ends_on(relationship: Relationship | None, timezone: str | None) -> date | None:
+    """The local day the relationship's term ends, if it has one."""
+    if relationship is None or relationship.ends_at is None:
+        return None
+    return local_today(relationship.ends_at, timezone)
 
 
 class RelationshipFlow:
@@ -142,6 +158,37 @@ class RelationshipFlow:
         if client is not None:
             self.refresh_homes(client, info)
 
+    def _as_member(
+        self,
+        team_id: str,
+        user_id: str,
+        token: dict[str, Any],
+        reply: Reply,
+        step: Callable[[Session, PairInfo, Member], tuple[list[int], str | None]],
+        client: WebClient | None = None,
+    ) -> None:
+        """`_run` a step of the person who pressed a button of an active pair (`token` names
+        the pair); with a client, both people's App Home is redrawn after."""
+
+        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
+            info, member = member_of(session, team_id, user_id, token.get("p"))
+            ids, text = step(session, info, member)
+            return ids, text, info
+
+        self._run(reply, run, client)
+
+    def _sent(
+        self, ids: list[int], user_id: str, text: str, info: PairInfo
+    ) -> Callable[[WebClient], None]:
+        """A modal's follow-up: send what it queued, confirm to its author, redraw homes."""
+
+        def follow_up(client: WebClient) -> None:
+            self.send_now(ids)
+            slack_io.post_dm(client, user_id, text_message(text))
+            self.refresh_homes(client, info)
+
+        return follow_up
+
     # --- new pairs ---------------------------------------------------------------------------
     def on_pair_created(self, client: WebClient, team_id: str, pair_id: int) -> None:
         with self.mentor.db.transaction() as session:
@@ -203,8 +250,8 @@ class RelationshipFlow:
     def submit_agreement(
         self, team_id: str, user_id: str, view: dict[str, Any]
     ) -> tuple[dict[str, str] | None, Callable[[WebClient], None] | None]:
-        metadata = _metadata(view)
-        values = (view.get("state") or {}).get("values") or {}
+        metadata = view_metadata(view)
+        values = view_values(view)
         try:
             with self.mentor.db.transaction() as session:
                 info, member = member_of(session, team_id, user_id, metadata.get("p"))
@@ -219,26 +266,16 @@ class RelationshipFlow:
             text = error_text(exc)
             return None, _tell(user_id, text)
 
-        def follow_up(client: WebClient) -> None:
-            self.send_now(ids)
-            text = mrkdwn("relationship.agreement.sent", partner_name=info.mentor.name)
-            slack_io.post_dm(client, user_id, message(text, [section(text)]))
-            self.refresh_homes(client, info)
-
-        return None, follow_up
+        text = mrkdwn("relationship.agreement.sent", partner_name=info.mentor.name)
+        return None, self._sent(ids, user_id, text, info)
 
     def confirm_agreement(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, member = member_of(session, team_id, user_id, token.get("p"))
-            return (
-                agreements.confirm(session, info, member, token.get("v"), self.clock.now()),
-                None,
-                info,
-            )
+        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
+            return agreements.confirm(session, info, member, token.get("v"), self.clock.now()), None
 
-        self._run(reply, run, client)
+        self._as_member(team_id, user_id, token, reply, step, client)
 
     def open_suggest(
         self,
@@ -272,8 +309,8 @@ class RelationshipFlow:
     def submit_suggestion(
         self, team_id: str, user_id: str, view: dict[str, Any]
     ) -> tuple[dict[str, str] | None, Callable[[WebClient], None] | None]:
-        metadata = _metadata(view)
-        values = (view.get("state") or {}).get("values") or {}
+        metadata = view_metadata(view)
+        values = view_values(view)
         text = views._text(values, "suggest_text", views.ids.REL_SUGGEST_TEXT)
         try:
             with self.mentor.db.transaction() as session:
@@ -287,13 +324,8 @@ class RelationshipFlow:
             problem = error_text(exc)
             return None, _tell(user_id, problem)
 
-        def follow_up(client: WebClient) -> None:
-            self.send_now(ids)
-            done = mrkdwn("relationship.agreement.suggested", partner_name=info.mentee.name)
-            slack_io.post_dm(client, user_id, message(done, [section(done)]))
-            self.refresh_homes(client, info)
-
-        return None, follow_up
+        done = mrkdwn("relationship.agreement.suggested", partner_name=info.mentee.name)
+        return None, self._sent(ids, user_id, done, info)
 
     # --- meetings ----------------------------------------------------------------------------
     def met(
@@ -327,8 +359,7 @@ class RelationshipFlow:
     def scheduled_or_snooze(
         self, team_id: str, user_id: str, token: dict[str, Any], reply: Reply, *, snooze: bool
     ) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, _member = member_of(session, team_id, user_id, token.get("p"))
+        def step(session: Session, info: PairInfo, _member: Member) -> tuple[list[int], str]:
             relationship = relationship_of(session, info.pair_id)
             settings = settings_for(session, info.program_id)
             days = (
@@ -337,9 +368,9 @@ class RelationshipFlow:
                 else int((relationship.cadence_days if relationship else None) or 14)
             )
             meetings.put_off(session, info, self.clock.now(), days)
-            return [], mrkdwn(f"relationship.meeting.{'snoozed' if snooze else 'scheduled'}"), None
+            return [], mrkdwn(f"relationship.meeting.{'snoozed' if snooze else 'scheduled'}")
 
-        self._run(reply, run)
+        self._as_member(team_id, user_id, token, reply, step)
 
     def open_note(
         self,
@@ -364,8 +395,8 @@ class RelationshipFlow:
     def submit_note(
         self, team_id: str, user_id: str, view: dict[str, Any]
     ) -> dict[str, str] | None:
-        metadata = _metadata(view)
-        values = (view.get("state") or {}).get("values") or {}
+        metadata = view_metadata(view)
+        values = view_values(view)
         text = views._text(values, "note_text", views.ids.REL_NOTE_TEXT)
         try:
             with self.mentor.db.transaction() as session:
@@ -436,8 +467,8 @@ class RelationshipFlow:
     def submit_checkin(
         self, team_id: str, user_id: str, view: dict[str, Any]
     ) -> tuple[dict[str, str] | None, Callable[[WebClient], None] | None]:
-        metadata = _metadata(view)
-        values = (view.get("state") or {}).get("values") or {}
+        metadata = view_metadata(view)
+        values = view_values(view)
         try:
             with self.mentor.db.transaction() as session:
                 info, member = member_of(session, team_id, user_id, metadata.get("p"))
@@ -462,10 +493,11 @@ class RelationshipFlow:
             problem = error_text(exc)
             return None, _tell(user_id, problem)
 
+        key = "thanks" if checkin_id is not None else "already"
+        tell = _tell(user_id, mrkdwn(f"relationship.checkin.{key}"))
+
         def follow_up(client: WebClient) -> None:
-            key = "thanks" if checkin_id is not None else "already"
-            text = mrkdwn(f"relationship.checkin.{key}")
-            slack_io.post_dm(client, user_id, message(text, [section(text)]))
+            tell(client)
             self.send_now(ids)
 
         return None, follow_up
@@ -473,43 +505,35 @@ class RelationshipFlow:
     def help(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, member = member_of(session, team_id, user_id, token.get("p"))
+        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], str]:
             _id, new, ids = checkins.request_help(session, info, member, self.clock)
-            return ids, mrkdwn(f"relationship.help.{'asked' if new else 'asked_again'}"), None
+            return ids, mrkdwn(f"relationship.help.{'asked' if new else 'asked_again'}")
 
-        self._run(reply, run)
+        self._as_member(team_id, user_id, token, reply, step)
 
     def end(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, member = member_of(session, team_id, user_id, token.get("p"))
-            return checkins.end_no_fault(session, info, member, self.clock.now()), None, info
+        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
+            return checkins.end_no_fault(session, info, member, self.clock.now()), None
 
-        self._run(reply, run, client)
+        self._as_member(team_id, user_id, token, reply, step, client)
 
     def complete(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, member = member_of(session, team_id, user_id, token.get("p"))
-            return checkins.complete(session, info, member, self.clock.now()), None, info
+        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
+            return checkins.complete(session, info, member, self.clock.now()), None
 
-        self._run(reply, run, client)
+        self._as_member(team_id, user_id, token, reply, step, client)
 
     def extend(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, member = member_of(session, team_id, user_id, token.get("p"))
-            return (
-                checkins.extend(session, info, member, token.get("e"), self.clock.now()),
-                None,
-                info,
-            )
+        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
+            return checkins.extend(session, info, member, token.get("e"), self.clock.now()), None
 
-        self._run(reply, run, client)
+        self._as_member(team_id, user_id, token, reply, step, client)
 
     def rematch(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
@@ -550,11 +574,7 @@ class RelationshipFlow:
                 partner = info.partner(person.id)
                 agreement = agreement_of(session, info.pair_id)
                 relationship = relationship_of(session, info.pair_id)
-                until = (
-                    local_today(relationship.ends_at, person.timezone)
-                    if relationship is not None and relationship.ends_at is not None
-                    else None
-                )
+                until = _ends_on(relationship, person.timezone)
                 state.pairs.append(
                     views.PairHome(
                         pair_id=info.pair_id,
@@ -598,12 +618,8 @@ class RelationshipFlow:
         if ctx is None:
             return None
         state, _me, partner = ctx
-        agreement = state.agreement
-        if (
-            agreement is None
-            or agreement.status != AGREEMENT_PROPOSED
-            or agreement.version != target.payload.get("version")
-        ):
+        agreement = _agreement_at(state, AGREEMENT_PROPOSED, target.payload.get("version"))
+        if agreement is None:
             return None
         return views.review(
             state.info.pair_id,
@@ -618,12 +634,8 @@ class RelationshipFlow:
         if ctx is None:
             return None
         state, _me, partner = ctx
-        agreement = state.agreement
-        if (
-            agreement is None
-            or agreement.status != AGREEMENT_CHANGES
-            or agreement.version != target.payload.get("version")
-        ):
+        agreement = _agreement_at(state, AGREEMENT_CHANGES, target.payload.get("version"))
+        if agreement is None:
             return None
         return views.changes(
             state.info.pair_id, partner.user_id, partner.name, agreement.suggestion or ""
@@ -637,11 +649,7 @@ class RelationshipFlow:
         agreement, relationship = state.agreement, state.relationship
         if agreement is None or agreement.status != AGREEMENT_ACTIVE:
             return None
-        until = (
-            local_today(relationship.ends_at, me.timezone)
-            if relationship is not None and relationship.ends_at is not None
-            else None
-        )
+        until = _ends_on(relationship, me.timezone)
         return views.active(partner.user_id, partner.name, _agreement_view(agreement, until))
 
     def _render_agreement_nudge(self, session: Session, target: RenderTarget) -> Part | None:
@@ -797,17 +805,9 @@ def _tell(user_id: str, text: str) -> Callable[[WebClient], None]:
     """A follow-up that DMs `text` once the modal has been answered."""
 
     def follow_up(client: WebClient) -> None:
-        slack_io.post_dm(client, user_id, message(text, [section(text)]))
+        slack_io.post_dm(client, user_id, text_message(text))
 
     return follow_up
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _partner_arg(session: Session, team_id: str, user_id: str, args: str) -> tuple[str | None, str]:
@@ -839,10 +839,8 @@ def reply_to(client: WebClient, body: dict[str, Any], respond: Any, user_id: str
 
     def reply(text: str) -> None:
         if body.get("response_url"):
-            respond(
-                response_type="ephemeral", replace_original=False, **message(text, [section(text)])
-            )
+            respond(response_type="ephemeral", replace_original=False, **text_message(text))
         else:
-            slack_io.post_dm(client, user_id, message(text, [section(text)]))
+            slack_io.post_dm(client, user_id, text_message(text))
 
     return reply

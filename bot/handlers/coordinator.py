@@ -5,6 +5,7 @@ person acting against the database (see `bot.flows.coordinator`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -13,12 +14,19 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.flows.coordinator import CoordinatorFlow
 from bot.handlers.commands import commands
-from bot.handlers.onboarding import _ids
+from bot.handlers.common import _ids, trigger_id, value_listener
 from bot.scheduler import sweeps
 from bot.views import coordinator as views
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+
+
+# A console modal's submission: (outcome, errors or a view, follow-up).
+Submit = Callable[
+    [str, str, dict[str, Any]],
+    tuple[str, dict[str, Any] | None, Callable[[WebClient], None] | None],
+]
 
 
 def flow(mentor: MentorApp) -> CoordinatorFlow:
@@ -44,6 +52,9 @@ def register(app: App, mentor: MentorApp) -> None:
 
     sweeps(mentor).append(coordinator_sweep)
 
+    def refuse(respond: Respond) -> None:
+        respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+
     @app.action(ids.COORD_PROGRAM_SETTINGS)
     def settings_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
@@ -52,39 +63,31 @@ def register(app: App, mentor: MentorApp) -> None:
         team_id, user_id = _ids(body)
         program = console.authorize_click(team_id, user_id, _program_id(action), "program.settings")
         if program is None:
-            respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+            refuse(respond)
             return
-        console.open_settings(client, program, str(body.get("trigger_id") or ""))
+        console.open_settings(client, program, trigger_id(body))
 
-    @app.view_submission(ids.COORD_SETTINGS_MODAL)
-    def settings_saved(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        team_id, user_id = _ids(body)
-        outcome, detail, follow_up = console.submit_settings(team_id, user_id, view)
-        if outcome == "errors":
-            ack(response_action="errors", errors=detail)
-        elif outcome == "refused":
-            ack(response_action="update", view=detail)
-        else:
-            ack()
-            if follow_up is not None:
-                follow_up(client)
+    def on_submit(callback_id: str, submit: Submit) -> None:
+        """A console modal: `submit` answers ("errors", errors, None), ("refused", refusal
+        view, None) or ("ok", None, follow-up)."""
 
-    @app.view_submission(ids.COORD_ANNOUNCE_MODAL)
-    def announcement(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        team_id, user_id = _ids(body)
-        outcome, detail, follow_up = console.submit_announcement(team_id, user_id, view)
-        if outcome == "errors":
-            ack(response_action="errors", errors=detail)
-        elif outcome == "refused":
-            ack(response_action="update", view=detail)
-        else:
-            ack()
-            if follow_up is not None:
-                follow_up(client)
+        @app.view_submission(callback_id)
+        def submitted(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ) -> None:
+            team_id, user_id = _ids(body)
+            outcome, detail, follow_up = submit(team_id, user_id, view)
+            if outcome == "errors":
+                ack(response_action="errors", errors=detail)
+            elif outcome == "refused":
+                ack(response_action="update", view=detail)
+            else:
+                ack()
+                if follow_up is not None:
+                    follow_up(client)
+
+    on_submit(ids.COORD_SETTINGS_MODAL, console.submit_settings)
+    on_submit(ids.COORD_ANNOUNCE_MODAL, console.submit_announcement)
 
     def digest_button(kind: str) -> Any:
         def listener(
@@ -95,7 +98,7 @@ def register(app: App, mentor: MentorApp) -> None:
             action_name = f"digest.{kind}"
             program = console.authorize_click(team_id, user_id, _program_id(action), action_name)
             if program is None:
-                respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+                refuse(respond)
                 return
             if kind == "stats":
                 payload = console.stats_payload(program, user_id, action_name)
@@ -109,18 +112,15 @@ def register(app: App, mentor: MentorApp) -> None:
     app.action(ids.COORD_DIGEST_UNMATCHED)(digest_button("unmatched"))
     app.action(ids.COORD_DIGEST_AT_RISK)(digest_button("at_risk"))
 
-    @app.action(ids.COORD_MATCH_ACCEPT)
-    def match_yes(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        console.answer_match(client, team_id, user_id, action.get("value"), True, respond)
+    def match_answer(yes: bool) -> Callable[..., None]:
+        """Someone's answer to a match a coordinator proposed."""
 
-    @app.action(ids.COORD_MATCH_DECLINE)
-    def match_no(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        console.answer_match(client, team_id, user_id, action.get("value"), False, respond)
+        def step(
+            client: WebClient, team_id: str, user_id: str, value: str | None, respond: Respond
+        ) -> None:
+            console.answer_match(client, team_id, user_id, value, yes, respond)
+
+        return value_listener(step)
+
+    app.action(ids.COORD_MATCH_ACCEPT)(match_answer(True))
+    app.action(ids.COORD_MATCH_DECLINE)(match_answer(False))

@@ -3,15 +3,14 @@ confirmation buttons of leave and forget-me."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot import ids
 from bot.flows.everyone import EveryoneFlow
 from bot.handlers.commands import CommandContext, commands
-from bot.handlers.onboarding import _ids
+from bot.handlers.common import value_listener
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -46,21 +45,8 @@ def register(app: App, mentor: MentorApp) -> None:
         }
     )
 
-    @app.action(ids.EVERYONE_LEAVE_CONFIRM)
-    def leave(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        everyone.confirm_leave(client, team_id, user_id, action.get("value"), respond)
-
-    @app.action(ids.EVERYONE_FORGET_CONFIRM)
-    def forget(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        everyone.confirm_forget(client, team_id, user_id, action.get("value"), respond)
+    app.action(ids.EVERYONE_LEAVE_CONFIRM)(value_listener(everyone.confirm_leave))
+    app.action(ids.EVERYONE_FORGET_CONFIRM)(value_listener(everyone.confirm_forget))
 
     @app.action(ids.EVERYONE_LEAVE_CANCEL)
     @app.action(ids.EVERYONE_FORGET_CANCEL)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -12,7 +14,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.flows.faq import FaqFlow, Reply
 from bot.handlers.commands import CommandContext, commands
-from bot.handlers.onboarding import _ids
+from bot.handlers.common import _ids, trigger_id
 from bot.scheduler import sweeps
 from bot.views.blocks import decode_value
 from core.texts import mrkdwn
@@ -56,78 +58,37 @@ def register(app: App, mentor: MentorApp) -> None:
         reply = Reply(client, user_id, "channel", channel=channel, thread_ts=thread_ts)
         flow.ask(reply, str(context.team_id or ""), user_id, str(event.get("text") or ""))
 
-    @app.action(ids.FAQ_HELPFUL_YES)
-    @app.action(ids.FAQ_HELPFUL_NO)
-    def helpful(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    def on_click(
+        action_id: str | re.Pattern[str], step: Callable[[Reply, str, str, dict[str, Any]], None]
     ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        flow.feedback(
-            Reply.from_action(client, body, respond),
-            team_id,
-            user_id,
-            decode_value(action.get("value")),
-            helpful=action.get("action_id") == ids.FAQ_HELPFUL_YES,
-        )
+        """A button of an FAQ message: `step(reply, team_id, user_id, token)`."""
 
-    @app.action(re.compile(rf"^{re.escape(ids.FAQ_TOPIC_PREFIX)}[a-z0-9-]+$"))
-    def topic(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        token = decode_value(action.get("value"))
-        flow.show_topic(
-            Reply.from_action(client, body, respond),
-            team_id,
-            user_id,
-            str(token.get("e") or ""),
-            token.get("q"),
-        )
+        @app.action(action_id)
+        def clicked(
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: WebClient,
+            respond: Respond,
+        ) -> None:
+            ack()
+            team_id, user_id = _ids(body)
+            reply = Reply.from_action(client, body, respond)
+            step(reply, team_id, user_id, decode_value(action.get("value")))
 
-    @app.action(ids.FAQ_NONE_MATCHED)
-    def none_matched(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        flow.none_matched(
-            Reply.from_action(client, body, respond),
-            team_id,
-            user_id,
-            decode_value(action.get("value")),
-        )
+    def show_topic(reply: Reply, team_id: str, user_id: str, token: dict[str, Any]) -> None:
+        flow.show_topic(reply, team_id, user_id, str(token.get("e") or ""), token.get("q"))
 
-    @app.action(ids.FAQ_ESCALATE)
-    def escalate(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        flow.escalate(
-            Reply.from_action(client, body, respond),
-            team_id,
-            user_id,
-            decode_value(action.get("value")),
-        )
-
-    @app.action(ids.FAQ_ESCALATE_DECLINE)
-    def decline(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        flow.decline(
-            Reply.from_action(client, body, respond),
-            team_id,
-            user_id,
-            decode_value(action.get("value")),
-        )
+    on_click(ids.FAQ_HELPFUL_YES, functools.partial(flow.feedback, helpful=True))
+    on_click(ids.FAQ_HELPFUL_NO, functools.partial(flow.feedback, helpful=False))
+    on_click(re.compile(rf"^{re.escape(ids.FAQ_TOPIC_PREFIX)}[a-z0-9-]+$"), show_topic)
+    on_click(ids.FAQ_NONE_MATCHED, flow.none_matched)
+    on_click(ids.FAQ_ESCALATE, flow.escalate)
+    on_click(ids.FAQ_ESCALATE_DECLINE, flow.decline)
 
     @app.action(ids.FAQ_BROWSE)
     def browse(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
         entry_id = str((action.get("selected_option") or {}).get("value") or "")
-        flow.open_topic(client, team_id, user_id, str(body.get("trigger_id") or ""), entry_id)
+        flow.open_topic(client, team_id, user_id, trigger_id(body), entry_id)

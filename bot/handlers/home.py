@@ -8,7 +8,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.handlers.onboarding import _flow, _ids
+from bot.handlers.common import _ids, trigger_id
+from bot.handlers.onboarding import _flow
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -40,4 +41,4 @@ def register(app: App, mentor: MentorApp) -> None:
     def edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
-        _flow(mentor).open_editor(client, team_id, user_id, str(body.get("trigger_id") or ""))
+        _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -12,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.flows.matching import MatchingFlow, matching_flow, matching_sweep
-from bot.handlers.onboarding import _ids
+from bot.handlers.common import _ids, trigger_id
 from bot.scheduler import sweeps
 from bot.views import matching as views
 from bot.views.blocks import decode_value
@@ -46,73 +47,56 @@ def register(app: App, mentor: MentorApp) -> None:
     mentor.hooks.on_home_section(flow.home_section)
     sweeps(mentor).append(matching_sweep)
 
-    @app.action(re.compile(rf"^{re.escape(ids.MATCH_REQUEST)}\.\d+$"))
-    def request_mentor(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    # The flow is looked up at each click (`matching_flow`), as the steps are named unbound.
+    def on_click(
+        action_id: str | re.Pattern[str], step: Callable[..., None], *, opens_modal: bool
     ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        matching_flow(mentor).on_request(
-            client, team_id, user_id, decode_value(action.get("value")), _clicked(body)
-        )
+        """A button of the shortlist or of a mentor's request: `step(flow, client, team_id,
+        user_id, [trigger_id,] token, clicked)`."""
 
-    @app.action(ids.MATCH_NONE_SUIT)
-    def none_suit(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        @app.action(action_id)
+        def clicked(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ) -> None:
+            ack()
+            team_id, user_id = _ids(body)
+            trigger = (trigger_id(body),) if opens_modal else ()
+            token = decode_value(action.get("value"))
+            step(matching_flow(mentor), client, team_id, user_id, *trigger, token, _clicked(body))
+
+    on_click(
+        re.compile(rf"^{re.escape(ids.MATCH_REQUEST)}\.\d+$"),
+        MatchingFlow.on_request,
+        opens_modal=False,
+    )
+    on_click(ids.MATCH_NONE_SUIT, MatchingFlow.open_none_suit, opens_modal=True)
+    on_click(ids.MATCH_ACCEPT, MatchingFlow.on_accept, opens_modal=False)
+    on_click(ids.MATCH_DECLINE, MatchingFlow.open_decline, opens_modal=True)
+
+    def on_submit(
+        callback_id: str,
+        key: str,
+        submit: Callable[..., None],
+        answer: Callable[[dict[str, Any]], tuple[Any, ...]],
     ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        matching_flow(mentor).open_none_suit(
-            client,
-            team_id,
-            user_id,
-            str(body.get("trigger_id") or ""),
-            decode_value(action.get("value")),
-            _clicked(body),
-        )
+        """A modal about the shortlist or request whose id is `key` in its metadata:
+        `submit(flow, client, team_id, user_id, that_id, *answer(view))`."""
 
-    @app.view_submission(ids.MATCH_NONE_SUIT_MODAL)
-    def none_suit_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        shortlist_id = _metadata(view, "s")
-        if shortlist_id is None:
-            return
-        team_id, user_id = _ids(body)
-        code, text = views.none_suit_answer(view)
-        matching_flow(mentor).submit_none_suit(client, team_id, user_id, shortlist_id, code, text)
+        @app.view_submission(callback_id)
+        def submitted(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ) -> None:
+            ack()
+            item_id = _metadata(view, key)
+            if item_id is None:
+                return
+            team_id, user_id = _ids(body)
+            submit(matching_flow(mentor), client, team_id, user_id, item_id, *answer(view))
 
-    @app.action(ids.MATCH_ACCEPT)
-    def accept(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        matching_flow(mentor).on_accept(
-            client, team_id, user_id, decode_value(action.get("value")), _clicked(body)
-        )
-
-    @app.action(ids.MATCH_DECLINE)
-    def decline(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        matching_flow(mentor).open_decline(
-            client,
-            team_id,
-            user_id,
-            str(body.get("trigger_id") or ""),
-            decode_value(action.get("value")),
-            _clicked(body),
-        )
-
-    @app.view_submission(ids.MATCH_DECLINE_MODAL)
-    def decline_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        request_id = _metadata(view, "r")
-        if request_id is None:
-            return
-        team_id, user_id = _ids(body)
-        matching_flow(mentor).submit_decline(
-            client, team_id, user_id, request_id, views.decline_reason(view)
-        )
+    on_submit(ids.MATCH_NONE_SUIT_MODAL, "s", MatchingFlow.submit_none_suit, views.none_suit_answer)
+    on_submit(
+        ids.MATCH_DECLINE_MODAL,
+        "r",
+        MatchingFlow.submit_decline,
+        lambda view: (views.decline_reason(view),),
+    )

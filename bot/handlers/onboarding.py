@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.handlers.common import _ids, register_submission, trigger_id
 from bot.views.blocks import decode_value
 
 if TYPE_CHECKING:
@@ -18,12 +20,6 @@ if TYPE_CHECKING:
 
 def _flow(mentor: MentorApp) -> OnboardingFlow:
     return mentor.extras["onboarding"]  # type: ignore[return-value]
-
-
-def _ids(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(team), str(user.get("id") or "")
 
 
 def _token_from_block(action: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -70,25 +66,22 @@ def register(app: App, mentor: MentorApp) -> None:
         chosen = [o.get("value") for o in action.get("selected_options") or []]
         _flow(mentor).on_answer(client, team_id, user_id, token=token, value=chosen)
 
-    @app.action(ids.ONBOARDING_NOTES_SKIP)
-    def skip_notes(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        _flow(mentor).on_answer(
-            client, team_id, user_id, token=decode_value(action.get("value")), value=None
-        )
+    def answer_with(value: Any) -> Callable[..., None]:
+        """A button whose answer is always `value` (its token says which question)."""
 
-    @app.action(ids.ONBOARDING_CONFIDENTIALITY)
-    def acknowledge(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        team_id, user_id = _ids(body)
-        _flow(mentor).on_answer(
-            client, team_id, user_id, token=decode_value(action.get("value")), value=True
-        )
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ) -> None:
+            ack()
+            team_id, user_id = _ids(body)
+            _flow(mentor).on_answer(
+                client, team_id, user_id, token=decode_value(action.get("value")), value=value
+            )
+
+        return listener
+
+    app.action(ids.ONBOARDING_NOTES_SKIP)(answer_with(None))
+    app.action(ids.ONBOARDING_CONFIDENTIALITY)(answer_with(True))
 
     @app.action(ids.ONBOARDING_CONFIRM)
     def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -100,17 +93,10 @@ def register(app: App, mentor: MentorApp) -> None:
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
-        _flow(mentor).open_editor(client, team_id, user_id, str(body.get("trigger_id") or ""))
+        _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))
 
-    @app.view_submission(ids.PROFILE_MODAL)
-    def save_profile(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        team_id, user_id = _ids(body)
-        errors, follow_up = _flow(mentor).submit_editor(team_id, user_id, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if follow_up is not None:
-            follow_up(client)
+    register_submission(
+        app,
+        ids.PROFILE_MODAL,
+        lambda team_id, user_id, view: _flow(mentor).submit_editor(team_id, user_id, view),
+    )

@@ -5,21 +5,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.flows.relationship import RelationshipFlow, reply_to
+from bot.flows.relationship import RelationshipFlow, Reply, reply_to
 from bot.handlers.commands import CommandContext, commands
-from bot.handlers.onboarding import _ids
+from bot.handlers.common import FollowUp, Submit, _ids, register_submission, trigger_id
 from bot.scheduler import sweeps
 from bot.sweeps import relationship_sweep
 from bot.views.blocks import decode_value
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button pressed in one of the relationship's messages (or App Home)."""
+
+    client: WebClient
+    team_id: str
+    user_id: str
+    token: dict[str, Any]  # the button's value
+    reply: Reply
+    trigger_id: str
+    action_id: str
 
 
 def flow(mentor: MentorApp) -> RelationshipFlow:
@@ -34,85 +48,50 @@ def register(app: App, mentor: MentorApp) -> None:
     if relationship_sweep not in sweeps(mentor):
         sweeps(mentor).append(relationship_sweep)
 
-    def context(body: dict[str, Any], client: WebClient, respond: Respond) -> tuple[str, str, Any]:
-        team_id, user_id = _ids(body)
-        return team_id, user_id, reply_to(client, body, respond, user_id)
+    def on_click(*action_ids: str) -> Callable[[Callable[[Click], None]], None]:
+        """Register `run(click)` for these buttons: acknowledged at once, then run."""
 
-    def token(action: dict[str, Any]) -> dict[str, Any]:
-        return decode_value(action.get("value"))
+        def register_run(run: Callable[[Click], None]) -> None:
+            def listener(
+                ack: Ack,
+                body: dict[str, Any],
+                action: dict[str, Any],
+                client: WebClient,
+                respond: Respond,
+            ) -> None:
+                ack()
+                team_id, user_id = _ids(body)
+                run(
+                    Click(
+                        client,
+                        team_id,
+                        user_id,
+                        decode_value(action.get("value")),
+                        reply_to(client, body, respond, user_id),
+                        trigger_id(body),
+                        str(action.get("action_id") or ""),
+                    )
+                )
 
-    def register_step(action_id: str, step: Callable[..., None]) -> None:
-        @app.action(action_id)
-        def run_step(
-            ack: Ack,
-            body: dict[str, Any],
-            action: dict[str, Any],
-            client: WebClient,
-            respond: Respond,
-        ) -> None:
-            ack()
-            team_id, user_id, reply = context(body, client, respond)
-            step(client, team_id, user_id, token(action), reply)
+            for action_id in action_ids:
+                app.action(action_id)(listener)
+
+        return register_run
 
     # --- buttons -------------------------------------------------------------------------
-    @app.action(ids.REL_AGREEMENT_OPEN)
-    def open_agreement(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.open_agreement(
-            client, team_id, user_id, token(action), str(body.get("trigger_id") or ""), reply
-        )
+    # Buttons that open a modal (or say why not).
+    openers = {
+        ids.REL_AGREEMENT_OPEN: relationship.open_agreement,
+        ids.REL_AGREEMENT_SUGGEST: relationship.open_suggest,
+        ids.REL_NOTE_OPEN: relationship.open_note,
+        ids.REL_CHECKIN_OPEN: relationship.open_checkin,
+    }
 
-    @app.action(ids.REL_AGREEMENT_SUGGEST)
-    def suggest(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.open_suggest(
-            client, team_id, user_id, token(action), str(body.get("trigger_id") or ""), reply
-        )
+    def opening(opener: Callable[..., None]) -> Callable[[Click], None]:
+        return lambda c: opener(c.client, c.team_id, c.user_id, c.token, c.trigger_id, c.reply)
 
-    @app.action(ids.REL_MET)
-    def met(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.met(client, team_id, user_id, reply, token=token(action))
-
-    @app.action(ids.REL_SCHEDULED)
-    @app.action(ids.REL_SNOOZE)
-    def put_off(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.scheduled_or_snooze(
-            team_id, user_id, token(action), reply, snooze=action["action_id"] == ids.REL_SNOOZE
-        )
-
-    @app.action(ids.REL_NOTE_OPEN)
-    def open_note(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.open_note(
-            client, team_id, user_id, token(action), str(body.get("trigger_id") or ""), reply
-        )
-
-    @app.action(ids.REL_CHECKIN_OPEN)
-    def open_checkin(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.open_checkin(
-            client, team_id, user_id, token(action), str(body.get("trigger_id") or ""), reply
-        )
+    for action_id, opener in openers.items():
+        on_click(action_id)(opening(opener))
 
     # Buttons that hand the pair's token straight to one flow step.
     simple_steps = {
@@ -123,63 +102,40 @@ def register(app: App, mentor: MentorApp) -> None:
         ids.REL_EXTEND: relationship.extend,
         ids.REL_REMATCH: relationship.rematch,
     }
-    for action_id, step in simple_steps.items():
-        register_step(action_id, step)
 
-    @app.action(ids.REL_RESUME)
-    def resume_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        team_id, user_id, reply = context(body, client, respond)
-        relationship.resume(client, team_id, user_id, reply)
+    def stepping(step: Callable[..., None]) -> Callable[[Click], None]:
+        return lambda c: step(c.client, c.team_id, c.user_id, c.token, c.reply)
+
+    for action_id, step in simple_steps.items():
+        on_click(action_id)(stepping(step))
+
+    @on_click(ids.REL_MET)
+    def met(c: Click) -> None:
+        relationship.met(c.client, c.team_id, c.user_id, c.reply, token=c.token)
+
+    @on_click(ids.REL_SCHEDULED, ids.REL_SNOOZE)
+    def put_off(c: Click) -> None:
+        snooze = c.action_id == ids.REL_SNOOZE
+        relationship.scheduled_or_snooze(c.team_id, c.user_id, c.token, c.reply, snooze=snooze)
+
+    @on_click(ids.REL_RESUME)
+    def resume_button(c: Click) -> None:
+        relationship.resume(c.client, c.team_id, c.user_id, c.reply)
 
     # --- modals --------------------------------------------------------------------------
-    @app.view_submission(ids.REL_AGREEMENT_MODAL)
-    def save_agreement(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        team_id, user_id = _ids(body)
-        errors, follow_up = relationship.submit_agreement(team_id, user_id, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if follow_up is not None:
-            follow_up(client)
+    def submit_note(
+        team_id: str, user_id: str, view: dict[str, Any]
+    ) -> tuple[dict[str, str] | None, FollowUp | None]:
+        return relationship.submit_note(team_id, user_id, view), None
 
-    @app.view_submission(ids.REL_SUGGEST_MODAL)
-    def save_suggestion(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        team_id, user_id = _ids(body)
-        errors, follow_up = relationship.submit_suggestion(team_id, user_id, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if follow_up is not None:
-            follow_up(client)
-
-    @app.view_submission(ids.REL_NOTE_MODAL)
-    def save_note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = _ids(body)
-        errors = relationship.submit_note(team_id, user_id, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-
-    @app.view_submission(ids.REL_CHECKIN_MODAL)
-    def save_checkin(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        team_id, user_id = _ids(body)
-        errors, follow_up = relationship.submit_checkin(team_id, user_id, view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if follow_up is not None:
-            follow_up(client)
+    submissions: dict[str, Submit] = {
+        ids.REL_AGREEMENT_MODAL: relationship.submit_agreement,
+        ids.REL_SUGGEST_MODAL: relationship.submit_suggestion,
+        ids.REL_NOTE_MODAL: submit_note,
+        ids.REL_CHECKIN_MODAL: relationship.submit_checkin,
+    }
+    for callback_id, submit in submissions.items():
+        register_submission(app, callback_id, submit)
 
     # --- /mentoring met | pause | resume -----------------------------------------------------
     def met_command(ctx: CommandContext) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from core.texts import mrkdwn, plain
 
 Block = dict[str, Any]
 
@@ -72,6 +74,16 @@ def decode_value(value: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def view_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A modal's `private_metadata` (JSON); anything malformed reads as {}."""
+    return decode_value(view.get("private_metadata"))
+
+
+def view_values(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A submitted modal's input values, by block id and action id."""
+    return (view.get("state") or {}).get("values") or {}
+
+
 def button(
     text: str, action_id: str, value: str | None = None, *, style: str | None = None
 ) -> Block:
@@ -98,6 +110,19 @@ def option_groups(groups: Iterable[tuple[str, Sequence[tuple[str, str]]]]) -> li
     ]
 
 
+def _add_options(
+    element: Block,
+    options: Sequence[tuple[str, str]] | None,
+    groups: Sequence[tuple[str, Sequence[tuple[str, str]]]] | None,
+) -> list[tuple[str, str]]:
+    """Put a select's options (or option groups) on `element`; all its (text, value) pairs."""
+    if groups is not None:
+        element["option_groups"] = option_groups(groups)
+        return [o for _, opts in groups for o in opts]
+    element["options"] = [option(t, v) for t, v in options or ()]
+    return list(options or ())
+
+
 def multi_select(
     action_id: str,
     placeholder: str,
@@ -112,13 +137,7 @@ def multi_select(
         "action_id": action_id,
         "placeholder": plain_text(placeholder, 150),
     }
-    all_options: list[tuple[str, str]] = []
-    if groups is not None:
-        element["option_groups"] = option_groups(groups)
-        all_options = [o for _, opts in groups for o in opts]
-    else:
-        element["options"] = [option(t, v) for t, v in options or ()]
-        all_options = list(options or ())
+    all_options = _add_options(element, options, groups)
     chosen = [option(t, v) for t, v in all_options if v in set(initial)]
     if chosen:
         element["initial_options"] = chosen
@@ -140,14 +159,7 @@ def static_select(
         "action_id": action_id,
         "placeholder": plain_text(placeholder, 150),
     }
-    all_options: list[tuple[str, str]]
-    if groups is not None:
-        element["option_groups"] = option_groups(groups)
-        all_options = [o for _, opts in groups for o in opts]
-    else:
-        element["options"] = [option(t, v) for t, v in options or ()]
-        all_options = list(options or ())
-    for text, value in all_options:
+    for text, value in _add_options(element, options, groups):
         if value == initial:
             element["initial_option"] = option(text, value)
     return element
@@ -203,3 +215,27 @@ def input_block(
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: the fallback `text` (notifications, screen readers) and its blocks."""
     return {"text": _clip(text, 3000), "blocks": blocks}
+
+
+def text_message(text: str) -> dict[str, Any]:
+    """A message of one section that says `text`."""
+    return message(text, [section(text)])
+
+
+def note(key: str, **ctx: Any) -> dict[str, Any]:
+    """A message of one section: the template `key` rendered as mrkdwn."""
+    return text_message(mrkdwn(key, **ctx))
+
+
+def modal(callback_id: str, texts: str, private_metadata: str, blocks: list[Block]) -> Block:
+    """A modal that can be submitted; `texts` is the template prefix of its title, submit and
+    close labels (`<texts>.title`, `.submit`, `.close`)."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain_text(plain(f"{texts}.title"), 24),
+        "submit": plain_text(plain(f"{texts}.submit"), 24),
+        "close": plain_text(plain(f"{texts}.close"), 24),
+        "private_metadata": private_metadata,
+        "blocks": blocks,
+    }

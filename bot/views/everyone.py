@@ -7,18 +7,13 @@ from typing import Any
 from markupsafe import Markup
 
 from bot import ids
-from bot.views.blocks import Block, actions, button, context, header, message, section
+from bot.views.blocks import Block, actions, button, context, header, message, note, section
 from core.privacy import MyData
 from core.relationship_models import INDEFINITE
 from core.self_service import Status
 from core.texts import mrkdwn, plain
 
 MAX_BLOCKS = 50
-
-
-def note(key: str, **ctx: Any) -> dict[str, Any]:
-    text = mrkdwn(key, **ctx)
-    return message(text, [section(text)])
 
 
 def _day(value: Any) -> str:

@@ -22,6 +22,7 @@ from bot.views.blocks import (
     divider,
     encode_value,
     message,
+    note,
     plain_text,
     section,
     static_select,
@@ -188,11 +189,6 @@ def browse_offer_message(contact_answer: str, *, thanks: bool) -> dict[str, Any]
     if thanks:
         blocks.insert(0, section(mrkdwn("faq.answer.not_helpful")))
     return message(mrkdwn("faq.offer.browse"), blocks)
-
-
-def note(key: str, **ctx: Any) -> dict[str, Any]:
-    text = mrkdwn(key, **ctx)
-    return message(text, [section(text)])
 
 
 def sent_message(coordinator_ids: Sequence[str]) -> dict[str, Any]:

@@ -23,10 +23,12 @@ from bot.views.blocks import (
     header,
     input_block,
     message,
-    plain_text,
+    modal,
     radio_buttons,
     section,
     text_input,
+    text_message,
+    view_values,
 )
 from core.matching_service import (
     DECLINE_REASON_MAX_CHARS,
@@ -132,26 +134,22 @@ def shortlist_message(outcome: ShortlistOutcome) -> dict[str, Any]:
     return message(plain("matching.shortlist.fallback", count=count), blocks)
 
 
-def _note(text: str) -> dict[str, Any]:
-    return message(text, [section(text)])
-
-
 def shortlist_requested(mentor: str, deadline: datetime) -> dict[str, Any]:
-    return _note(
+    return text_message(
         mrkdwn("matching.shortlist.requested", mentor=mentor, deadline=slack_date(deadline))
     )
 
 
 def shortlist_replaced() -> dict[str, Any]:
-    return _note(mrkdwn("matching.shortlist.replaced"))
+    return text_message(mrkdwn("matching.shortlist.replaced"))
 
 
 def shortlist_none_done() -> dict[str, Any]:
-    return _note(mrkdwn("matching.shortlist.none_done"))
+    return text_message(mrkdwn("matching.shortlist.none_done"))
 
 
 def out_of_date() -> dict[str, Any]:
-    return _note(mrkdwn("matching.shortlist.out_of_date"))
+    return text_message(mrkdwn("matching.shortlist.out_of_date"))
 
 
 def mentee_notice(kind: str, mentor: str | None = None, *, others: bool = False) -> dict[str, Any]:
@@ -159,7 +157,7 @@ def mentee_notice(kind: str, mentor: str | None = None, *, others: bool = False)
     text = mrkdwn(f"matching.mentee.{kind}", mentor=mentor or "")
     if others:
         text += " " + mrkdwn("matching.mentee.others")
-    return _note(text)
+    return text_message(text)
 
 
 # --- the mentor's request ---------------------------------------------------------------------
@@ -206,18 +204,15 @@ def reminder_message(
 def request_closed(state: str, mentee: str) -> dict[str, Any]:
     """The mentor's request message once answered: accepted, declined, expired, cancelled."""
     key = state if state in ("accepted", "declined", "expired", "cancelled") else "gone"
-    return _note(mrkdwn(f"matching.request.{key}", mentee=mentee))
+    return text_message(mrkdwn(f"matching.request.{key}", mentee=mentee))
 
 
 def decline_modal(request_id: int, mentee: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": ids.MATCH_DECLINE_MODAL,
-        "private_metadata": json.dumps({"r": request_id}),
-        "title": plain_text(plain("matching.decline_modal.title"), MODAL_TITLE_LIMIT),
-        "submit": plain_text(plain("matching.decline_modal.submit"), MODAL_TITLE_LIMIT),
-        "close": plain_text(plain("matching.decline_modal.close"), MODAL_TITLE_LIMIT),
-        "blocks": [
+    return modal(
+        ids.MATCH_DECLINE_MODAL,
+        "matching.decline_modal",
+        json.dumps({"r": request_id}),
+        [
             section(mrkdwn("matching.decline_modal.intro", mentee=mentee)),
             input_block(
                 plain("matching.decline_modal.reason_label"),
@@ -229,11 +224,11 @@ def decline_modal(request_id: int, mentee: str) -> dict[str, Any]:
                 hint=plain("matching.decline_modal.reason_hint", mentee=mentee),
             ),
         ],
-    }
+    )
 
 
 def decline_reason(view: Mapping[str, Any]) -> str | None:
-    values = (view.get("state") or {}).get("values") or {}
+    values = view_values(view)
     value = (values.get(DECLINE_REASON_BLOCK) or {}).get(ids.MATCH_DECLINE_REASON) or {}
     text = value.get("value")
     return str(text) if text else None
@@ -241,14 +236,11 @@ def decline_reason(view: Mapping[str, Any]) -> str | None:
 
 def none_suit_modal(shortlist_id: int) -> dict[str, Any]:
     choices = [(plain(f"matching.none_modal.choices.{c}"), c) for c in NONE_SUIT_REASONS]
-    return {
-        "type": "modal",
-        "callback_id": ids.MATCH_NONE_SUIT_MODAL,
-        "private_metadata": json.dumps({"s": shortlist_id}),
-        "title": plain_text(plain("matching.none_modal.title"), MODAL_TITLE_LIMIT),
-        "submit": plain_text(plain("matching.none_modal.submit"), MODAL_TITLE_LIMIT),
-        "close": plain_text(plain("matching.none_modal.close"), MODAL_TITLE_LIMIT),
-        "blocks": [
+    return modal(
+        ids.MATCH_NONE_SUIT_MODAL,
+        "matching.none_modal",
+        json.dumps({"s": shortlist_id}),
+        [
             section(mrkdwn("matching.none_modal.intro")),
             input_block(
                 plain("matching.none_modal.choice_label"),
@@ -264,11 +256,11 @@ def none_suit_modal(shortlist_id: int) -> dict[str, Any]:
                 optional=True,
             ),
         ],
-    }
+    )
 
 
 def none_suit_answer(view: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    values = (view.get("state") or {}).get("values") or {}
+    values = view_values(view)
     choice = (values.get(NONE_CHOICE_BLOCK) or {}).get(ids.MATCH_NONE_SUIT_CHOICE) or {}
     selected = (choice.get("selected_option") or {}).get("value")
     text = ((values.get(NONE_TEXT_BLOCK) or {}).get(ids.MATCH_NONE_SUIT_TEXT) or {}).get("value")

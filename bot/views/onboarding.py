@@ -16,7 +16,9 @@ from bot.views.blocks import (
     header,
     message,
     multi_select,
+    note,
     section,
+    text_message,
 )
 from core import onboarding as ob
 from core.models import Conversation
@@ -339,12 +341,11 @@ def hint(kind: str, error: str | None = None) -> dict[str, Any]:
         if kind == "invalid"
         else mrkdwn(f"onboarding.hint.{kind}")
     )
-    return message(text, [section(text)])
+    return text_message(text)
 
 
 def already_done() -> dict[str, Any]:
-    text = mrkdwn("onboarding.already_done")
-    return message(text, [section(text)])
+    return note("onboarding.already_done")
 
 
 def profile_saved(form: ProfileForm) -> dict[str, Any]:

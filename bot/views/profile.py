@@ -11,8 +11,8 @@ from bot.views.blocks import (
     context,
     divider,
     input_block,
+    modal,
     multi_select,
-    plain_text,
     radio_buttons,
     section,
     static_select,
@@ -158,15 +158,7 @@ def profile_modal(
             optional=True,
         ),
     ]
-    return {
-        "type": "modal",
-        "callback_id": ids.PROFILE_MODAL,
-        "title": plain_text(plain("profile.modal.title"), 24),
-        "submit": plain_text(plain("profile.modal.submit"), 24),
-        "close": plain_text(plain("profile.modal.close"), 24),
-        "private_metadata": private_metadata,
-        "blocks": blocks,
-    }
+    return modal(ids.PROFILE_MODAL, "profile.modal", private_metadata, blocks)
 
 
 def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> Any:

@@ -93,16 +93,12 @@ def invite(pair_id: int, role: str, partner_id: str, partner_name: str) -> Part:
         mrkdwn("relationship.agreement.invite_fallback", partner_name=partner_name),
         [
             section(text),
-            actions(
-                [
-                    button(
-                        plain("relationship.agreement.button_setup"),
-                        ids.REL_AGREEMENT_OPEN,
-                        _value(p=pair_id),
-                        style="primary" if role == "mentee" else None,
-                    )
-                ],
-                block_id=f"rel.invite.{pair_id}",
+            _one_button(
+                "relationship.agreement.button_setup",
+                ids.REL_AGREEMENT_OPEN,
+                _value(p=pair_id),
+                f"rel.invite.{pair_id}",
+                style="primary" if role == "mentee" else None,
             ),
         ],
     )
@@ -144,16 +140,11 @@ def changes(pair_id: int, partner_id: str, partner_name: str, suggestion: str) -
             section(
                 mrkdwn("relationship.agreement.changes", partner=partner_id, suggestion=suggestion)
             ),
-            actions(
-                [
-                    button(
-                        plain("relationship.agreement.button_edit"),
-                        ids.REL_AGREEMENT_OPEN,
-                        _value(p=pair_id),
-                        style="primary",
-                    )
-                ],
-                block_id=f"rel.changes.{pair_id}",
+            _one_button(
+                "relationship.agreement.button_edit",
+                ids.REL_AGREEMENT_OPEN,
+                _value(p=pair_id),
+                f"rel.changes.{pair_id}",
             ),
         ],
     )
@@ -188,16 +179,11 @@ def agreement_nudge(pair_id: int, role: str, partner_id: str, partner_name: str)
     ]
     if role == "mentee":
         blocks.append(
-            actions(
-                [
-                    button(
-                        plain("relationship.agreement.button_setup"),
-                        ids.REL_AGREEMENT_OPEN,
-                        _value(p=pair_id),
-                        style="primary",
-                    )
-                ],
-                block_id=f"rel.anudge.{pair_id}",
+            _one_button(
+                "relationship.agreement.button_setup",
+                ids.REL_AGREEMENT_OPEN,
+                _value(p=pair_id),
+                f"rel.anudge.{pair_id}",
             )
         )
     return Part(mrkdwn("relationship.agreement.nudge_fallback", partner_name=partner_name), blocks)
@@ -252,15 +238,12 @@ def meeting_logged(
         [
             section(mrkdwn(f"relationship.meeting.{key}", partner=partner_id, date=day(met_on))),
             context(mrkdwn("relationship.meeting.note_hint")),
-            actions(
-                [
-                    button(
-                        plain("relationship.meeting.button_note"),
-                        ids.REL_NOTE_OPEN,
-                        _value(p=pair_id, m=meeting_id),
-                    )
-                ],
-                block_id=f"rel.met.{meeting_id}",
+            _one_button(
+                "relationship.meeting.button_note",
+                ids.REL_NOTE_OPEN,
+                _value(p=pair_id, m=meeting_id),
+                f"rel.met.{meeting_id}",
+                style=None,
             ),
         ],
     )
@@ -271,19 +254,21 @@ def checkin_prompt(pair_id: int, seq: int, partner_id: str, partner_name: str) -
         mrkdwn("relationship.checkin.prompt_fallback", partner_name=partner_name),
         [
             section(mrkdwn("relationship.checkin.prompt", partner=partner_id)),
-            actions(
-                [
-                    button(
-                        plain("relationship.checkin.button"),
-                        ids.REL_CHECKIN_OPEN,
-                        _value(p=pair_id, s=seq),
-                        style="primary",
-                    )
-                ],
-                block_id=f"rel.checkin.{pair_id}.{seq}",
+            _one_button(
+                "relationship.checkin.button",
+                ids.REL_CHECKIN_OPEN,
+                _value(p=pair_id, s=seq),
+                f"rel.checkin.{pair_id}.{seq}",
             ),
         ],
     )
+
+
+def _one_button(
+    label_key: str, action_id: str, value: str, block_id: str, *, style: str | None = "primary"
+) -> Block:
+    """An actions block with one button (its label is the template `label_key`)."""
+    return actions([button(plain(label_key), action_id, value, style=style)], block_id=block_id)
 
 
 def _confirm(prefix: str, **ctx: Any) -> dict[str, Any]:
@@ -354,16 +339,11 @@ def closure(pair_id: int, reason: str, partner_id: str, partner_name: str, remat
     if rematch:
         blocks += [
             section(mrkdwn("relationship.closure.rematch")),
-            actions(
-                [
-                    button(
-                        plain("relationship.closure.button_rematch"),
-                        ids.REL_REMATCH,
-                        _value(p=pair_id),
-                        style="primary",
-                    )
-                ],
-                block_id=f"rel.rematch.{pair_id}",
+            _one_button(
+                "relationship.closure.button_rematch",
+                ids.REL_REMATCH,
+                _value(p=pair_id),
+                f"rel.rematch.{pair_id}",
             ),
         ]
     return Part(mrkdwn("relationship.closure.fallback", partner_name=partner_name), blocks)
