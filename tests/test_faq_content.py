@@ -519,3 +519,19 @@ def test_faq_ask_with_broken_content(capsys: pytest.CaptureFixture[str], content
     assert code == 1
     assert "faq/zz-rel.md: 'related' id 'nope' does not exist" in err
     assert "mentorbot content check" in err
+
+
+def test_faq_ask_method_follows_the_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paraphrase with no shared words is found by the hybrid's meaning signal only; the
+    setting (or --method) picks the lexical method, which cannot."""
+    question = "can all our meetings be over zoom"
+    assert ask_json(capsys, question)["entry_id"] == "remote-mentoring"
+    monkeypatch.setenv("MENTORBOT_FAQ_METHOD", "lexical")
+    assert ask_json(capsys, question)["entry_id"] != "remote-mentoring"
+    monkeypatch.setenv("MENTORBOT_FAQ_METHOD", "hybrid")
+    assert ask_json(capsys, question, "--method", "lexical")["entry_id"] != "remote-mentoring"
+    monkeypatch.setenv("MENTORBOT_FAQ_METHOD", "magic")
+    code, _, err = run_cli(capsys, "faq", "ask", question)
+    assert code != 0 and "MENTORBOT_FAQ_METHOD" in err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.faq.embedding import embedding_available
 from core.faq.evaluation import EvalItem, fit_calibration
 from core.faq.retrieval import (
     CALIBRATIONS,
@@ -129,13 +128,10 @@ def test_to_dict_shape(index: FaqIndex) -> None:
     assert set(d) == {"band", "entry_id", "score", "suggestions", "answer"}
 
 
-def test_default_method_is_lexical_and_hybrid_is_explicit() -> None:
-    assert default_method() == LEXICAL_METHOD
-    assert LEXICAL_METHOD in CALIBRATIONS
-    assert FaqIndex.build(STORE, DEFAULTS).method == LEXICAL_METHOD
-    if not embedding_available():
-        with pytest.raises(ValueError, match=r"faq-embeddings"):
-            FaqIndex.build(STORE, DEFAULTS, method=HYBRID_METHOD)
+def test_default_method_is_calibrated_and_used_by_build() -> None:
+    assert default_method() in (HYBRID_METHOD, LEXICAL_METHOD)
+    assert {HYBRID_METHOD, LEXICAL_METHOD} <= set(CALIBRATIONS)
+    assert FaqIndex.build(STORE, DEFAULTS).method == default_method()
 
 
 def test_unknown_method_is_rejected() -> None:

@@ -78,3 +78,11 @@ def test_cli_stops_with_one_line_naming_the_setting(tmp_path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mentorbot: MENTORBOT_PORT:"), result.stderr
+
+
+def test_faq_method_setting() -> None:
+    assert settings().faq_method_name is None  # auto: the hybrid when the model is installed
+    assert settings(MENTORBOT_FAQ_METHOD="Lexical").faq_method_name == "lexical"
+    assert settings(MENTORBOT_FAQ_METHOD="hybrid").faq_method_name == "hybrid"
+    with pytest.raises(SettingsError, match=r"^MENTORBOT_FAQ_METHOD: .*'auto', 'hybrid' or"):
+        settings(MENTORBOT_FAQ_METHOD="neural")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.cli.common import fail
-from core.faq.retrieval import FaqIndex, FaqQuestionError
+from core.faq.retrieval import HYBRID_METHOD, LEXICAL_METHOD, FaqIndex, FaqQuestionError
 from core.faq.store import (
     AUDIENCES,
     FaqContentError,
@@ -16,6 +16,7 @@ from core.faq.store import (
     load_program_defaults,
 )
 from core.paths import content_dir
+from core.settings import SettingsError, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("question", help="the question, in plain words (quote it)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--audience", choices=AUDIENCES, default=None, help="who is asking")
+    ask.add_argument(
+        "--method",
+        choices=(HYBRID_METHOD, LEXICAL_METHOD),
+        default=None,
+        help="retrieval method (default: $MENTORBOT_FAQ_METHOD, else hybrid when installed)",
+    )
     ask.add_argument(
         "--content-dir",
         type=Path,
@@ -38,11 +45,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _ask(args: argparse.Namespace) -> int:
     cdir = Path(args.content_dir) if args.content_dir else content_dir()
+    method = args.method
+    if method is None:
+        try:
+            method = load_settings().faq_method_name
+        except SettingsError as exc:
+            return fail(str(exc))
     try:
         store = FaqStore.load(cdir)
-        index = FaqIndex.build(store, load_program_defaults(cdir))
+        index = FaqIndex.build(store, load_program_defaults(cdir), method=method)
     except (FaqContentError, FaqRenderError) as exc:
         return fail(f"{exc}\n(run `mentorbot content check` for details)", 1)
+    except ValueError as exc:
+        return fail(str(exc))
     try:
         result = index.ask(args.question, audience=args.audience)
     except FaqQuestionError as exc:

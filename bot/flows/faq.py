@@ -29,7 +29,7 @@ from bot.views.blocks import Block
 from core import faq_log
 from core import onboarding as ob
 from core.faq.retrieval import MAX_QUESTION_CHARS, FaqAnswer, FaqIndex, FaqQuestionError
-from core.faq.store import FaqContentError, FaqRenderError, FaqStore
+from core.faq.store import FaqContentError, FaqRenderError, FaqStore, load_program_defaults
 from core.faq_models import GAP_NO_MATCH, GAP_NOT_HELPFUL
 from core.models import STATUS_LEFT, Program
 from core.paths import content_dir
@@ -198,7 +198,7 @@ class FaqFlow:
                 self._indexes.move_to_end(key)
                 return found
             try:
-                built = FaqIndex.build(store, settings)
+                built = FaqIndex.build(store, settings, method=self.mentor.settings.faq_method_name)
             except FaqRenderError as exc:
                 logger.error("FAQ answers cannot be rendered with a program's settings: %s", exc)
                 return None
@@ -206,6 +206,21 @@ class FaqFlow:
             while len(self._indexes) > INDEX_CACHE_MAX:
                 self._indexes.popitem(last=False)
             return built
+
+    def warm(self) -> threading.Thread:
+        """Build the index for the content's default settings in the background, so that the
+        first question does not wait while the embedding model encodes the entries (about
+        3 s). Later indexes, for programs' own settings, reuse those vectors."""
+
+        def work() -> None:
+            try:
+                self.index(load_program_defaults(content_dir()))
+            except Exception:  # a broken setting is logged by `index`; anything else here
+                logger.exception("preparing the FAQ index failed")
+
+        thread = threading.Thread(target=work, name="faq-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def _asker(self, team_id: str, user_id: str) -> Asker:
         with self.mentor.db.transaction() as session:
@@ -266,8 +281,22 @@ class FaqFlow:
         except FaqQuestionError:
             reply.post(views.note("faq.ask.empty"))
             return
+        pending_id = self._record(team_id, user_id, asker, question, result)
+        logger.info(
+            "FAQ %s (entry %s, score %.2f, via %s)",
+            result.band,
+            result.entry_id,
+            result.score,
+            reply.kind,
+        )
+        reply.post(self._result_message(index, result, question, pending_id, asker))
+
+    def _record(
+        self, team_id: str, user_id: str, asker: Asker, question: str, result: FaqAnswer
+    ) -> int:
+        """Keep the question server-side (buttons carry only its id); that id."""
         with self.mentor.db.transaction() as session:
-            pending_id = faq_log.record_question(
+            return faq_log.record_question(
                 session,
                 team_id=team_id,
                 program_id=asker.program_id,
@@ -277,14 +306,29 @@ class FaqFlow:
                 entry_id=result.entry_id,
                 clock=self.mentor.clock,
             )
-        logger.info(
-            "FAQ %s (entry %s, score %.2f, via %s)",
-            result.band,
-            result.entry_id,
-            result.score,
-            reply.kind,
-        )
-        reply.post(self._result_message(index, result, question, pending_id, asker))
+
+    def _vote(
+        self,
+        team_id: str,
+        user_id: str,
+        asker: Asker,
+        entry_id: str | None,
+        pending_id: Any,
+        reason: str,
+    ) -> tuple[bool, faq_log.PendingQuestion | None]:
+        """Log a gap (an answer that did not help, suggestions that did not fit): (whether it
+        was logged now, the question asked if it is the voter's own)."""
+        with self.mentor.db.transaction() as session:
+            return faq_log.record_vote(
+                session,
+                team_id=team_id,
+                program_id=asker.program_id,
+                user_id=user_id,
+                entry_id=entry_id,
+                pending_id=pending_id,
+                reason=reason,
+                clock=self.mentor.clock,
+            )
 
     def _result_message(
         self, index: FaqIndex, result: FaqAnswer, question: str, pending_id: int, asker: Asker
@@ -314,17 +358,7 @@ class FaqFlow:
         answer = self._answer(index, result.entry_id) if confident and result.entry_id else None
         if answer is None:
             return False
-        with self.mentor.db.transaction() as session:
-            pending_id = faq_log.record_question(
-                session,
-                team_id=team_id,
-                program_id=asker.program_id,
-                user_id=user_id,
-                question=question,
-                band=result.band,
-                entry_id=result.entry_id,
-                clock=self.mentor.clock,
-            )
+        pending_id = self._record(team_id, user_id, asker, question, result)
         logger.info(
             "FAQ answer (entry %s, score %.2f, during a conversation)",
             result.entry_id,
@@ -384,17 +418,7 @@ class FaqFlow:
                     views.answer_message(answer, own.id if own else None, feedback="thanks")
                 )
             return
-        with self.mentor.db.transaction() as session:
-            logged, own = faq_log.record_vote(
-                session,
-                team_id=team_id,
-                program_id=asker.program_id,
-                user_id=user_id,
-                entry_id=entry_id,
-                pending_id=token.get("q"),
-                reason=GAP_NOT_HELPFUL,
-                clock=self.mentor.clock,
-            )
+        logged, own = self._vote(team_id, user_id, asker, entry_id, token.get("q"), GAP_NOT_HELPFUL)
         logger.info("FAQ entry %s voted not helpful", entry_id)
         if not logged:
             return  # a repeated click: the offer has been made already
@@ -431,17 +455,7 @@ class FaqFlow:
         if index is None:
             reply.private(views.note("faq.ask.unavailable"))
             return
-        with self.mentor.db.transaction() as session:
-            logged, own = faq_log.record_vote(
-                session,
-                team_id=team_id,
-                program_id=asker.program_id,
-                user_id=user_id,
-                entry_id=None,
-                pending_id=token.get("q"),
-                reason=GAP_NO_MATCH,
-                clock=self.mentor.clock,
-            )
+        logged, own = self._vote(team_id, user_id, asker, None, token.get("q"), GAP_NO_MATCH)
         if not logged or own is None:
             return
         logger.info("FAQ suggestions did not fit (top entry %s)", own.entry_id)

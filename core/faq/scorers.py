@@ -424,9 +424,18 @@ class CombinedScorer:
     def scores(self, query: Query) -> np.ndarray:
         return self.scores_with_parts(query)[0]
 
-    def scores_with_parts(self, query: Query) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The combined scores and each part's own scores."""
-        parts = [scorer.scores(query) for scorer, _ in self.parts]
+    def scores_with_parts(
+        self, query: Query, reuse: Mapping[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The combined scores and each part's own scores.
+
+        `reuse` gives ready scores for parts by name, which are then not computed again.
+        """
+        reuse = reuse or {}
+        parts = [
+            reuse[scorer.name] if scorer.name in reuse else scorer.scores(query)
+            for scorer, _ in self.parts
+        ]
         total = np.zeros_like(parts[0], dtype=np.float64)
         for (_, weight), part in zip(self.parts, parts, strict=True):
             total += weight * part
