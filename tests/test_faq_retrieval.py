@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from core.faq.evaluation import EvalItem, fit_calibration
@@ -194,3 +200,39 @@ def test_build_fails_fast_on_unrenderable_settings() -> None:
     del broken["meeting_cadence"]
     with pytest.raises(FaqRenderError, match="meeting_cadence"):
         FaqIndex.build(STORE, broken, method=LEXICAL_METHOD)
+
+
+def test_the_embedding_model_loads_with_the_network_switched_off() -> None:
+    """Nothing is downloaded at run time: a fresh process with every socket connection
+    refused still builds the hybrid index and answers."""
+    script = textwrap.dedent(
+        """
+        import socket
+
+        def refuse(*args, **kwargs):
+            raise OSError("network is switched off for this test")
+
+        socket.socket.connect = refuse
+        socket.socket.connect_ex = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+
+        from core.faq.retrieval import FaqIndex
+        from core.faq.store import FaqStore, load_program_defaults
+        from core.paths import content_dir
+
+        index = FaqIndex.build(FaqStore.load(content_dir()), load_program_defaults(content_dir()))
+        print(index.method, index.ask("can all our meetings be over zoom").entry_id)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [HYBRID_METHOD, "remote-mentoring"]
