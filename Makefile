@@ -23,7 +23,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core
+	$(BIN)/mypy core bot sandbox
 	$(BIN)/mentorbot content check
 
 test: lint

@@ -119,7 +119,9 @@ def _print_constants(fitted: dict[str, tuple[dict[str, float] | None, Calibratio
         assert lexical is not None and all(hybrid[n] == w for n, w in lexical.items())
         items = ", ".join(f'"{n}": {w:.4f}' for n, w in extra.items())
         print("# The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).")
-        print(f'FUSION_WEIGHTS["{HYBRID_METHOD}"] = {{**FUSION_WEIGHTS["{LEXICAL_METHOD}"], {items}}}')
+        print(
+            f'FUSION_WEIGHTS["{HYBRID_METHOD}"] = {{**FUSION_WEIGHTS["{LEXICAL_METHOD}"], {items}}}'
+        )
     print("\nCALIBRATIONS: dict[str, Calibration] = {")
     for method, (_, cal) in fitted.items():
         if method in SHIPPED:

@@ -31,7 +31,7 @@ USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,31}$")
 TEAM_ID = re.compile(r"^[TE][A-Z0-9_]{2,31}$")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "coordinators",
         help="who coordinates a program",

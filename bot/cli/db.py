@@ -9,7 +9,7 @@ from core.db import Database
 from core.migrate import current_revision, head_revision, upgrade
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="database schema migrations")
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = actions.add_parser("upgrade", help="apply every pending migration")

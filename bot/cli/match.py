@@ -15,7 +15,7 @@ from core.matching_service import MatchingError, PreviewResult, preview
 from core.people_import import ImportFailed, choose_program, choose_workspace
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("match", help="matching mentees with mentors")
     actions = parser.add_subparsers(dest="match_command", metavar="ACTION", required=True)
     show = actions.add_parser(

@@ -17,7 +17,7 @@ from core.people_import import COLUMNS, ImportFailed, import_people
 MAX_SHOWN = 1000  # problems printed; the count of the rest follows
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("people", help="people and their mentoring profiles")
     actions = parser.add_subparsers(dest="people_command", metavar="ACTION", required=True)
     imp = actions.add_parser(

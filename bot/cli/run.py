@@ -14,7 +14,7 @@ from core.migrate import upgrade
 logger = logging.getLogger("mentorbot")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run", help="run the bot (the sandbox if no Slack tokens are set)"
     )
