@@ -457,7 +457,9 @@ def _cycle_problems(session: Session, team_id: str, parsed: ParsedFile) -> list[
         return []  # no new reporting lines: nothing can form a cycle
     managers: dict[str, str | None] = {}
     for slack_id, manager in session.execute(
-        select(Person.slack_user_id, Person.manager_slack_id).where(Person.team_id == team_id)
+        select(Person.slack_user_id, Person.manager_slack_id)
+        .where(Person.team_id == team_id)
+        .order_by(Person.slack_user_id)
     ):
         managers[slack_id] = manager or None
     for row in parsed.rows:
@@ -468,6 +470,12 @@ def _cycle_problems(session: Session, team_id: str, parsed: ParsedFile) -> list[
         in_file = sorted(lines[p] for p in set(cycle) if p in lines)
         if not in_file:
             continue
+        # Start the cycle at the person on the first line it is reported on, so the message
+        # reads from that row, whatever order the database returned people in.
+        loop = cycle[:-1]
+        first = next(p for p in loop if lines.get(p) == in_file[0])
+        at = loop.index(first)
+        cycle = [*loop[at:], *loop[:at], first]
         shown = " -> ".join(cycle[:11] + (["..."] if len(cycle) > 11 else []))
         others = [str(n) for n in in_file[1:]]
         also = (
