@@ -58,6 +58,7 @@ from core.faq.store import FaqStore, load_program_defaults
 from core.paths import content_dir
 
 EVAL_PATH = Path(__file__).resolve().parent.parent / "tests" / "faq_eval.yaml"
+RETRIEVAL_PATH = Path(__file__).resolve().parent.parent / "core" / "faq" / "retrieval.py"
 BASELINE = "keyword"
 SHIPPED = (LEXICAL_METHOD, HYBRID_METHOD)
 ALL_REPORTED = (*SPLITS, "tuning", "held-out", "all")
@@ -104,33 +105,56 @@ def _fit(
     return weights, cal
 
 
-def _print_constants(fitted: dict[str, tuple[dict[str, float] | None, Calibration]]) -> None:
+def _constants(
+    fitted: dict[str, tuple[dict[str, float] | None, Calibration]],
+) -> tuple[str, str]:
+    """The fitted FUSION_WEIGHTS and CALIBRATIONS as Python source, formatted as
+    core/faq/retrieval.py has them (ruff's style), so `--write` can put them in place."""
     lexical = fitted.get(LEXICAL_METHOD, (None, None))[0]
-    print("FUSION_WEIGHTS: dict[str, dict[str, float]] = {")
+    lines = ["FUSION_WEIGHTS: dict[str, dict[str, float]] = {"]
     if lexical is not None:
-        print(f'    "{LEXICAL_METHOD}": {{')
-        for name, w in lexical.items():
-            print(f'        "{name}": {w:.4f},')
-        print("    },")
-    print("}")
+        lines.append(f'    "{LEXICAL_METHOD}": {{')
+        lines += [f'        "{name}": {w:.4f},' for name, w in lexical.items()]
+        lines.append("    },")
+    lines.append("}")
     hybrid = fitted.get(HYBRID_METHOD, (None, None))[0]
     if hybrid is not None:
-        extra = {n: w for n, w in hybrid.items() if n not in LEXICAL_SIGNALS}
         assert lexical is not None and all(hybrid[n] == w for n, w in lexical.items())
-        items = ", ".join(f'"{n}": {w:.4f}' for n, w in extra.items())
-        print("# The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).")
-        print(
-            f'FUSION_WEIGHTS["{HYBRID_METHOD}"] = {{**FUSION_WEIGHTS["{LEXICAL_METHOD}"], {items}}}'
+        extra = ", ".join(f'"{n}": {w:.4f}' for n, w in hybrid.items() if n not in lexical)
+        lines.append(
+            "# The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`)."
         )
-    print("\nCALIBRATIONS: dict[str, Calibration] = {")
+        lines.append(
+            f'FUSION_WEIGHTS["{HYBRID_METHOD}"] = {{**FUSION_WEIGHTS["{LEXICAL_METHOD}"], {extra}}}'
+        )
+    fusion = "\n".join(lines) + "\n"
+    lines = ["CALIBRATIONS: dict[str, Calibration] = {"]
     for method, (_, cal) in fitted.items():
         if method in SHIPPED:
-            ws = ", ".join(f"{w:.4f}" for w in cal.weights)
-            print(
-                f'    "{method}": Calibration(\n        ({ws}),\n        {cal.bias:.4f},\n'
-                f"        {cal.answer_threshold:.4f},\n        {cal.suggest_threshold:.4f},\n    ),"
-            )
-    print("}")
+            lines += [f'    "{method}": Calibration(', "        ("]
+            lines += [f"            {w:.4f}," for w in cal.weights]
+            lines += ["        ),", f"        {cal.bias:.4f},"]
+            lines += [
+                f"        {cal.answer_threshold:.4f},",
+                f"        {cal.suggest_threshold:.4f},",
+            ]
+            lines.append("    ),")
+    lines.append("}")
+    return fusion, "\n".join(lines) + "\n"
+
+
+def _write_constants(path: Path, fusion: str, calibrations: str) -> None:
+    """Replace the FUSION_WEIGHTS and CALIBRATIONS blocks of `path` (retrieval.py)."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index("FUSION_WEIGHTS: dict[str, dict[str, float]] = {")
+    end = text.index("\n}\n", start) + 3
+    hybrid_line = f'FUSION_WEIGHTS["{HYBRID_METHOD}"] = '
+    if text[end:].startswith("# The hybrid:"):
+        end = text.index("\n", text.index(hybrid_line, end)) + 1
+    text = text[:start] + fusion + text[end:]
+    start = text.index("CALIBRATIONS: dict[str, Calibration] = {")
+    end = text.index("\n}\n", start) + 3
+    path.write_text(text[:start] + calibrations + text[end:], encoding="utf-8")
 
 
 def _builder(
@@ -179,6 +203,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_faq")
     parser.add_argument("--all", action="store_true", help="measure every method")
     parser.add_argument("--fit", action="store_true", help="re-fit shipped methods on tuning")
+    parser.add_argument(
+        "--write",
+        nargs="?",
+        type=Path,
+        const=RETRIEVAL_PATH,
+        default=None,
+        metavar="FILE",
+        help="with --fit: write the constants into FILE (default core/faq/retrieval.py)",
+    )
     parser.add_argument("--cv", action="store_true", help="5-fold CV within the tuning splits")
     parser.add_argument("--misses", action="store_true", help="list misses on the tuning splits")
     parser.add_argument(
@@ -209,8 +242,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _cross_validate(store, program, train, args.method or default_method())
         return 0
     if args.fit:
+        if args.write is not None and not have_embedding:
+            parser.error("--write needs the embedding packages, to fit both shipped methods")
         methods = [m for m in SHIPPED if m != HYBRID_METHOD or have_embedding]
-        _print_constants({m: _fit(store, program, train, m) for m in methods})
+        fusion, calibrations = _constants({m: _fit(store, program, train, m) for m in methods})
+        if args.write is None:
+            print(fusion + "\n" + calibrations, end="")
+        else:
+            _write_constants(args.write, fusion, calibrations)
+            print(f"wrote FUSION_WEIGHTS and CALIBRATIONS to {args.write}")
         return 0
 
     names = list(METHODS) if args.all else [BASELINE, LEXICAL_METHOD, default_method()]

@@ -70,7 +70,7 @@ _REPORTS: dict[tuple[int, str], EvalReport] = {}
 def report(index: FaqIndex, split: str) -> EvalReport:
     key = (id(index), split)
     if key not in _REPORTS:
-        _REPORTS[key] = evaluate(index, select(ITEMS, split), repeats=2)
+        _REPORTS[key] = evaluate(index, select(ITEMS, split), repeats=3)
     return _REPORTS[key]
 
 
@@ -182,3 +182,21 @@ def test_keyword_baseline_is_clearly_worse(hybrid: FaqIndex) -> None:
     """The measurement can fail: the simplest baseline must not reach the shipped method."""
     base = evaluate(FaqIndex.build(STORE, DEFAULTS, method="keyword"), ITEMS)
     assert report(hybrid, "all").top1 >= base.top1 + 0.30
+
+
+def test_shipped_constants_are_what_the_fit_gives(tmp_path: Path) -> None:
+    """The weights and calibrations in core/faq/retrieval.py are reproducible: re-fitting on
+    the tuning splits (`bench_faq --fit --write`) writes back exactly the shipped file."""
+    from benchmarks import bench_faq
+
+    shipped = bench_faq.RETRIEVAL_PATH.read_text(encoding="utf-8")
+    spoiled = tmp_path / "retrieval.py"
+    hybrid = '{**FUSION_WEIGHTS["lexical"], "embedding": '
+    assert hybrid in shipped
+    text = shipped.replace(hybrid, hybrid + "1.0 + ", 1)
+    start = text.index("CALIBRATIONS: dict[str, Calibration] = {")
+    text = text[:start] + text[start:].replace("        (\n", "        (\n            0.5,\n", 1)
+    assert text != shipped
+    spoiled.write_text(text, encoding="utf-8")
+    assert bench_faq.main(["--fit", "--write", str(spoiled)]) == 0
+    assert spoiled.read_text(encoding="utf-8") == shipped

@@ -117,7 +117,9 @@ def select(items: Sequence[EvalItem], split: str | None) -> list[EvalItem]:
 
 
 def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> EvalReport:
-    """Ask every question (timing each `ask`) and summarise the results."""
+    """Ask every question `repeats` times (timing each `ask`) and summarise the results.
+
+    p50/p95 are over questions, each timed by its fastest ask."""
     latencies: list[float] = []
     counts = dict.fromkeys(
         (
@@ -138,10 +140,14 @@ def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> Ev
     n_out = len(items) - n_in
     for item in items:
         result: FaqAnswer | None = None
+        fastest = math.inf
         for _ in range(max(1, repeats)):
             start = time.perf_counter()
             result = index.ask(item.question)
-            latencies.append((time.perf_counter() - start) * 1000.0)
+            fastest = min(fastest, (time.perf_counter() - start) * 1000.0)
+        # A question's latency is its fastest ask, as `timeit` reports: a slower repeat
+        # measures other processes on a shared machine, not the code.
+        latencies.append(fastest)
         assert result is not None
         ranking = index.rank(item.question)
         if item.in_scope:
