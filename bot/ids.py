@@ -72,6 +72,9 @@ COORD_DIGEST_AT_RISK = "coordinator.digest.at_risk"
 # A coordinator's match, answered by each of the two people
 COORD_MATCH_ACCEPT = "coordinator.match.accept"
 COORD_MATCH_DECLINE = "coordinator.match.decline"
+# A coordinator's matching run for a whole program: confirm (send the shortlists) or cancel
+COORD_MATCH_RUN_SEND = "coordinator.match_run.send"
+COORD_MATCH_RUN_CANCEL = "coordinator.match_run.cancel"
 # Inputs of the settings modal, one per setting key
 COORD_SETTINGS_FIELD = "coordinator.settings.{key}"
 

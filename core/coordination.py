@@ -92,6 +92,39 @@ def record(
     return event
 
 
+# A coordinator's matching run. Its confirmation button carries the id of the program's latest
+# completed run (`match_run_token`); a click runs only if that is still the latest, so a
+# double click, a repeated delivery or a second confirmation of the same state sends nothing
+# twice.
+MATCH_RUN = "match.run"
+
+
+def match_run_token(session: Session, program_id: int) -> int:
+    """The id of the program's latest completed matching run in the audit log (0: none)."""
+    latest = session.scalar(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.program_id == program_id,
+            AuditEvent.action == MATCH_RUN,
+            AuditEvent.outcome == OUTCOME_OK,
+        )
+    )
+    return int(latest or 0)
+
+
+def claim_match_run(session: Session, program_id: int, token: Any) -> bool:
+    """Lock the program row (so concurrent clicks queue up here: FOR NO KEY UPDATE on
+    PostgreSQL, which leaves inserts that reference the program free; SQLite's BEGIN
+    IMMEDIATE already serialises writers) and say whether no run has completed since `token`
+    was handed out. The caller runs matching and records `MATCH_RUN` in the same transaction,
+    which retires the token."""
+    if not isinstance(token, int) or isinstance(token, bool):
+        return False
+    session.execute(
+        select(Program.id).where(Program.id == program_id).with_for_update(key_share=True)
+    )
+    return match_run_token(session, program_id) == token
+
+
 def recent_audit(session: Session, program_ids: Iterable[int], limit: int = 20) -> list[AuditEvent]:
     ids = list(program_ids)
     if not ids:

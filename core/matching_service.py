@@ -926,17 +926,153 @@ def shortlist_for_user(
     return shortlist_for_mentee(session, program, participation.id, clock)
 
 
-def run_matching(session: Session, program: Program, clock: Clock) -> list[ShortlistOutcome]:
+def run_matching(
+    session: Session, program: Program, clock: Clock, *, waiting_only: bool = False
+) -> list[ShortlistOutcome]:
     """A coordinator's run: solve the whole program at once and store a new shortlist for
     every confirmed mentee without an open request or pair (older open lists are replaced).
-    Mentees without candidates get an outcome with the reason and no stored list."""
+    Mentees without candidates get an outcome with the reason and no stored list.
+
+    With `waiting_only`, mentees who hold an open shortlist are left alone (they are still
+    choosing: no outcome, their list stays as it is), and the mentors on those lists count
+    them against their exposure: remaining capacity x F lists in all, as for one mentee's list
+    (:func:`shortlist_for_mentee`). A mentor part of whose exposure is taken joins the
+    program-wide solve with the whole lists left (rounded down to a multiple of F), so the cap
+    always holds; the exposure the rounding held back is then offered, one mentee at a time
+    as for a single list, to the mentees the solve left without candidates for lack of
+    room."""
+    return _coordinator_run(session, program, clock, waiting_only)[0]
+
+
+# Unmatched reasons a mentee's own solve against the exposure still free may change.
+_NO_ROOM = ("exposure_limit", "no_capacity")
+
+
+def _coordinator_run(
+    session: Session, program: Program, clock: Clock, waiting_only: bool
+) -> tuple[list[ShortlistOutcome], int]:
+    """`run_matching`, and how many waiting mentees it left alone (they hold an open list)."""
     data = _load_program(session, program, clock)
-    result = _run(data, data.mentees.values(), data.mentors.values())
+    mentees, mentors = dict(data.mentees), dict(data.mentors)
+    free: Counter[str] = Counter()  # mentor slack id -> lists they may still join
+    reduced = False
+    if waiting_only:
+        choosing, used = _open_lists(session, program.id)
+        mentees = {
+            k: v for k, v in mentees.items() if data.refs[k].participation_id not in choosing
+        }
+        factor = data.match_settings.exposure_factor
+        for slack_id, mentor in data.mentors.items():
+            remaining = max(0, mentor.remaining_capacity)
+            free[slack_id] = max(
+                0, remaining * factor - used.get(data.refs[slack_id].participation_id, 0)
+            )
+            left = free[slack_id] // factor
+            if left < remaining:
+                mentors[slack_id] = replace(mentor, open_load=mentor.open_load + remaining - left)
+                reduced = True
+    result = _run(data, mentees.values(), mentors.values())
+    if reduced:
+        result = _offer_held_back(data, result, mentees, free)
     unmatched = {u.mentee_id: u for u in result.unmatched}
-    return [
+    outcomes = [
         _store_shortlist(session, data, data.refs[mentee_id], result, clock, unmatched)
-        for mentee_id in sorted(data.mentees)
+        for mentee_id in sorted(mentees)
     ]
+    return outcomes, len(data.mentees) - len(mentees)
+
+
+def _offer_held_back(
+    data: _Program,
+    result: MatchResult,
+    mentees: Mapping[str, MenteeInput],
+    free: Counter[str],
+) -> MatchResult:
+    """After a solve with rounded-down exposure: each mentee it left without candidates for
+    lack of room (in id order) gets their own solve against the mentors with exposure still
+    free, as a single mentee's list would. Stops as soon as no mentor has room."""
+    for candidates in result.shortlists.values():
+        for candidate in candidates:
+            free[candidate.mentor_id] -= 1
+    shortlists = dict(result.shortlists)
+    unmatched = []
+    for item in sorted(result.unmatched, key=lambda u: u.mentee_id):
+        mentee = mentees.get(item.mentee_id)
+        goals = set(mentee.goals) if mentee is not None else set()
+        with_room = [data.mentors[m] for m, n in free.items() if n > 0]
+        if (
+            mentee is not None
+            and item.reason_code in _NO_ROOM
+            and any(goals & m.expertise for m in with_room)
+        ):
+            found = _run(data, [mentee], with_room).shortlists.get(item.mentee_id)
+            if found:
+                shortlists[item.mentee_id] = found
+                for candidate in found:
+                    free[candidate.mentor_id] -= 1
+                continue
+        if mentee is not None and item.reason_code == "no_capacity":
+            # Full only because of the lists mentees are choosing from: say they are in high
+            # demand, as a single mentee's list does.
+            covering = [m for m in data.mentors.values() if goals & m.expertise]
+            if any(m.remaining_capacity > 0 for m in covering) and _run(
+                data, [mentee], covering
+            ).shortlists.get(item.mentee_id):
+                text = reason_templates().render("exposure_limit", {})
+                item = replace(item, reason_code="exposure_limit", reason=text)
+        unmatched.append(item)
+    return MatchResult(shortlists=shortlists, unmatched=unmatched, stats=result.stats)
+
+
+def _open_lists(session: Session, program_id: int) -> tuple[set[int], Counter[int]]:
+    """Mentee participations holding an open shortlist in the program, and how many open
+    shortlists each mentor participation is on."""
+    choosing: set[Any] = set()  # participation ids
+    used: Counter[int] = Counter()
+    for mentee_id, candidates in session.execute(
+        select(Shortlist.mentee_id, Shortlist.candidates).where(
+            Shortlist.program_id == program_id, Shortlist.status == SHORTLIST_OPEN
+        )
+    ):
+        choosing.add(mentee_id)
+        for cand in candidates if isinstance(candidates, list) else []:
+            if isinstance(cand, Mapping) and isinstance(cand.get("mentor_id"), int):
+                used[cand["mentor_id"]] += 1
+    return choosing, used
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a coordinator's run (`run_matching(..., waiting_only=True)`) would do now: counts
+    only, nothing stored or sent."""
+
+    program: str
+    shortlists: int  # waiting mentees who would get a shortlist
+    no_mentor: int  # waiting mentees with no suitable mentor right now
+    choosing: int  # mentees with an open shortlist, left as they are
+
+    @property
+    def waiting(self) -> int:
+        return self.shortlists + self.no_mentor
+
+
+def plan_matching(session: Session, program: Program, clock: Clock) -> RunPlan:
+    """Dry-run a coordinator's run: the same solve, inside a savepoint that is rolled back, so
+    the counts are exactly what the run would do against the data as it is now. Raises
+    MatchingTooLarge / MatchingError as the run would."""
+    name = program.name
+    savepoint = session.begin_nested()
+    try:
+        outcomes, choosing = _coordinator_run(session, program, clock, waiting_only=True)
+    finally:
+        savepoint.rollback()
+    with_list = sum(1 for o in outcomes if o.has_candidates)
+    return RunPlan(
+        program=name,
+        shortlists=with_list,
+        no_mentor=len(outcomes) - with_list,
+        choosing=choosing,
+    )
 
 
 def record_shortlist_message(session: Session, shortlist_id: int, channel: str, ts: str) -> None:

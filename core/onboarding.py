@@ -120,6 +120,20 @@ def find_conversation(session: Session, person: Person, program: Program) -> Con
     ).first()
 
 
+def unfinished_conversation(session: Session, person: Person) -> Conversation | None:
+    """The person's onboarding still under way in any program (the most recently touched one
+    when there are several)."""
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.person_id == person.id,
+            Conversation.kind == KIND,
+            Conversation.completed_at.is_(None),
+        )
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    ).first()
+
+
 def find_participation(session: Session, person: Person, program: Program) -> Participation | None:
     return session.scalars(
         select(Participation).where(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
-from core.models import Program, Workspace
+from core.models import STATUS_LEFT, Person, Program, Workspace
 from core.paths import content_dir
 
 DEFAULT_PROGRAM_NAME = "Mentoring program"
@@ -60,3 +60,48 @@ def default_program(session: Session, team_id: str, clock: Clock) -> Program:
         session.add(program)
         session.flush()
     return program
+
+
+def workspace_programs(session: Session, team_id: str) -> list[Program]:
+    """Every program of the workspace, the default first, then by name."""
+    return list(
+        session.scalars(
+            select(Program)
+            .where(Program.team_id == team_id)
+            .order_by(Program.is_default.desc(), Program.name, Program.id)
+        )
+    )
+
+
+def program_in_workspace(session: Session, team_id: str, program_id: object) -> Program | None:
+    """The program with this id if it belongs to the workspace (ids from a button value are
+    checked here: a program of another workspace, or a malformed id, is None)."""
+    if not isinstance(program_id, int) or isinstance(program_id, bool):
+        return None
+    program = session.get(Program, program_id)
+    return program if program is not None and program.team_id == team_id else None
+
+
+def program_named(session: Session, team_id: str, name: object) -> Program | None:
+    """The workspace's program with this name (case-insensitive), else None."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    wanted = name.strip().lower()
+    return next((p for p in workspace_programs(session, team_id) if p.name.lower() == wanted), None)
+
+
+def taking_part(session: Session, person: Person | None) -> list[Program]:
+    """The programs someone takes part in (has not left), the default first, then by name."""
+    if person is None:
+        return []
+    programs = [p.program for p in person.participations if p.status != STATUS_LEFT]
+    return sorted(programs, key=lambda p: (not p.is_default, p.name, p.id))
+
+
+def person_program(session: Session, team_id: str, person: Person | None, clock: Clock) -> Program:
+    """The program someone's own questions are about: the one they take part in when there
+    is exactly one, else the workspace's default program."""
+    mine = taking_part(session, person)
+    if len(mine) == 1:
+        return mine[0]
+    return default_program(session, team_id, clock)

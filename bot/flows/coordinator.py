@@ -23,9 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import slack_io
+from bot.flows.matching import matching_flow
 from bot.views import coordinator as views
 from bot.views.blocks import view_metadata, view_values
 from core import coordination as co
+from core import matching_service as matching
 from core import outbox, reports
 from core.admin_models import OUTCOME_DENIED, OUTCOME_OK, OUTCOME_REFUSED, Coordinator
 from core.lifecycle import workspace_active
@@ -50,6 +52,7 @@ USER_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
 CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9_]+)(?:\|[^>]*)?>")
 BARE_USER = re.compile(r"^[UW][A-Z0-9_]{2,}$")
 PROGRAM_OPTION = re.compile(r"--program(?:=|\s+)(.+)$", re.S)
+MATCH_PREVIEW = "match.preview"  # `/mentoring match run`: the counts, before confirming
 
 
 @dataclass
@@ -116,6 +119,14 @@ def _row(session: Session, program: ProgramRef) -> Program:
     row = session.get(Program, program.id)
     assert row is not None
     return row
+
+
+def _json_object(value: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class CoordinatorFlow:
@@ -627,7 +638,9 @@ class CoordinatorFlow:
                     user.get("tz"), settings, self.mentor.clock.now()
                 ):
                     return "later"
-                payload = views.invitation(item.program, item.created_by)
+                payload = views.invitation(
+                    item.program, item.created_by, program_id=item.program_id
+                )
             else:
                 payload = views.announcement(item.program, item.body or "", item.created_by)
             slack_io.post_dm(client, item.user_id, payload)
@@ -715,6 +728,12 @@ class CoordinatorFlow:
 
     # --- matching interventions ------------------------------------------------------------
     def match(self, ctx: CommandContext) -> None:
+        # `match run` (a whole program) or `match @mentee @mentor <reason>` (one pair): decided
+        # by the first word as typed, before any mention, so a reason can say anything.
+        first = ctx.args.split(maxsplit=1)[:1]
+        if first and first[0].lower() == "run":
+            self.match_run(ctx)
+            return
         found = self._for_people(ctx, "match", 2, reason=True)
         if found is None:
             return
@@ -754,6 +773,98 @@ class CoordinatorFlow:
                 ),
             )
         self._reply(ctx, views.note("coordinator.match.proposed", mentee=mentee, mentor=mentor))
+
+    # --- match run: a whole program's shortlists, confirmed first --------------------------
+    def match_run(self, ctx: CommandContext) -> None:
+        """Show what a run would do now (counts from a dry run) with "Send shortlists" and
+        "Cancel"; nothing is stored or sent yet."""
+        parsed = parse(ctx.args)
+        if parsed.users or parsed.channels or [w.lower() for w in parsed.words] != ["run"]:
+            self._reply(ctx, views.error("usage_match_run"))
+            return
+        program = self.authorize(ctx, MATCH_PREVIEW, parsed)
+        if program is None:
+            return
+        try:
+            with self.mentor.db.transaction() as session:
+                plan = matching.plan_matching(session, _row(session, program), self.mentor.clock)
+                token = co.match_run_token(session, program.id)
+                self._audit(session, program, ctx.user_id, MATCH_PREVIEW)
+        except matching.MatchingError as exc:
+            self._reply(ctx, self._run_refused(program, ctx.user_id, MATCH_PREVIEW, exc))
+            return
+        if not plan.waiting:
+            self._reply(
+                ctx,
+                views.note(
+                    "coordinator.match_run.nobody", program=program.name, choosing=plan.choosing
+                ),
+            )
+            return
+        self._reply(ctx, views.match_run_confirm(program.id, plan, token))
+
+    def _run_refused(
+        self, program: ProgramRef, user_id: str, action: str, exc: matching.MatchingError
+    ) -> dict[str, Any]:
+        """Matching refused to run (too large for its memory limit, or a reporting loop):
+        audited as not done; the reply says what to do instead."""
+        with self.mentor.db.transaction() as session:
+            self._audit(session, program, user_id, action, outcome=OUTCOME_REFUSED)
+        logger.info("matching run for program %s refused: %s", program.id, type(exc).__name__)
+        if isinstance(exc, matching.MatchingTooLarge):
+            return views.match_run_too_large(program.name, exc)
+        return views.error("manager_cycle")
+
+    def confirm_match_run(
+        self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
+    ) -> None:
+        """ "Send shortlists": re-authorise, run once (the token: a double click or a stale
+        confirmation sends nothing), DM each mentee, and replace the confirmation with the
+        counts."""
+        data = _json_object(value)
+        program = self.authorize_click(team_id, user_id, data.get("p"), co.MATCH_RUN)
+        if program is None:
+            respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+            return
+        try:
+            with self.mentor.db.transaction() as session:
+                outcomes = None
+                if co.claim_match_run(session, program.id, data.get("t")):
+                    outcomes = matching.run_matching(
+                        session, _row(session, program), self.mentor.clock, waiting_only=True
+                    )
+                    self._audit(session, program, user_id, co.MATCH_RUN)
+        except matching.MatchingError as exc:
+            respond(replace_original=True, **self._run_refused(program, user_id, co.MATCH_RUN, exc))
+            return
+        if outcomes is None:
+            respond(
+                replace_original=False,
+                response_type="ephemeral",
+                **views.note("coordinator.match_run.already"),
+            )
+            return
+        sent = matching_flow(self.mentor).send_shortlists(client, outcomes)
+        logger.info(
+            "matching run for program %s: %d shortlists, %d without a mentor, %d unreachable",
+            program.id,
+            sent.shortlists,
+            sent.no_mentor,
+            sent.unreachable,
+        )
+        respond(
+            replace_original=True,
+            **views.note(
+                "coordinator.match_run.done",
+                program=program.name,
+                shortlists=sent.shortlists,
+                no_mentor=sent.no_mentor,
+                unreachable=sent.unreachable,
+            ),
+        )
+
+    def cancel_match_run(self, respond: Any) -> None:
+        respond(replace_original=True, **views.note("coordinator.match_run.cancelled"))
 
     def answer_match(
         self,

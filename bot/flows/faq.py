@@ -34,7 +34,7 @@ from core.faq_models import GAP_NO_MATCH, GAP_NOT_HELPFUL
 from core.models import STATUS_LEFT, Program
 from core.paths import content_dir
 from core.people import find_person
-from core.programs import default_program
+from core.programs import person_program
 from core.texts import mrkdwn, plain
 
 if TYPE_CHECKING:
@@ -224,14 +224,16 @@ class FaqFlow:
 
     def _asker(self, team_id: str, user_id: str) -> Asker:
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, self.mentor.clock)
+            # Answers quote the settings and coordinators of the asker's own program (the one
+            # they take part in, when there is exactly one), else the default program's.
+            person = find_person(session, team_id, user_id)
+            program = person_program(session, team_id, person, self.mentor.clock)
             settings = faq_log.faq_settings(session, program)
             coordinators = faq_log.coordinator_ids(session, program)
             audience: str | None = None
             if user_id in coordinators:
                 audience = "coordinator"
             else:
-                person = find_person(session, team_id, user_id)
                 participation = ob.find_participation(session, person, program) if person else None
                 if participation is not None and participation.status != STATUS_LEFT:
                     if participation.is_mentee and not participation.is_mentor:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -26,6 +27,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NOT_WAITING = ("pending_request", "paired")
+
+
+@dataclass
+class RunSent:
+    """What a coordinator's run delivered: counts only."""
+
+    shortlists: int = 0  # shortlists DMed
+    no_mentor: int = 0  # "no suitable mentor right now" DMed
+    unreachable: int = 0  # mentees Slack could not deliver to (their list is closed)
 
 
 def _int(value: Any) -> int | None:
@@ -84,21 +94,34 @@ class MatchingFlow:
             slack_io.update_message(client, ref.channel, ref.ts, payload)
 
     # --- shortlists -----------------------------------------------------------------------
-    def send_shortlist(self, client: WebClient, outcome: ShortlistOutcome) -> None:
-        """DM a mentee their new shortlist (or why there is none) and retire older lists."""
+    def send_shortlist(self, client: WebClient, outcome: ShortlistOutcome) -> bool:
+        """DM a mentee their new shortlist (or why there is none) and retire older lists.
+        True if the DM was posted."""
         self._update(client, outcome.superseded, views.shortlist_replaced())
         if outcome.unmatched_code in NOT_WAITING:
-            return
+            return False
         posted = self._dm(
             client, outcome.team_id, outcome.mentee.user_id, views.shortlist_message(outcome)
         )
-        if outcome.shortlist_id is None:
-            return
-        with self.db.transaction() as session:
-            if posted is not None:
-                svc.record_shortlist_message(session, outcome.shortlist_id, *posted)
+        if outcome.shortlist_id is not None:
+            with self.db.transaction() as session:
+                if posted is not None:
+                    svc.record_shortlist_message(session, outcome.shortlist_id, *posted)
+                else:
+                    svc.close_shortlist(session, outcome.shortlist_id)
+        return posted is not None
+
+    def send_shortlists(self, client: WebClient, outcomes: Iterable[ShortlistOutcome]) -> RunSent:
+        """DM each mentee of a coordinator's run their shortlist (or why there is none)."""
+        sent = RunSent()
+        for outcome in outcomes:
+            if not self.send_shortlist(client, outcome):
+                sent.unreachable += int(outcome.unmatched_code not in NOT_WAITING)
+            elif outcome.has_candidates:
+                sent.shortlists += 1
             else:
-                svc.close_shortlist(session, outcome.shortlist_id)
+                sent.no_mentor += 1
+        return sent
 
     def _notice_and_next(
         self,
@@ -146,8 +169,7 @@ class MatchingFlow:
             if program is None:
                 raise svc.MatchingError(f"workspace {team_id} has no program {program_name or ''}")
             outcomes = svc.run_matching(session, program, self.clock)
-        for outcome in outcomes:
-            self.send_shortlist(client, outcome)
+        self.send_shortlists(client, outcomes)
         return outcomes
 
     # --- requesting -----------------------------------------------------------------------

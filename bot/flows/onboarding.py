@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,12 +23,37 @@ from core import onboarding as ob
 from core.models import STATUS_ACTIVE, STATUS_LEFT, Conversation, Participation, Person, Program
 from core.people import find_person, upsert_person
 from core.profiles import ProfileForm, ProfileInvalid, competency_name, save_profile
-from core.programs import default_program, program_settings
+from core.programs import (
+    default_program,
+    program_in_workspace,
+    program_named,
+    program_settings,
+    taking_part,
+    workspace_programs,
+)
+from core.texts import mrkdwn
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
 
 logger = logging.getLogger(__name__)
+
+PROGRAM_OPTION = re.compile(r"--program(?:=|\s+)(.+)$", re.S)
+
+
+def program_option(args: str) -> str | None:
+    """The program named with `--program NAME` (quoted or not), else None."""
+    match = PROGRAM_OPTION.search(args or "")
+    if match is None:
+        return None
+    value = match.group(1).strip()
+    value = value.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    try:
+        parts = shlex.split(value)
+    except ValueError:
+        parts = [value.strip("\"'")]
+    name = " ".join(parts).strip()
+    return name or None
 
 
 @dataclass
@@ -60,33 +87,132 @@ class OnboardingFlow:
             upsert_person(session, team_id, profile, user_id, self.mentor.clock)
 
     def is_participant(self, team_id: str, user_id: str) -> bool:
+        """Does the person take part in any of the workspace's programs?"""
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, self.mentor.clock)
             person = self._person(session, team_id, user_id, create=False)
-            participation = ob.find_participation(session, person, program) if person else None
-            return participation is not None and participation.status != STATUS_LEFT
+            return bool(taking_part(session, person))
+
+    # --- which program ---------------------------------------------------------------------
+    def _current_program(self, session: Any, team_id: str, person: Person | None) -> Program:
+        """The program someone's Home tab and profile are about: the one whose onboarding is
+        under way, else the one they take part in (the default first), else the default."""
+        conversation = ob.unfinished_conversation(session, person) if person else None
+        if conversation is not None:
+            return _program(session, conversation)
+        mine = taking_part(session, person)
+        return mine[0] if mine else default_program(session, team_id, self.mentor.clock)
+
+    def _program_to_join(
+        self, session: Any, team_id: str, person: Person, *, explicit: bool
+    ) -> Program | list[Program] | None:
+        """Which program a Join with no program named is about: the onboarding under way;
+        else the only program; else, when asked explicitly, the programs to choose from (those
+        the person has not joined yet). None: nothing to do."""
+        conversation = ob.unfinished_conversation(session, person)
+        if conversation is not None:
+            return _program(session, conversation)
+        default = default_program(session, team_id, self.mentor.clock)
+        programs = workspace_programs(session, team_id)
+        if len(programs) <= 1:
+            return default
+        if not explicit:
+            return None  # several programs: the Home tab's Join button asks which
+        joined = {
+            p.program_id for p in person.participations if p.status != STATUS_LEFT and p.confirmed
+        }
+        open_programs = [p for p in programs if p.id not in joined]
+        if not open_programs:
+            return taking_part(session, person)[0]  # in every program: "already set up"
+        return open_programs
+
+    def join(self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any]) -> bool:
+        """A Join button: the App Home's (no program: `start` decides), an invitation's or
+        the program chooser's. The program it names is looked up in the clicker's workspace
+        only; one that is not there is refused kindly and nothing is written. False then."""
+        program_id, name = token.get("p"), token.get("n")
+        if program_id is None and name is None:
+            self.start(client, team_id, user_id, explicit=True)
+            return True
+        with self.mentor.db.transaction() as session:
+            program = (
+                program_in_workspace(session, team_id, program_id)
+                if program_id is not None
+                else program_named(session, team_id, name)
+            )
+            found = program.id if program is not None else None
+        if found is None:
+            logger.warning("a Join button for a program outside this workspace was refused")
+            slack_io.post_dm(client, user_id, views.program_unavailable())
+            return False
+        self.start(client, team_id, user_id, explicit=True, program_id=found)
+        return True
+
+    def program_for_command(self, team_id: str, args: str) -> tuple[int | None, str | None]:
+        """`/mentoring join [--program NAME]`: (the program's id, None), (None, None) when no
+        program is named, or (None, the reply listing the workspace's programs) when the one
+        named is not there."""
+        name = program_option(args)
+        if name is None:
+            return None, None
+        with self.mentor.db.transaction() as session:
+            program = program_named(session, team_id, name)
+            if program is not None:
+                return program.id, None
+            names = [p.name for p in workspace_programs(session, team_id)]
+        return None, mrkdwn("onboarding.unknown_program", name=name, programs=names)
 
     # --- starting --------------------------------------------------------------------------
-    def start(self, client: WebClient, team_id: str, user_id: str, *, explicit: bool) -> None:
-        """Start (or resume) onboarding. `explicit` when the person asked to join: then an
-        existing conversation's current question is shown again, and a finished one says so."""
+    def start(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        *,
+        explicit: bool,
+        program_id: int | None = None,
+    ) -> None:
+        """Start (or resume) onboarding in `program_id` (already checked to be one of the
+        workspace's), or when none is given in the program `_program_to_join` picks (or ask
+        which). `explicit` when the person asked to join: then an existing conversation's
+        current question is shown again, and a finished one says so."""
         self.sync_person(client, team_id, user_id)
         clock = self.mentor.clock
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, clock)
             person = self._person(session, team_id, user_id)
-            participation = ob.find_participation(session, person, program)
-            restart = participation is not None and participation.status == STATUS_LEFT
-            if participation is not None and participation.confirmed and not restart:
-                # Already has a profile (confirmed here, or imported by a coordinator).
-                snapshot = self._snapshot(session, person, program, None)
-                started = False
+            chosen = (
+                program_in_workspace(session, team_id, program_id)
+                if program_id is not None
+                else self._program_to_join(session, team_id, person, explicit=explicit)
+            )
+            if chosen is None:
+                return
+            if isinstance(chosen, list):
+                choices = [(p.id, p.name) for p in chosen]
+                snapshot = None
             else:
-                conversation, started = ob.start(session, person, program, clock, restart=restart)
-                snapshot = self._snapshot(session, person, program, conversation)
+                program = chosen
+                several = len(workspace_programs(session, team_id)) > 1
+                participation = ob.find_participation(session, person, program)
+                restart = participation is not None and participation.status == STATUS_LEFT
+                if participation is not None and participation.confirmed and not restart:
+                    # Already has a profile (confirmed here, or imported by a coordinator).
+                    snapshot = self._snapshot(session, person, program, None)
+                    started = False
+                else:
+                    conversation, started = ob.start(
+                        session, person, program, clock, restart=restart
+                    )
+                    snapshot = self._snapshot(session, person, program, conversation)
+        if snapshot is None:
+            slack_io.post_dm(client, user_id, views.choose_program(choices))
+            return
         if snapshot.confirmed and not started:
             if explicit:
-                slack_io.post_dm(client, user_id, views.already_done())
+                slack_io.post_dm(
+                    client,
+                    user_id,
+                    views.already_in_program(snapshot.program) if several else views.already_done(),
+                )
             return
         if not started and not explicit:
             return
@@ -159,11 +285,11 @@ class OnboardingFlow:
         """A DM typed by someone in onboarding. False when no onboarding is running."""
         clock = self.mentor.clock
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, clock)
             person = self._person(session, team_id, user_id, create=False)
-            conversation = ob.find_conversation(session, person, program) if person else None
-            if person is None or conversation is None or conversation.completed_at is not None:
+            conversation = ob.unfinished_conversation(session, person) if person else None
+            if person is None or conversation is None:
                 return False
+            program = _program(session, conversation)
             prompt_at = (conversation.prompt_channel, conversation.prompt_ts)
             if ob.step_name(conversation.step) == ob.REVIEW:
                 result = ob.StepResult("expects_button", conversation)
@@ -252,10 +378,9 @@ class OnboardingFlow:
     ) -> None:
         """Open the profile modal: over the onboarding draft while reviewing, else over the
         confirmed profile. Someone not in the program is started on onboarding instead."""
-        clock = self.mentor.clock
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, clock)
             person = self._person(session, team_id, user_id)
+            program = self._current_program(session, team_id, person)
             participation = ob.find_participation(session, person, program)
             conversation = ob.find_conversation(session, person, program)
             settings = program_settings(program)
@@ -291,7 +416,9 @@ class OnboardingFlow:
         metadata = view_metadata(view)
         values = view_values(view)
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, clock)
+            program = _edited_program(session, team_id, metadata) or default_program(
+                session, team_id, clock
+            )
             settings = program_settings(program)
             form, errors = profile_views.form_from_state(values, settings)
             if errors:
@@ -345,8 +472,8 @@ class OnboardingFlow:
     # --- App Home --------------------------------------------------------------------------
     def home_state(self, team_id: str, user_id: str) -> home_views.HomeState:
         with self.mentor.db.transaction() as session:
-            program = default_program(session, team_id, self.mentor.clock)
             person = self._person(session, team_id, user_id, create=False)
+            program = self._current_program(session, team_id, person)
             participation = ob.find_participation(session, person, program) if person else None
             state = home_views.HomeState(program=program.name, status="none")
             if participation is not None:
@@ -377,6 +504,17 @@ def _program(session: Any, conversation: Conversation) -> Program:
     program = session.get(Program, conversation.program_id)
     assert program is not None
     return program
+
+
+def _edited_program(session: Any, team_id: str, metadata: dict[str, Any]) -> Program | None:
+    """The program of the draft or profile a profile modal edits (its settings apply);
+    whose it is is checked before anything is saved."""
+    row: Conversation | Participation | None = None
+    if metadata.get("mode") == "draft" and isinstance(metadata.get("c"), int):
+        row = session.get(Conversation, metadata["c"])
+    elif metadata.get("mode") == "profile" and isinstance(metadata.get("p"), int):
+        row = session.get(Participation, metadata["p"])
+    return program_in_workspace(session, team_id, row.program_id) if row is not None else None
 
 
 def _own_conversation(session: Any, person: Person, conversation_id: Any) -> Conversation | None:

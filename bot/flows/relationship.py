@@ -20,9 +20,9 @@ from bot.delivery import Deliverer, Pacer, Part, Renderer, RenderTarget
 from bot.views import relationship as views
 from bot.views.blocks import message, text_message, view_metadata, view_values
 from core import agreements, checkins, meetings, pauses
-from core.models import PAIR_ACTIVE, Participation
+from core.models import PAIR_ACTIVE, Participation, Person, Program
 from core.people import find_person
-from core.programs import default_program
+from core.programs import default_program, taking_part
 from core.relationship_models import (
     AGREEMENT_ACTIVE,
     AGREEMENT_CHANGES,
@@ -410,12 +410,18 @@ class RelationshipFlow:
     def pause(self, client: WebClient, team_id: str, user_id: str, args: str, reply: Reply) -> None:
         def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
             length = pauses.parse_pause(args)
-            program = default_program(session, team_id, self.clock)
-            record, ids = pauses.pause(session, team_id, user_id, program, length, self.clock.now())
             person = find_person(session, team_id, user_id)
-            if record.until is None:
+            ids: list[int] = []
+            until_at = None
+            for program in self._own_programs(session, team_id, person):
+                record, sent = pauses.pause(
+                    session, team_id, user_id, program, length, self.clock.now()
+                )
+                ids += sent
+                until_at = record.until
+            if until_at is None:
                 return ids, mrkdwn("relationship.pause.started_open"), None
-            until = local_today(record.until, person.timezone if person else None)
+            until = local_today(until_at, person.timezone if person else None)
             return ids, mrkdwn("relationship.pause.started", until=views.day(until)), None
 
         self._run(reply, run)
@@ -423,12 +429,27 @@ class RelationshipFlow:
 
     def resume(self, client: WebClient, team_id: str, user_id: str, reply: Reply) -> None:
         def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            program = default_program(session, team_id, self.clock)
-            pauses.resume(session, team_id, user_id, program, self.clock.now())
+            person = find_person(session, team_id, user_id)
+            resumed = False
+            for program in self._own_programs(session, team_id, person):
+                try:
+                    pauses.resume(session, team_id, user_id, program, self.clock.now())
+                    resumed = True
+                except RelationshipError as exc:
+                    if exc.key != "not_paused":
+                        raise
+            if not resumed:
+                raise RelationshipError("not_paused")
             return [], mrkdwn("relationship.pause.resumed"), None
 
         self._run(reply, run)
         self._refresh_own_home(client, team_id, user_id)
+
+    def _own_programs(self, session: Session, team_id: str, person: Person | None) -> list[Program]:
+        """A break is from mentoring, not from one program: pausing and resuming apply to
+        every program the person takes part in (the default one when none, which then says
+        they are not part of it)."""
+        return taking_part(session, person) or [default_program(session, team_id, self.clock)]
 
     def _refresh_own_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         onboarding = self.mentor.extras.get("onboarding")

@@ -55,8 +55,13 @@ def _help(ctx: CommandContext) -> None:
 
 
 def _join(ctx: CommandContext) -> None:
+    flow = _flow(ctx.mentor)
+    program_id, problem = flow.program_for_command(ctx.team_id, ctx.args)
+    if problem is not None:
+        ctx.reply(problem)
+        return
     ctx.reply(mrkdwn("commands.join"))
-    _flow(ctx.mentor).start(ctx.client, ctx.team_id, ctx.user_id, explicit=True)
+    flow.start(ctx.client, ctx.team_id, ctx.user_id, explicit=True, program_id=program_id)
 
 
 def _profile(ctx: CommandContext) -> None:

@@ -124,3 +124,11 @@ def register(app: App, mentor: MentorApp) -> None:
 
     app.action(ids.COORD_MATCH_ACCEPT)(match_answer(True))
     app.action(ids.COORD_MATCH_DECLINE)(match_answer(False))
+
+    # A coordinator's matching run: "Send shortlists" is re-authorised and runs once.
+    app.action(ids.COORD_MATCH_RUN_SEND)(value_listener(console.confirm_match_run))
+
+    @app.action(ids.COORD_MATCH_RUN_CANCEL)
+    def cancel_match_run(ack: Ack, respond: Respond) -> None:
+        ack()
+        console.cancel_match_run(respond)

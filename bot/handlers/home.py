@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.handlers.common import _ids, trigger_id
 from bot.handlers.onboarding import _flow
+from bot.views.blocks import decode_value
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -30,12 +31,13 @@ def register(app: App, mentor: MentorApp) -> None:
 
     @app.action(ids.HOME_JOIN)
     @app.action(ids.HOME_CONTINUE)
-    def join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def join(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
         flow = _flow(mentor)
-        flow.start(client, team_id, user_id, explicit=True)
-        flow.publish_home(client, team_id, user_id)
+        # The App Home's button names no program; an invitation's or the chooser's does.
+        if flow.join(client, team_id, user_id, decode_value(action.get("value"))):
+            flow.publish_home(client, team_id, user_id)
 
     @app.action(ids.HOME_EDIT_PROFILE)
     def edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -20,6 +20,7 @@ from bot.views.blocks import (
     button,
     context,
     divider,
+    encode_value,
     header,
     input_block,
     message,
@@ -32,6 +33,7 @@ from bot.views.blocks import (
 )
 from core.admin_models import AuditEvent
 from core.coordination import CADENCE_DAYS, DURATIONS, INT_RANGES, TARGET_KEYS
+from core.matching_service import MatchingTooLarge, RunPlan
 from core.outbox import ANNOUNCEMENT_MAX_CHARS
 from core.privacy import Shown
 from core.reports import STAGES, Digest, Figure, Listed, Stats
@@ -385,14 +387,18 @@ def announcement(program: str, body: str, by: str) -> dict[str, Any]:
     return message(text, [section(text), context(mrkdwn("coordinator.announce.footer"))])
 
 
-def invitation(program: str, by: str) -> dict[str, Any]:
+def invitation(program: str, by: str, program_id: int | None = None) -> dict[str, Any]:
+    """An invitation to join `program`. Its Join button names the program (its id when
+    given, else its name, unique in the workspace); the click is checked against the
+    clicker's workspace before anything happens."""
     text = mrkdwn("coordinator.invite.message", program=program, by=by)
+    value = encode_value(p=program_id) if program_id is not None else encode_value(n=program)
     return message(
         text,
         [
             section(text),
             actions(
-                [button(plain("coordinator.invite.join"), ids.HOME_JOIN, "join", style="primary")],
+                [button(plain("coordinator.invite.join"), ids.HOME_JOIN, value, style="primary")],
                 block_id="coordinator.invite",
             ),
             context(mrkdwn("coordinator.invite.footer")),
@@ -495,4 +501,53 @@ def match_ask(
             ),
             context(mrkdwn("coordinator.match.footer")),
         ],
+    )
+
+
+# --- a coordinator's matching run -----------------------------------------------------------
+
+
+def match_run_confirm(program_id: int, plan: RunPlan, token: int) -> dict[str, Any]:
+    """Counts from a dry run, and "Send shortlists" / "Cancel". The buttons carry the program
+    and the run token (see `core.coordination.claim_match_run`); nothing private."""
+    text = mrkdwn(
+        "coordinator.match_run.confirm",
+        program=plan.program,
+        shortlists=plan.shortlists,
+        no_mentor=plan.no_mentor,
+        choosing=plan.choosing,
+    )
+    value = _value(p=program_id, t=token)
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                [
+                    button(
+                        plain("coordinator.match_run.send"),
+                        ids.COORD_MATCH_RUN_SEND,
+                        value,
+                        style="primary",
+                    ),
+                    button(
+                        plain("coordinator.match_run.cancel"), ids.COORD_MATCH_RUN_CANCEL, value
+                    ),
+                ],
+                block_id="coordinator.match_run",
+            ),
+            context(mrkdwn("coordinator.match_run.footer")),
+        ],
+    )
+
+
+def match_run_too_large(program: str, error: MatchingTooLarge) -> dict[str, Any]:
+    estimate = error.estimate
+    return note(
+        "coordinator.match_run.too_large",
+        program=program,
+        mentees=f"{estimate.mentees:,}",
+        mentors=f"{estimate.mentors_with_room:,}",
+        memory_mb=f"{estimate.memory_mb:,}",
+        limit_mb=f"{error.limit_mb:,}",
     )

@@ -352,3 +352,37 @@ def profile_saved(form: ProfileForm) -> dict[str, Any]:
     text = mrkdwn("profile.saved")
     blocks: list[Block] = [section(text)] + [section(line) for line in profile_lines(form)]
     return message(text, blocks)
+
+
+def already_in_program(program: str) -> dict[str, Any]:
+    return note("onboarding.already_in_program", program=program)
+
+
+def choose_program(programs: list[tuple[int, str]]) -> dict[str, Any]:
+    """Which program to join, when the workspace has several: one Join button each (its
+    value is the program id, checked against the workspace when clicked)."""
+    question = mrkdwn("onboarding.choose_program.question")
+    blocks: list[Block] = [section(question)]
+    for program_id, name in programs:
+        blocks.append(
+            section(
+                mrkdwn("onboarding.choose_program.program", program=name),
+                block_id=f"onboarding.program.{program_id}",
+                accessory=button(
+                    plain("onboarding.choose_program.join"),
+                    ids.HOME_JOIN,
+                    encode_value(p=program_id),
+                ),
+            )
+        )
+    fallback = plain("onboarding.choose_program.fallback", programs=[n for _, n in programs])
+    return message(fallback, blocks)
+
+
+def program_chosen(program: str) -> dict[str, Any]:
+    """The chooser once a program was picked: what was chosen, without the buttons."""
+    return note("onboarding.choose_program.chosen", program=program)
+
+
+def program_unavailable() -> dict[str, Any]:
+    return note("onboarding.program_unavailable")
