@@ -27,6 +27,7 @@ COORDINATOR_COMMANDS = [
     ("stats", "stats"),
     ("unmatched", "unmatched"),
     ("at-risk", "at_risk"),
+    ("match run", "match.preview"),
     ("match <@U_A> <@U_B> you both like talks", "match"),
     ("unpair <@U_A> <@U_B>", "unpair"),
     ("do-not-pair <@U_A> <@U_B>", "do_not_pair"),

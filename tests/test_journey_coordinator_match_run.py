@@ -266,3 +266,17 @@ def test_a_program_too_large_for_its_memory_limit_is_refused_and_nothing_is_sent
     assert len(slack.fake.calls_to("chat.postMessage")) == posted
     assert [e.outcome for e in audit(slack, "match.run")] == ["refused"]
     assert [e.outcome for e in audit(slack, "match.preview")] == ["ok", "refused"]
+
+
+def test_slack_rate_limits_during_a_run_are_waited_out(
+    slack: BotUnderTest, coordinator: str
+) -> None:
+    """A run DMs many people at once; a 429 from Slack delays a shortlist, never loses it."""
+    add(slack, MENTORS + ANA)
+    slack.d.slash(coordinator, "/mentoring", "match run")
+    slack.fake.rate_limit_next("chat.postMessage", retry_after=1, times=2)
+    slack.d.click(coordinator, SEND)
+    slack.app.wait_idle()
+    ana = bot_dms(slack, "U_ANA")
+    assert len(ana) == 1 and has_shortlist(ana[0])
+    assert "1 mentee got a new shortlist" in last_reply(slack, coordinator)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import slack_io
 from bot.hooks import Hooks
@@ -112,10 +113,20 @@ class MatchingFlow:
         return posted is not None
 
     def send_shortlists(self, client: WebClient, outcomes: Iterable[ShortlistOutcome]) -> RunSent:
-        """DM each mentee of a coordinator's run their shortlist (or why there is none)."""
+        """DM each mentee of a coordinator's run their shortlist (or why there is none).
+
+        A run can DM hundreds of people at once, so Slack's rate limit is expected here: the
+        client used waits as long as Slack asks (Retry-After) and tries again, instead of
+        counting the mentee as unreachable."""
+        paced = WebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=[*client.retry_handlers, RateLimitErrorRetryHandler(max_retry_count=5)],
+        )
         sent = RunSent()
         for outcome in outcomes:
-            if not self.send_shortlist(client, outcome):
+            if not self.send_shortlist(paced, outcome):
                 sent.unreachable += int(outcome.unmatched_code not in NOT_WAITING)
             elif outcome.has_candidates:
                 sent.shortlists += 1
