@@ -27,9 +27,9 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -1104,12 +1104,28 @@ _CHUNK_CELLS = 1_000_000
 _WORKERS = 2  # numpy releases the GIL in the dense steps, so two chunks run at once
 
 
-def _parallel(fn: Callable[[int], _T], starts: range) -> Iterable[_T]:
-    """``map(fn, starts)`` in order, on a small thread pool when there is more than one chunk."""
-    if len(starts) <= 1:
-        return [fn(x) for x in starts]
+def _pipeline(fn: Callable[[int], _T], starts: range, consume: Callable[[int, _T], None]) -> None:
+    """``consume(s, fn(s))`` for each start in order; ``fn`` runs on a small thread pool.
+
+    The first chunk runs alone (its results let the following chunks filter early); then at
+    most ``2 * _WORKERS`` chunks are in flight, so finished chunks never pile up while
+    ``consume`` (in this thread) catches up.
+    """
+    if len(starts) <= 2:
+        for s in starts:
+            consume(s, fn(s))
+        return
+    consume(starts[0], fn(starts[0]))
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        return list(pool.map(fn, starts))
+        pending: deque[tuple[int, Future[_T]]] = deque()
+        for s in starts[1:]:
+            pending.append((s, pool.submit(fn, s)))
+            if len(pending) >= 2 * _WORKERS:
+                first, future = pending.popleft()
+                consume(first, future.result())
+        while pending:
+            first, future = pending.popleft()
+            consume(first, future.result())
 
 
 _STRIDE = PRACTICAL_POINTS + 1
@@ -1144,6 +1160,7 @@ class _Keys:
         rank[np.argsort(prep.hash_rank_m[avail], kind="stable")] = np.arange(ma)
         self.bits = max(1, (max(ma, 1) - 1).bit_length())
         top = (((prep.n_tiers - 1) * _STRIDE + PRACTICAL_POINTS) << self.bits) + (1 << self.bits)
+        self.top = top
         self.dtype: type[np.signedinteger[Any]] = np.int32 if top < 2**31 - 1 else np.int64
         self.tb_col = rank.astype(self.dtype)
         self.tb_row = (prep.hash_e & ((1 << self.bits) - 1)).astype(self.dtype)
@@ -1175,12 +1192,100 @@ class _Keys:
         return out
 
 
+class _MentorTops:
+    """Per mentor, a running list of the best ``size`` eligible mentees seen so far.
+
+    Entries are ``(value << rbits) | (rmask - tie_rank[mentee])``, unique per mentor: equal
+    block values are ordered by the mentee's hash rank (lower first), so the list is the same
+    whatever order the chunks arrive in. Candidates are buffered and merged in batches of about
+    ``mentors x size`` (one sort per batch), so memory stays linear in the number of mentors.
+    ``floor`` is the smallest block value that can still enter each mentor's list; chunk
+    workers drop everything below it before anything reaches the buffer.
+
+    The result is exactly each mentor's best ``size`` mentees under that order, whatever the
+    chunking: an entry dropped by a (possibly stale) floor, or by a chunk's own top ``size``,
+    has ``size`` better entries for the same mentor already.
+    """
+
+    def __init__(self, prep: _Prepared, mentors: int, size: int, value_top: int) -> None:
+        n = len(prep.mentees)
+        self.size = size
+        self.rbits = max(1, (max(n, 1) - 1).bit_length())
+        if value_top.bit_length() + self.rbits > 62:
+            raise ValueError("this matching run is too large for one run; match smaller groups")
+        self.rmask = (1 << self.rbits) - 1
+        self.ebits = value_top.bit_length() + self.rbits
+        self.emask = (1 << self.ebits) - 1
+        # One sort of (mentor, entry) packed into an int64 when the bits allow, else lexsort.
+        self.packed = self.ebits + max(1, (max(mentors, 1) - 1).bit_length()) <= 63
+        order = np.lexsort((np.arange(n), prep.hash_e))  # by (hash, position in id order)
+        self.row_of_rank = order.astype(np.int64)
+        self.tie = np.empty(n, dtype=np.int64)
+        self.tie[order] = self.rmask - np.arange(n)
+        self.entries = np.zeros((mentors, size), dtype=np.int64)  # best first; 0 = empty
+        self.worst = np.zeros(mentors, dtype=np.int64)  # the last entry once a list is full
+        self.floor = np.ones(mentors, dtype=np.int64)
+        self._cols: list[Int] = []
+        self._entries: list[Int] = []
+        self._buffered = 0
+        self._batch = max(mentors * size, 1 << 16)
+
+    def add(self, rows: Int, cols: Int, values: Int) -> None:
+        entries = (values << self.rbits) | self.tie[rows]
+        keep = entries > self.worst[cols]
+        self._cols.append(cols[keep])
+        self._entries.append(entries[keep])
+        self._buffered += int(keep.sum())
+        if self._buffered >= self._batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffered:
+            self._cols, self._entries = [], []
+            return
+        cols = np.concatenate(self._cols)
+        entries = np.concatenate(self._entries)
+        self._cols, self._entries, self._buffered = [], [], 0
+        touched = np.unique(cols)
+        held = self.entries[touched]
+        filled = held > 0
+        cols = np.concatenate([np.broadcast_to(touched[:, None], held.shape)[filled], cols])
+        entries = np.concatenate([held[filled], entries])
+        if self.packed:  # mentor ascending, then entry descending
+            key = (cols << self.ebits) | (self.emask - entries)
+            key.sort()
+            cols, entries = key >> self.ebits, self.emask - (key & self.emask)
+        else:
+            order = np.lexsort((-entries, cols))
+            cols, entries = cols[order], entries[order]
+        start = np.searchsorted(cols, touched)
+        rank = np.arange(cols.size) - np.repeat(start, np.diff(np.append(start, cols.size)))
+        keep = rank < self.size
+        self.entries[touched] = 0
+        self.entries[cols[keep], rank[keep]] = entries[keep]
+        self.worst[touched] = self.entries[touched, self.size - 1]
+        floor = self.floor.copy()  # a new array: chunk workers may be reading the old one
+        floor[touched] = np.maximum(self.worst[touched] >> self.rbits, 1)
+        self.floor = floor
+
+    def best(self, cols: Int, want: Int) -> tuple[Int, Int, Int]:
+        """(mentee, mentor position, block value) of each mentor's best ``want`` mentees."""
+        self.flush()
+        entries = self.entries[cols]
+        keep = (np.arange(self.size)[None, :] < want[:, None]) & (entries > 0)
+        picked = entries[keep]
+        mentees = self.row_of_rank[self.rmask - (picked & self.rmask)]
+        mentor = np.broadcast_to(cols[:, None], keep.shape)[keep]
+        return mentees, mentor, picked >> self.rbits
+
+
 def _generate(prep: _Prepared) -> _Pool:
     """All eligible pairs, scored chunk by chunk, pruned on both sides.
 
     Mentee side: each mentee keeps its top P candidates. Mentor side: each mentor also keeps
     its top ``want = Q * exposure + K`` mentees, used only for mentors that appear in fewer than
-    ``want`` mentee lists. Both selections are made in the same pass over the dense blocks.
+    ``want`` mentee lists. Both selections are made in the same pass over the dense blocks; the
+    mentor side as one running top list per mentor (:class:`_MentorTops`).
     """
     settings = prep.settings
     n = len(prep.mentees)
@@ -1196,6 +1301,7 @@ def _generate(prep: _Prepared) -> _Pool:
     want = factor * exposure + K
     t_max = int(want.max()) if factor and ma else 0
     chunk = max(1, _CHUNK_CELLS // max(ma, 1))
+    tops = _MentorTops(prep, ma, t_max, keys.top) if t_max else None
 
     def one_chunk(start: int) -> tuple[Int, ...]:
         rows = np.arange(start, min(n, start + chunk))
@@ -1208,48 +1314,43 @@ def _generate(prep: _Prepared) -> _Pool:
             thr = np.ones(rows.size, dtype=full.dtype)
         flat = np.flatnonzero(full >= thr[:, None])
         row_side = (rows[flat // ma], flat % ma, full.ravel()[flat].astype(np.int64))
-        # Top t_max per column within this chunk, as dense (ma x t_max) arrays: the top over
-        # all rows is the top of the union of the chunks' tops.
-        top_rows = np.zeros((ma, t_max), dtype=np.int64)
-        top_vals = np.zeros((ma, t_max), dtype=np.int64)
-        if t_max:
-            neg = -np.ascontiguousarray(full.T)  # mentors x rows
-            k = min(t_max, rows.size)
-            part = np.argpartition(neg, k - 1, axis=1)[:, :k] if rows.size > k else None
-            if part is None:
-                part = np.broadcast_to(np.arange(rows.size), neg.shape)
-            top_rows[:, :k] = rows[part]
-            top_vals[:, :k] = -np.take_along_axis(neg, part, axis=1)
-        return (*row_side, top_rows, top_vals, counts, thr.astype(np.int64))
+        # Mentor side: only the cells that can still enter a mentor's running top list (and,
+        # while those lists are still filling, only each mentor's top t_max in this chunk).
+        if tops is not None:
+            passing = full >= tops.floor.astype(full.dtype)[None, :]
+            if rows.size > t_max and np.count_nonzero(passing) > 2 * t_max * ma:
+                kth = rows.size - t_max
+                local = np.partition(np.ascontiguousarray(full.T), kth, axis=1)[:, kth]
+                passing &= full >= local[None, :]
+            flat = np.flatnonzero(passing)
+            col_side = (rows[flat // ma], flat % ma, full.ravel()[flat].astype(np.int64))
+        else:
+            col_side = (flat[:0], flat[:0], flat[:0])
+        return (*row_side, *col_side, counts, thr.astype(np.int64))
 
-    starts = range(0, n if ma else 0, chunk)
-    parts = list(_parallel(one_chunk, starts))
     eligible = np.zeros(n, dtype=np.int64)
     row_thr = np.ones(n, dtype=np.int64)
-    for start, got in zip(starts, parts, strict=True):
-        eligible[start : start + got[5].size] = got[5]
-        row_thr[start : start + got[6].size] = got[6]
+    row_parts: list[tuple[Int, Int, Int]] = []
 
-    def cat(k: int, axis: int = 0) -> Int:
-        return np.concatenate([g[k] for g in parts], axis=axis)
+    def consume(start: int, got: tuple[Int, ...]) -> None:
+        row_parts.append((got[0], got[1], got[2]))
+        if tops is not None:
+            tops.add(got[3], got[4], got[5])
+        eligible[start : start + got[6].size] = got[6]
+        row_thr[start : start + got[7].size] = got[7]
 
-    if parts:
-        e, c, v = cat(0), cat(1), cat(2)
+    _pipeline(one_chunk, range(0, n if ma else 0, chunk), consume)
+
+    if row_parts:
+        e, c, v = (np.concatenate([p[k] for p in row_parts]) for k in range(3))
     else:
         e = c = v = np.zeros(0, dtype=np.int64)
+    row_parts.clear()
     extra = 0
-    if t_max and e.size:
+    if tops is not None and e.size:
         under = np.flatnonzero(np.bincount(c, minlength=ma) < want)
         if under.size:
-            vals, who = cat(4, axis=1)[under], cat(3, axis=1)[under]
-            k = min(t_max, vals.shape[1])
-            top = np.argpartition(-vals, k - 1, axis=1)[:, :k]
-            vals, who = np.take_along_axis(vals, top, 1), np.take_along_axis(who, top, 1)
-            order = np.argsort(-vals, axis=1, kind="stable")
-            vals, who = np.take_along_axis(vals, order, 1), np.take_along_axis(who, order, 1)
-            keep = (np.arange(k)[None, :] < want[under][:, None]) & (vals > 0)
-            e2, v2 = who[keep], vals[keep]
-            c2 = np.broadcast_to(under[:, None], keep.shape)[keep]
+            e2, c2, v2 = tops.best(under, want[under])
             new = v2 < row_thr[e2]  # not already among that mentee's own top P
             extra = int(new.sum())
             e = np.concatenate([e, e2[new]])
@@ -1656,6 +1757,9 @@ def _result(
 _BYTES_PER_ARC = 150
 _BYTES_PER_PERSON = 2048
 _BYTES_PER_DENSE_CELL = 24  # the int32/int64 temporaries of one dense block
+# Per slot of the mentors' running top lists: the slot itself, a batch of as many buffered
+# candidates, and the temporaries of merging the two (concatenation, sort order, sorted copy).
+_BYTES_PER_TOP_SLOT = 256
 
 
 @dataclass(frozen=True)
@@ -1691,24 +1795,24 @@ def estimate_work(
 ) -> WorkEstimate:
     """Estimate a run's size and peak memory without allocating anything large.
 
-    Terms (see ``_generate``): the dense blocks being scored (two threads); the mentor-side
-    top lists every chunk of mentees keeps until the end, ``chunks x mentors x t_max`` pairs
-    of int64, which grows with the square of the number of mentors and dominates for large
-    programs; the pruned arcs and the flow network; and the people themselves.
+    Terms (see ``_generate``): the chunks in flight (two being scored, the rest finished and
+    waiting to be merged), each about one million cells; the mentors' running top lists,
+    ``mentors x t_max`` slots with their merge buffer; the pruned arcs (at most P per mentee
+    plus t_max per mentor) and the flow network; and the people themselves. Every term is
+    linear in the number of mentees or of mentors, not in their product.
     """
     settings = settings or MatchSettings()
     n = len(mentees)
     ma = sum(1 for q in mentors if q.remaining_capacity > 0)
     pairs = n * ma
-    chunk = max(1, _CHUNK_CELLS // max(ma, 1))
-    chunks = -(-n // chunk) if ma else 0
     exposure = max((q.remaining_capacity for q in mentors), default=0) * settings.exposure_factor
     t_max = settings.mentor_side_prune_factor * max(exposure, 0) + settings.shortlist_size
     if not settings.mentor_side_prune_factor:
         t_max = 0
     arcs = min(pairs, n * min(settings.candidates_per_mentee_prune, ma) + ma * t_max)
-    dense = _WORKERS * min(_CHUNK_CELLS, pairs) * _BYTES_PER_DENSE_CELL
-    tops = 2 * chunks * ma * t_max * 2 * 8  # rows and values, kept then concatenated
+    cells = min(pairs, max(_CHUNK_CELLS, ma))  # one chunk: at least one mentee's row
+    dense = (2 * _WORKERS + 1) * cells * _BYTES_PER_DENSE_CELL
+    tops = ma * t_max * _BYTES_PER_TOP_SLOT if pairs else 0
     total = dense + tops + arcs * _BYTES_PER_ARC + (n + len(mentors)) * _BYTES_PER_PERSON
     return WorkEstimate(n, ma, pairs, arcs, -(-total // 2**20))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -639,14 +641,109 @@ def test_a_run_over_its_memory_limit_is_refused_before_it_starts() -> None:
     assert len(run(mentees, mentors, settings=enough).shortlists) == 300
 
 
-def test_the_memory_estimate_grows_with_the_square_of_the_mentors() -> None:
+def test_the_memory_estimate_is_linear_in_mentors_and_still_refuses_huge_runs() -> None:
     def estimate(n: int, m: int) -> int:
-        mentees = [MenteeInput(f"E{k}") for k in range(n)]
-        mentors = [MentorInput(f"M{k}", frozenset(), capacity=2) for k in range(m)]
+        mentees = [MenteeInput("E")] * n  # the estimate only counts people
+        mentors = [MentorInput("M", frozenset(), capacity=5)] * m
         return estimate_work(mentees, mentors).memory_mb
 
     # Mentors without room cost nothing in the dense work; the benchmarked size fits easily.
     assert estimate_work([MenteeInput("E")], [MentorInput("M", frozenset(), capacity=0)]).pairs == 0
     assert estimate(10_000, 2_000) < MatchSettings().max_memory_mb // 4
-    # The organisation that once ran out of memory is refused under the default limit.
-    assert estimate(60_000, 40_000) > 10 * MatchSettings().max_memory_mb
+    # No term grows with mentees x mentors: twice the mentors, at most twice the memory.
+    assert estimate(60_000, 40_000) < 2 * estimate(60_000, 20_000)
+    assert estimate(120_000, 40_000) < 2 * estimate(60_000, 40_000)
+    # The organisation that once ran out of memory now fits under the default limit ...
+    assert estimate(60_000, 40_000) < MatchSettings().max_memory_mb
+    # ... and a truly huge one is still refused.
+    assert estimate(1_000_000, 200_000) > 2 * MatchSettings().max_memory_mb
+    huge = [MenteeInput("E")] * 1_000_000
+    with pytest.raises(MatchTooLarge):
+        match(huge, [MentorInput("M", frozenset({"hiring"}))] * 200_000, FLAT, names=NAMES)
+
+
+def test_the_memory_estimate_stays_above_the_real_peak() -> None:
+    # Many mentors, so the mentees are scored in small chunks and the mentor-side top lists
+    # are merged many times; tracemalloc sees every numpy and Python allocation.
+    from benchmarks.bench_matching import generate
+
+    inst = generate(seed=4, n_mentees=2_000, n_mentors=5_000)
+    estimate = estimate_work(inst.mentees, inst.mentors)
+    tracemalloc.start()
+    try:
+        result = match(
+            inst.mentees,
+            inst.mentors,
+            inst.organisation,
+            names=inst.names,
+            constraints=inst.constraints,
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.stats["mentor_side_pairs"] > 0
+    assert peak < estimate.memory_mb * 2**20
+    assert estimate.memory_mb * 2**20 < 12 * peak  # on the safe side, not absurdly so
+
+
+def test_mentor_side_pruning_keeps_each_mentors_best_mentees_across_chunks() -> None:
+    # 4,000 mentors: the 800 mentees are scored in four chunks of 250. A mentor that fewer
+    # mentees rank in their top P than it wants (Q * exposure + K) keeps its own best mentees
+    # over all chunks: compared here with the unpruned pool.
+    rng = random.Random(7)
+    comps = sorted(NAMES)[:24]
+    zones = ["Europe/London", "America/New_York", "Asia/Kolkata", None]
+
+    def common() -> dict[str, object]:
+        return {
+            "timezone": rng.choice(zones),
+            "languages": frozenset(rng.sample(["en", "de", "fr"], rng.randint(0, 2))),
+            "meeting_format": rng.choice(["remote", "in_person", "either"]),
+            "department": rng.choice(["Sales", "Ops", None]),
+        }
+
+    mentees = [
+        MenteeInput(f"e{k:04d}", tuple(rng.sample(comps, rng.randint(1, 2))), **common())  # type: ignore[arg-type]
+        for k in range(800)
+    ]
+    mentors = [
+        MentorInput(
+            f"m{k:04d}",
+            frozenset(rng.sample(comps, rng.randint(1, 2))),
+            capacity=rng.randint(1, 3),
+            **common(),  # type: ignore[arg-type]
+        )
+        for k in range(4_000)
+    ]
+    s = MatchSettings()
+    full = candidate_pool(
+        mentees, mentors, FLAT, names=NAMES, settings=replace(s, candidates_per_mentee_prune=4_000)
+    )
+    pruned = candidate_pool(mentees, mentors, FLAT, names=NAMES, settings=s)
+    P = s.candidates_per_mentee_prune
+    own = {e: {c.mentor_id for c in cands[:P]} for e, cands in full.items()}
+    scores: dict[str, dict[str, float]] = {}
+    for e, cands in full.items():
+        for c in cands:
+            scores.setdefault(c.mentor_id, {})[e] = c.score
+    listed: dict[str, set[str]] = {}
+    for e, cands in pruned.items():
+        assert own[e] <= {c.mentor_id for c in cands}
+        for c in cands:
+            listed.setdefault(c.mentor_id, set()).add(e)
+    extras = 0
+    for m in mentors:
+        by_score = scores.get(m.id, {})
+        mine = listed.get(m.id, set())
+        ranked_by = {e for e in by_score if m.id in own[e]}
+        want = s.mentor_side_prune_factor * m.capacity * s.exposure_factor + s.shortlist_size
+        if len(ranked_by) >= want or not by_score:
+            assert mine == ranked_by
+            continue
+        top = sorted(by_score.values(), reverse=True)
+        cut = top[min(want, len(top)) - 1]
+        assert {e for e, x in by_score.items() if x > cut} <= mine
+        assert all(by_score[e] >= cut for e in mine - ranked_by)
+        assert len({e for e in mine if by_score[e] >= cut}) >= min(want, len(top))
+        extras += len(mine - ranked_by)
+    assert extras > 1_000
