@@ -38,6 +38,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from benchmarks.bench_matching import table
+from benchmarks.common import status_kib
 from core.clock import FakeClock
 from core.db import Database
 from core.migrate import upgrade
@@ -79,16 +80,6 @@ def people_csv(rows: int, seed: int, *, width: int = 5) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _status_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 @dataclass
 class Timed:
     seconds: float
@@ -99,7 +90,7 @@ class Timed:
 def timed_import(db: Database, data: bytes, clock: FakeClock) -> Timed:
     """One import, as the command runs it: one transaction, committed."""
     gc.collect()
-    rss_start = _status_kib("VmRSS")
+    rss_start = status_kib("VmRSS")
     try:
         Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS mark (Linux)
         reset = True
@@ -109,7 +100,7 @@ def timed_import(db: Database, data: bytes, clock: FakeClock) -> Timed:
     with db.transaction() as session:
         result = import_people(session, data, team_id=TEAM, program_name=None, clock=clock)
     seconds = time.perf_counter() - started
-    hwm = _status_kib("VmHWM")
+    hwm = status_kib("VmHWM")
     growth = (hwm - rss_start) / 1024 if reset and hwm and rss_start else float("nan")
     return Timed(seconds, growth, result)
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from benchmarks.common import status_kib
 from core.matching import (
     MatchConstraints,
     MatchResult,
@@ -206,16 +207,6 @@ def timed(
     return result, times
 
 
-def _status_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def peak_memory(runner: Runner, inst: Instance, settings: MatchSettings) -> tuple[float, float]:
     """(tracemalloc peak MiB, peak RSS growth MiB) of one run.
 
@@ -229,14 +220,14 @@ def peak_memory(runner: Runner, inst: Instance, settings: MatchSettings) -> tupl
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     gc.collect()
-    rss_start = _status_kib("VmRSS")
+    rss_start = status_kib("VmRSS")
     try:
         Path("/proc/self/clear_refs").write_text("5")
         reset = True
     except OSError:
         reset = False
     run(runner, inst, settings)
-    hwm = _status_kib("VmHWM")
+    hwm = status_kib("VmHWM")
     if not reset or rss_start is None or hwm is None:
         return peak / 2**20, float("nan")
     return peak / 2**20, (hwm - rss_start) / 1024
