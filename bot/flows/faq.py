@@ -28,13 +28,14 @@ from bot.views import faq as views
 from bot.views.blocks import Block
 from core import faq_log
 from core import onboarding as ob
+from core.coordination import coordinated_programs
 from core.faq.retrieval import MAX_QUESTION_CHARS, FaqAnswer, FaqIndex, FaqQuestionError
 from core.faq.store import FaqContentError, FaqRenderError, FaqStore, load_program_defaults
 from core.faq_models import GAP_NO_MATCH, GAP_NOT_HELPFUL
 from core.models import STATUS_LEFT, Program
 from core.paths import content_dir
 from core.people import find_person
-from core.programs import person_program
+from core.programs import person_program, taking_part
 from core.texts import mrkdwn, plain
 
 if TYPE_CHECKING:
@@ -218,16 +219,23 @@ class FaqFlow:
             except Exception:  # a broken setting is logged by `index`; anything else here
                 logger.exception("preparing the FAQ index failed")
 
-        thread = threading.Thread(target=work, name="faq-warm-up", daemon=True)
+        # Not a daemon: stopping the process mid-way would kill the thread inside the model's
+        # native code, which aborts the process; instead, exit waits the few seconds left.
+        thread = threading.Thread(target=work, name="faq-warm-up", daemon=False)
         thread.start()
         return thread
 
     def _asker(self, team_id: str, user_id: str) -> Asker:
         with self.mentor.db.transaction() as session:
             # Answers quote the settings and coordinators of the asker's own program (the one
-            # they take part in, when there is exactly one), else the default program's.
+            # they take part in, when there is exactly one; for someone in none, the one they
+            # coordinate, when there is exactly one), else the default program's.
             person = find_person(session, team_id, user_id)
             program = person_program(session, team_id, person, self.mentor.clock)
+            if not taking_part(session, person):
+                coordinated = coordinated_programs(session, team_id, user_id)
+                if len(coordinated) == 1:
+                    program = coordinated[0]
             settings = faq_log.faq_settings(session, program)
             coordinators = faq_log.coordinator_ids(session, program)
             audience: str | None = None
