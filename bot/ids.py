@@ -20,7 +20,8 @@ HOME_JOIN = "home.join"
 HOME_CONTINUE = "home.continue"
 HOME_EDIT_PROFILE = "home.profile.edit"
 
-# Profile modal
+# Profile modal, and which program's profile to edit (someone in several programs)
+PROFILE_CHOOSE = "profile.program.choose"
 PROFILE_MODAL = "profile.edit.modal"
 PROFILE_ROLE = "profile.role"
 PROFILE_GOAL = "profile.goal.{n}"
@@ -57,6 +58,7 @@ MATCH_NONE_SUIT_TEXT = "matching.none_suit.text"
 
 # Everyone's /mentoring self-service (confirmations)
 EVERYONE_LEAVE_CONFIRM = "everyone.leave.confirm"
+EVERYONE_LEAVE_PROGRAM = "everyone.leave.program"  # leave one program (someone in several)
 EVERYONE_LEAVE_CANCEL = "everyone.leave.cancel"
 EVERYONE_FORGET_CONFIRM = "everyone.forget.confirm"
 EVERYONE_FORGET_CANCEL = "everyone.forget.cancel"

@@ -440,16 +440,23 @@ def end_relationships(
     return ending
 
 
-def leave(session: Session, team_id: str, user_id: str, clock: Clock) -> Ending | None:
-    """Leave every program: open pairs end with no fault, requests are withdrawn, and the
-    person is no longer messaged. Their data is deleted after the program's retention days
-    (see `purge_departed`). None if they were not taking part."""
+def leave(
+    session: Session, team_id: str, user_id: str, clock: Clock, *, program_id: int | None = None
+) -> Ending | None:
+    """Leave every program (or only `program_id`): open pairs end with no fault, requests
+    are withdrawn, and the person is no longer messaged there. Their data is deleted after
+    the program's retention days (see `purge_departed`). None if they were not taking part
+    (in that program)."""
     person = session.scalars(
         select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)
     ).first()
     if person is None:
         return None
-    active = [p for p in person.participations if p.status != STATUS_LEFT]
+    active = [
+        p
+        for p in person.participations
+        if p.status != STATUS_LEFT and (program_id is None or p.program_id == program_id)
+    ]
     if not active:
         return None
     ending = end_relationships(session, [p.id for p in active], clock, reason="left")

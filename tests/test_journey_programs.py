@@ -1,7 +1,9 @@
 """Several programs in one workspace, from the employee's side: an invitation's Join button
 onboards into the program it was sent for, `/mentoring join` asks which program when there
-is more than one, FAQ answers quote the asker's own program, a Join button naming a program
-of another workspace is refused, and pausing or leaving covers every program."""
+is more than one, FAQ answers quote the asker's own program (or the one program a
+non-participant coordinates), a Join button naming a program of another workspace is refused,
+pausing covers every program, `profile` and `leave` ask which program (or take `--program`),
+and the Home tab shows each program of someone in several."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Conversation, Participation, Person, Program
+from core.models import PAIR_ACTIVE, Conversation, Pair, Participation, Person, Program
 from core.programs import ensure_workspace
 from sandbox.harness import BotUnderTest
 from tests.admin_support import TEAM, join, last_reply, make_coordinator
+from tests.relationship_support import ANA, BEN, add_to_fake, seed_pair
 
 GUILD = "Engineering Guild"
 CONTACT = "How do I contact a program coordinator?"
@@ -218,3 +221,214 @@ def test_someone_in_two_programs_pauses_sees_and_leaves_both(
     d.slash("U_TWO", "/mentoring", "leave")
     d.click("U_TWO", "everyone.leave.confirm")
     assert programs_of(slack, "U_TWO") == {"Mentoring program": "left", guild: "left"}
+
+
+def in_two_programs(slack: BotUnderTest, guild: str, user: str = "U_TWO") -> None:
+    """`user` is a mentor in the default program and in the Guild."""
+    join(slack, user, "Tao Two", role="mentor")
+    slack.d.slash(user, "/mentoring", f'join --program "{guild}"')
+    onboard_as_mentor(slack, user)
+    assert programs_of(slack, user) == {"Mentoring program": "active", guild: "active"}
+
+
+def notes_of(slack: BotUnderTest, user: str) -> dict[str, str | None]:
+    with slack.app.db.transaction() as session:
+        rows = session.execute(
+            select(Program.name, Participation.notes)
+            .join(Participation, Participation.program_id == Program.id)
+            .join(Person, Person.id == Participation.person_id)
+            .where(Person.slack_user_id == user)
+        ).all()
+    return {name: notes for name, notes in rows}
+
+
+def test_profile_asks_which_program_when_in_several(slack: BotUnderTest, guild: str) -> None:
+    in_two_programs(slack, guild)
+    d, fake = slack.d, slack.fake
+    d.slash("U_TWO", "/mentoring", "profile")
+    chooser = last_reply(slack, "U_TWO")
+    assert "Which profile" in chooser and "Mentoring program" in chooser and guild in chooser
+    assert fake.open_views("U_TWO") == []  # nothing opened before a choice
+
+    guild_id = program_id(slack, guild)
+    d.click("U_TWO", "profile.program.choose", value=compact({"p": guild_id}))
+    (modal,) = fake.open_views("U_TWO")
+    assert guild in json.dumps(modal.blocks)
+    assert f"Editing your profile in *{guild}*" in last_reply(slack, "U_TWO")
+    d.submit_view("U_TWO", modal, {"profile_notes": {"profile.notes": "guild evenings"}})
+    assert notes_of(slack, "U_TWO") == {"Mentoring program": None, guild: "guild evenings"}
+
+    # --program opens that program's profile straight away.
+    d.slash("U_TWO", "/mentoring", 'profile --program "mentoring program"')
+    (modal,) = fake.open_views("U_TWO")
+    assert "Your profile in *Mentoring program*" in json.dumps(modal.blocks)
+    d.submit_view("U_TWO", modal, {"profile_notes": {"profile.notes": "default mornings"}})
+    assert notes_of(slack, "U_TWO") == {
+        "Mentoring program": "default mornings",
+        guild: "guild evenings",
+    }
+
+    # A program she is not in (or that does not exist) is answered with her programs.
+    d.slash("U_TWO", "/mentoring", 'profile --program "Book club"')
+    reply = last_reply(slack, "U_TWO")
+    assert "not taking part in a program called “Book club”" in reply
+    assert f"Mentoring program and {guild}" in reply
+    assert fake.open_views("U_TWO") == []
+
+
+def compact(value: dict[str, object]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def forged_click(slack: BotUnderTest, user: str, action_id: str, value: str) -> None:
+    """`user` sends a click on a button they were never shown (replayed or made up)."""
+    fake = slack.fake
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "team_id": TEAM, "name": user.lower()},
+        "team": {"id": TEAM, "domain": "acme"},
+        "api_app_id": fake.app_id,
+        "trigger_id": fake.issue_trigger_id(user),
+        "actions": [
+            {"action_id": action_id, "block_id": "forged", "value": value, "type": "button"}
+        ],
+        "container": {"type": "message", "channel_id": fake.dm_channel(user)},
+        "channel": {"id": fake.dm_channel(user)},
+        "response_url": fake.new_response_url(fake.dm_channel(user), user),
+    }
+    assert slack.d.interaction(payload).status_code == 200
+    slack.app.wait_idle()
+
+
+def test_profile_chooser_button_for_a_program_the_clicker_is_not_in_is_refused(
+    slack: BotUnderTest, guild: str
+) -> None:
+    join(slack, "U_ONE", "Ona One", role="mentor")
+    # U_ONE replays someone's chooser button for the Guild, which she is not in.
+    forged_click(slack, "U_ONE", "profile.program.choose", compact({"p": program_id(slack, guild)}))
+    assert slack.fake.open_views("U_ONE") == []
+    assert "not taking part in that program" in last_reply(slack, "U_ONE")
+    assert programs_of(slack, "U_ONE") == {"Mentoring program": "active"}
+
+
+def test_profile_with_one_program_opens_at_once(slack: BotUnderTest, guild: str) -> None:
+    join(slack, "U_OLD", "Olga Old", role="mentor")
+    slack.d.slash("U_OLD", "/mentoring", "profile")
+    (modal,) = slack.fake.open_views("U_OLD")
+    assert "Your profile in" not in json.dumps(modal.blocks)
+    assert "Which profile" not in last_reply(slack, "U_OLD")
+
+
+def pair_status(slack: BotUnderTest, pair_id: int) -> str:
+    with slack.app.db.transaction() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        return pair.status
+
+
+def test_leave_one_program_keeps_the_other_and_its_pair(slack: BotUnderTest, guild: str) -> None:
+    add_to_fake(slack, ANA, BEN)
+    pair_id = seed_pair(slack.app.db, slack.app.clock)  # Ben mentors Ana in the default program
+    d = slack.d
+    d.slash(BEN.user_id, "/mentoring", f'join --program "{guild}"')
+    onboard_as_mentor(slack, BEN.user_id)
+    assert programs_of(slack, BEN.user_id) == {"Mentoring program": "active", guild: "active"}
+
+    d.slash(BEN.user_id, "/mentoring", 'leave --program "Book club"')
+    reply = last_reply(slack, BEN.user_id)
+    assert "not taking part in a program called “Book club”" in reply
+    assert f"Mentoring program and {guild}" in reply
+
+    d.slash(BEN.user_id, "/mentoring", f'leave --program "{guild}"')
+    assert f"Leave {guild}?" in last_reply(slack, BEN.user_id)
+    assert programs_of(slack, BEN.user_id)[guild] == "active"  # nothing before confirming
+    d.click(BEN.user_id, "everyone.leave.confirm")
+    assert programs_of(slack, BEN.user_id) == {"Mentoring program": "active", guild: "left"}
+    done = last_reply(slack, BEN.user_id)
+    assert f"left {guild}" in done and "still in Mentoring program" in done
+    assert pair_status(slack, pair_id) == PAIR_ACTIVE
+    assert not any("come to an end" in t for t in slack.dm_texts(ANA.user_id))
+
+    # Now in one program: `leave` is the plain confirmation, and leaves it (the pair ends).
+    d.slash(BEN.user_id, "/mentoring", "leave")
+    assert "Leave the mentoring program?" in last_reply(slack, BEN.user_id)
+    d.click(BEN.user_id, "everyone.leave.confirm")
+    assert programs_of(slack, BEN.user_id) == {"Mentoring program": "left", guild: "left"}
+    assert pair_status(slack, pair_id) != PAIR_ACTIVE
+    assert any("come to an end" in t for t in slack.dm_texts(ANA.user_id))
+
+
+def test_leave_in_several_programs_asks_which(slack: BotUnderTest, guild: str) -> None:
+    in_two_programs(slack, guild)
+    d = slack.d
+    d.slash("U_TWO", "/mentoring", "leave")
+    chooser = slack.fake.last_dm("U_TWO")
+    shown = json.dumps(chooser.blocks)
+    assert "Which program would you like to leave?" in shown
+    assert "Mentoring program" in shown and guild in shown and "Leave all of them" in shown
+    assert programs_of(slack, "U_TWO") == {"Mentoring program": "active", guild: "active"}
+    d.click("U_TWO", "everyone.leave.program", block_id="everyone.leave.program.0")
+    assert programs_of(slack, "U_TWO") == {"Mentoring program": "left", guild: "active"}
+    assert f"still in {guild}" in last_reply(slack, "U_TWO")
+
+    # The confirmation acts for the clicker only: another person replaying it leaves nothing.
+    join(slack, "U_ONE", "Ona One", role="mentor")
+    token = compact({"t": int(slack.app.clock.now().timestamp()), "p": program_id(slack, guild)})
+    forged_click(slack, "U_ONE", "everyone.leave.program", token)
+    assert programs_of(slack, "U_ONE") == {"Mentoring program": "active"}
+    assert programs_of(slack, "U_TWO") == {"Mentoring program": "left", guild: "active"}
+
+
+def ask(slack: BotUnderTest, user: str, question: str) -> str:
+    """`/mentoring ask`: the way someone who takes part in no program asks."""
+    slack.d.slash(user, "/mentoring", f"ask {question}")
+    return last_reply(slack, user)
+
+
+def test_a_coordinator_of_one_program_hears_about_that_program(
+    slack: BotUnderTest, guild: str
+) -> None:
+    """Someone who takes part in no program but coordinates the Guild: FAQ answers quote the
+    Guild's settings and coordinators, and a question passed on goes to the Guild's."""
+    slack.add_person("U0GUILD2", "guildtwo", real_name="Gwen Guild")
+    slack.d.slash("U0GUILD1", "/mentoring", f'coordinators add <@U0GUILD2> --program "{guild}"')
+    contact = ask(slack, "U0GUILD2", CONTACT)
+    assert guild in contact and "<@U0GUILD1>" in contact
+    assert "9 months" in ask(slack, "U0GUILD2", TIME)
+    ask(slack, "U0GUILD2", "what's the wifi password?")
+    slack.d.click("U0GUILD2", "faq.escalate.confirm")
+    assert any("wifi" in t for t in slack.dm_texts("U0GUILD1"))
+
+    # Coordinating two programs (U_CO runs both): the default program's, as before.
+    contact = ask(slack, "U_CO", CONTACT)
+    assert "Mentoring program is run by" in contact
+    assert "6 months" in ask(slack, "U_CO", TIME)
+
+
+def test_home_shows_each_program_of_someone_in_several(slack: BotUnderTest, guild: str) -> None:
+    join(slack, "U_ONE", "Ona One", role="mentor")
+    slack.d.event({"type": "app_home_opened", "user": "U_ONE", "tab": "home"})
+    home = slack.fake.home_view("U_ONE")
+    assert home is not None and home.blocks[0]["text"]["text"] == "Mentoring program"
+    assert "Your mentoring programs" not in json.dumps(home.blocks)  # one program: as before
+
+    in_two_programs(slack, guild)
+    slack.d.event({"type": "app_home_opened", "user": "U_TWO", "tab": "home"})
+    home = slack.fake.home_view("U_TWO")
+    assert home is not None
+    shown = json.dumps(home.blocks)
+    assert "Your mentoring programs" in shown
+    assert "*Mentoring program*" in shown and f"*{guild}*" in shown
+    assert shown.count("You're a mentor") == 2
+    # Each program's Edit profile button opens that program's profile.
+    guild_id = program_id(slack, guild)
+    slack.d.click("U_TWO", "home.profile.edit", block_id=f"home.program.{guild_id}")
+    (modal,) = slack.fake.open_views("U_TWO")
+    assert f"Your profile in *{guild}*" in json.dumps(modal.blocks)
+
+
+def test_help_mentions_the_program_options(slack: BotUnderTest) -> None:
+    join(slack, "U_OLD", "Olga Old")
+    slack.d.slash("U_OLD", "/mentoring", "help")
+    reply = last_reply(slack, "U_OLD")
+    assert '`profile --program "Name"`' in reply and '`leave --program "Name"`' in reply

@@ -15,9 +15,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import slack_io
+from bot.flows.onboarding import program_option
 from bot.views import everyone as views
+from bot.views.blocks import decode_value
 from core.coordination import coordinated_programs
+from core.people import find_person
 from core.privacy import Ending, forget_me, leave, my_data
+from core.programs import program_in_workspace, taking_part
 from core.self_service import my_status
 from core.texts import mrkdwn
 
@@ -54,11 +58,28 @@ class EveryoneFlow:
 
     # --- leave -----------------------------------------------------------------------------
     def ask_leave(self, ctx: CommandContext) -> None:
-        ctx.respond(
-            response_type="ephemeral",
-            replace_original=False,
-            **views.confirm("leave", self._token()),
-        )
+        """`/mentoring leave [--program NAME]`: confirm first. Someone in one program leaves
+        it; someone in several confirms with the button of the program to leave, or of all
+        of them (`--program` asks about that one only)."""
+        name = program_option(ctx.args)
+        with self.mentor.db.transaction() as session:
+            mine = [
+                (p.id, p.name)
+                for p in taking_part(session, find_person(session, ctx.team_id, ctx.user_id))
+            ]
+        if name is not None:
+            chosen = next((p for p in mine if p[1].lower() == name.lower()), None)
+            if chosen is None:
+                ctx.reply(
+                    mrkdwn("everyone.leave.not_yours", name=name, programs=[n for _, n in mine])
+                )
+                return
+            payload = views.confirm_leave_program(chosen[1], self._token(chosen[0]))
+        elif len(mine) > 1:
+            payload = views.choose_leave([(n, self._token(pid)) for pid, n in mine], self._token())
+        else:
+            payload = views.confirm("leave", self._token())
+        ctx.respond(response_type="ephemeral", replace_original=False, **payload)
 
     def ask_forget(self, ctx: CommandContext) -> None:
         ctx.respond(
@@ -67,8 +88,13 @@ class EveryoneFlow:
             **views.confirm("forget", self._token()),
         )
 
-    def _token(self) -> str:
-        return json.dumps({"t": int(self.mentor.clock.now().timestamp())})
+    def _token(self, program_id: int | None = None) -> str:
+        """A confirmation button's value: when it was issued, and the program it leaves
+        (none: every program)."""
+        token: dict[str, int] = {"t": int(self.mentor.clock.now().timestamp())}
+        if program_id is not None:
+            token["p"] = program_id
+        return json.dumps(token)
 
     def _fresh(self, value: str | None) -> bool:
         try:
@@ -104,13 +130,34 @@ class EveryoneFlow:
     ) -> None:
         if not self._still_fresh(value, respond):
             return
+        program_id = decode_value(value).get("p")
         with self.mentor.db.transaction() as session:
-            ending = leave(session, team_id, user_id, self.mentor.clock)
+            if program_id is not None:
+                # Only a program of the clicker's workspace; `leave` checks it is theirs.
+                program = program_in_workspace(session, team_id, program_id)
+                ending = (
+                    leave(session, team_id, user_id, self.mentor.clock, program_id=program.id)
+                    if program is not None
+                    else None
+                )
+            else:
+                ending = leave(session, team_id, user_id, self.mentor.clock)
+            still_in = [
+                p.name for p in taking_part(session, find_person(session, team_id, user_id))
+            ]
         if ending is None:
             respond(replace_original=True, **views.note("everyone.leave.not_in_program"))
             return
         logger.info("a participant left (team %s, %d pairs ended)", team_id, len(ending.partners))
-        self._ended(client, team_id, user_id, respond, "everyone.leave.done", ending)
+        if program_id is None or not still_in:
+            self._ended(client, team_id, user_id, respond, "everyone.leave.done", ending)
+            return
+        respond(
+            replace_original=True,
+            **views.note("everyone.leave.done_program", program=ending.programs, others=still_in),
+        )
+        self.tell_others(client, team_id, user_id, ending)
+        self._refresh_home(client, team_id, user_id)
 
     def confirm_forget(
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any

@@ -368,6 +368,47 @@ class OnboardingFlow:
         self._after(client, team_id, user_id, result, snapshot, prompt_at)
 
     # --- editing ---------------------------------------------------------------------------
+    def profile_command(
+        self, client: WebClient, team_id: str, user_id: str, trigger_id: str, args: str
+    ) -> dict[str, Any] | None:
+        """`/mentoring profile [--program NAME]`. Someone in several programs is asked which
+        profile to edit unless they name one; a name that is not one of their programs is
+        answered with their programs. Returns the private reply to show, else None (the
+        profile modal, or onboarding, was opened)."""
+        name = program_option(args)
+        with self.mentor.db.transaction() as session:
+            person = self._person(session, team_id, user_id, create=False)
+            mine = taking_part(session, person)
+            program_id: int | None = None
+            if name is not None:
+                chosen = next((p for p in mine if p.name.lower() == name.lower()), None)
+                if chosen is None:
+                    return views.not_your_program(name, [p.name for p in mine])
+                program_id = chosen.id
+            elif len(mine) > 1:
+                return views.choose_profile([(p.id, p.name) for p in mine])
+        self.open_editor(client, team_id, user_id, trigger_id, program_id=program_id)
+        return None
+
+    def profile_chosen(
+        self, client: WebClient, team_id: str, user_id: str, trigger_id: str, program_id: object
+    ) -> tuple[dict[str, Any], bool]:
+        """A button of the profile chooser: open that program's profile, if the person takes
+        part in it (the id is checked against the clicker's own programs). What to show, and
+        whether it replaces the chooser (a refusal is a new private note)."""
+        with self.mentor.db.transaction() as session:
+            person = self._person(session, team_id, user_id, create=False)
+            mine = {p.id: p.name for p in taking_part(session, person)}
+        if (
+            not isinstance(program_id, int)
+            or isinstance(program_id, bool)
+            or program_id not in mine
+        ):
+            logger.warning("a profile button for a program the clicker is not in was refused")
+            return views.profile_program_unavailable(), False
+        self.open_editor(client, team_id, user_id, trigger_id, program_id=program_id)
+        return views.profile_program_chosen(mine[program_id]), True
+
     def open_editor(
         self,
         client: WebClient,
@@ -375,12 +416,21 @@ class OnboardingFlow:
         user_id: str,
         trigger_id: str,
         token: dict[str, Any] | None = None,
+        *,
+        program_id: int | None = None,
     ) -> None:
-        """Open the profile modal: over the onboarding draft while reviewing, else over the
+        """Open the profile modal of `program_id` (checked to be the workspace's), else of
+        the current program: over the onboarding draft while reviewing, else over the
         confirmed profile. Someone not in the program is started on onboarding instead."""
         with self.mentor.db.transaction() as session:
             person = self._person(session, team_id, user_id)
-            program = self._current_program(session, team_id, person)
+            program = (
+                program_in_workspace(session, team_id, program_id)
+                if program_id is not None
+                else None
+            ) or self._current_program(session, team_id, person)
+            several = len(taking_part(session, person)) > 1
+            title = program.name if several else None
             participation = ob.find_participation(session, person, program)
             conversation = ob.find_conversation(session, person, program)
             settings = program_settings(program)
@@ -398,11 +448,11 @@ class OnboardingFlow:
                 form = None
                 metadata = {}
         if form is None:
-            self.start(client, team_id, user_id, explicit=True)
+            self.start(client, team_id, user_id, explicit=True, program_id=program_id)
             return
         client.views_open(
             trigger_id=trigger_id,
-            view=profile_views.profile_modal(form, settings, json.dumps(metadata)),
+            view=profile_views.profile_modal(form, settings, json.dumps(metadata), program=title),
         )
 
     def submit_editor(
@@ -474,6 +524,13 @@ class OnboardingFlow:
         with self.mentor.db.transaction() as session:
             person = self._person(session, team_id, user_id, create=False)
             program = self._current_program(session, team_id, person)
+            mine = taking_part(session, person)
+            if person is not None and len(mine) > 1:
+                return home_views.HomeState(
+                    program=program.name,
+                    status="several",
+                    programs=[_program_home(session, person, p) for p in mine],
+                )
             participation = ob.find_participation(session, person, program) if person else None
             state = home_views.HomeState(program=program.name, status="none")
             if participation is not None:
@@ -498,6 +555,19 @@ class OnboardingFlow:
         state = self.home_state(team_id, user_id)
         state.sections = self.mentor.hooks.home_sections(team_id, user_id)
         client.views_publish(user_id=user_id, view=home_views.home_view(state))
+
+
+def _program_home(session: Any, person: Person, program: Program) -> home_views.ProgramHome:
+    """One program's status on the Home tab of someone in several programs."""
+    participation = ob.find_participation(session, person, program)
+    home = home_views.ProgramHome(program_id=program.id, program=program.name, status="onboarding")
+    if participation is not None and participation.confirmed:
+        home.status = "active"
+        home.is_mentee, home.is_mentor = participation.is_mentee, participation.is_mentor
+        home.goals = [competency_name(g.competency_id) for g in participation.goals]
+        home.areas = [competency_name(e.competency_id) for e in participation.expertise]
+        home.capacity = participation.capacity
+    return home
 
 
 def _program(session: Any, conversation: Conversation) -> Program:

@@ -65,7 +65,11 @@ def _join(ctx: CommandContext) -> None:
 
 
 def _profile(ctx: CommandContext) -> None:
-    _flow(ctx.mentor).open_editor(ctx.client, ctx.team_id, ctx.user_id, ctx.trigger_id)
+    reply = _flow(ctx.mentor).profile_command(
+        ctx.client, ctx.team_id, ctx.user_id, ctx.trigger_id, ctx.args
+    )
+    if reply is not None:
+        ctx.respond(response_type="ephemeral", replace_original=False, **reply)
 
 
 def register(app: App, mentor: MentorApp) -> None:

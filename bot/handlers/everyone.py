@@ -46,6 +46,7 @@ def register(app: App, mentor: MentorApp) -> None:
     )
 
     app.action(ids.EVERYONE_LEAVE_CONFIRM)(value_listener(everyone.confirm_leave))
+    app.action(ids.EVERYONE_LEAVE_PROGRAM)(value_listener(everyone.confirm_leave))
     app.action(ids.EVERYONE_FORGET_CONFIRM)(value_listener(everyone.confirm_forget))
 
     @app.action(ids.EVERYONE_LEAVE_CANCEL)

@@ -40,7 +40,11 @@ def register(app: App, mentor: MentorApp) -> None:
             flow.publish_home(client, team_id, user_id)
 
     @app.action(ids.HOME_EDIT_PROFILE)
-    def edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
-        _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))
+        program_id = decode_value(action.get("value")).get("p")
+        if program_id is None:
+            _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))
+        else:  # someone in several programs: the program's own button (checked it is theirs)
+            _flow(mentor).profile_chosen(client, team_id, user_id, trigger_id(body), program_id)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
@@ -94,6 +94,21 @@ def register(app: App, mentor: MentorApp) -> None:
         ack()
         team_id, user_id = _ids(body)
         _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))
+
+    @app.action(ids.PROFILE_CHOOSE)
+    def choose_profile(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        program_id = decode_value(action.get("value")).get("p")
+        shown, replace = _flow(mentor).profile_chosen(
+            client, team_id, user_id, trigger_id(body), program_id
+        )
+        if replace:
+            respond(replace_original=True, **shown)
+        else:
+            respond(response_type="ephemeral", replace_original=False, **shown)
 
     register_submission(
         app,

@@ -89,6 +89,65 @@ def confirm(kind: str, token: str) -> dict[str, Any]:
     )
 
 
+def confirm_leave_program(program: str, token: str) -> dict[str, Any]:
+    """Leave one program (`--program`): its confirmation."""
+    text = mrkdwn("everyone.leave.question_program", program=program)
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                [
+                    button(
+                        plain("everyone.leave.confirm"),
+                        ids.EVERYONE_LEAVE_CONFIRM,
+                        token,
+                        style="danger",
+                    ),
+                    button(plain("everyone.keep"), ids.EVERYONE_LEAVE_CANCEL, token),
+                ],
+                block_id="everyone.leave",
+            ),
+        ],
+    )
+
+
+def choose_leave(programs: list[tuple[str, str]], all_token: str) -> dict[str, Any]:
+    """Leave which program, for someone in several: one confirming button per program
+    (`programs`: name and its button value), one for all of them, and one to keep things."""
+    text = mrkdwn("everyone.leave.question_which")
+    blocks: list[Block] = [section(text)]
+    for n, (name, token) in enumerate(programs):
+        blocks.append(
+            section(
+                mrkdwn("everyone.leave.program", program=name),
+                block_id=f"everyone.leave.program.{n}",
+                accessory=button(
+                    plain("everyone.leave.confirm_program"),
+                    ids.EVERYONE_LEAVE_PROGRAM,
+                    token,
+                    style="danger",
+                ),
+            )
+        )
+    blocks.append(
+        actions(
+            [
+                button(
+                    plain("everyone.leave.confirm_all"),
+                    ids.EVERYONE_LEAVE_CONFIRM,
+                    all_token,
+                    style="danger",
+                ),
+                button(plain("everyone.keep"), ids.EVERYONE_LEAVE_CANCEL, all_token),
+            ],
+            block_id="everyone.leave",
+        )
+    )
+    fallback = plain("everyone.leave.fallback_which", programs=[name for name, _ in programs])
+    return message(fallback, blocks)
+
+
 def my_data_file_title() -> str:
     return plain("everyone.my_data.file_title")
 

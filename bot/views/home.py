@@ -6,8 +6,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import ids
-from bot.views.blocks import Block, actions, button, context, divider, header, section
+from bot.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    encode_value,
+    header,
+    section,
+)
 from core.texts import mrkdwn, plain
+
+
+@dataclass
+class ProgramHome:
+    """One program's part of the Home tab of someone who takes part in several."""
+
+    program_id: int
+    program: str
+    status: str  # onboarding | active
+    is_mentee: bool = False
+    is_mentor: bool = False
+    goals: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    capacity: int = 0
 
 
 @dataclass
@@ -20,9 +43,35 @@ class HomeState:
     areas: list[str] = field(default_factory=list)
     capacity: int = 0
     sections: list[Block] = field(default_factory=list)  # extra blocks from other features
+    # Someone in several programs: each program's own status (then `program` is unused).
+    programs: list[ProgramHome] = field(default_factory=list)
+
+
+def _program_blocks(p: ProgramHome) -> list[Block]:
+    """One program's status and its button, for someone in several programs."""
+    lines = [mrkdwn("home.program", program=p.program)]
+    if p.status == "active":
+        if p.is_mentee:
+            lines.append(mrkdwn("home.status.active_mentee", goals=p.goals))
+        if p.is_mentor:
+            lines.append(mrkdwn("home.status.active_mentor", count=p.capacity, areas=p.areas))
+        action = button(
+            plain("home.buttons.edit"), ids.HOME_EDIT_PROFILE, encode_value(p=p.program_id)
+        )
+    else:
+        lines.append(mrkdwn("home.status.onboarding"))
+        action = button(
+            plain("home.buttons.continue"),
+            ids.HOME_CONTINUE,
+            encode_value(p=p.program_id),
+            style="primary",
+        )
+    return [section("\n".join(lines), block_id=f"home.program.{p.program_id}", accessory=action)]
 
 
 def home_view(state: HomeState) -> dict[str, Any]:
+    if state.programs:
+        return _several_programs_view(state)
     blocks: list[Block] = [
         header(plain("home.header", program=state.program)),
         section(mrkdwn("home.intro")),
@@ -71,6 +120,20 @@ def home_view(state: HomeState) -> dict[str, Any]:
                 block_id="home.actions",
             )
         )
+    blocks += state.sections
+    blocks += [divider(), context(mrkdwn("home.footer"))]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _several_programs_view(state: HomeState) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header(plain("home.header_several")),
+        section(mrkdwn("home.intro")),
+        divider(),
+    ]
+    for p in state.programs:
+        blocks += _program_blocks(p)
+    blocks.append(context(mrkdwn("home.next_step.several")))
     blocks += state.sections
     blocks += [divider(), context(mrkdwn("home.footer"))]
     return {"type": "home", "blocks": blocks[:100]}

@@ -384,5 +384,39 @@ def program_chosen(program: str) -> dict[str, Any]:
     return note("onboarding.choose_program.chosen", program=program)
 
 
+def choose_profile(programs: list[tuple[int, str]]) -> dict[str, Any]:
+    """Which program's profile to edit, for someone in several: one button each (its value
+    is the program id, checked against the clicker's own programs when clicked)."""
+    question = mrkdwn("onboarding.choose_profile.question")
+    blocks: list[Block] = [section(question)]
+    for program_id, name in programs:
+        blocks.append(
+            section(
+                mrkdwn("onboarding.choose_profile.program", program=name),
+                block_id=f"onboarding.profile.{program_id}",
+                accessory=button(
+                    plain("onboarding.choose_profile.edit"),
+                    ids.PROFILE_CHOOSE,
+                    encode_value(p=program_id),
+                ),
+            )
+        )
+    fallback = plain("onboarding.choose_profile.fallback", programs=[n for _, n in programs])
+    return message(fallback, blocks)
+
+
+def profile_program_chosen(program: str) -> dict[str, Any]:
+    return note("onboarding.choose_profile.chosen", program=program)
+
+
+def profile_program_unavailable() -> dict[str, Any]:
+    return note("onboarding.choose_profile.unavailable")
+
+
+def not_your_program(name: str, programs: list[str]) -> dict[str, Any]:
+    """`--program NAME` naming a program the person does not take part in."""
+    return note("onboarding.choose_profile.not_yours", name=name, programs=programs)
+
+
 def program_unavailable() -> dict[str, Any]:
     return note("onboarding.program_unavailable")

@@ -43,8 +43,14 @@ def priority_block(n: int) -> str:
 
 
 def profile_modal(
-    form: ProfileForm, settings: Mapping[str, Any], private_metadata: str
+    form: ProfileForm,
+    settings: Mapping[str, Any],
+    private_metadata: str,
+    *,
+    program: str | None = None,
 ) -> dict[str, Any]:
+    """The profile form. `program` names the program whose profile it is, for someone who
+    takes part in several."""
     max_goals = int(settings.get("max_goals", 3))
     max_capacity = int(settings.get("max_mentor_capacity", 5))
     blocks: list[Block] = [
@@ -158,6 +164,8 @@ def profile_modal(
             optional=True,
         ),
     ]
+    if program is not None:
+        blocks.insert(0, context(mrkdwn("profile.modal.program", program=program)))
     return modal(ids.PROFILE_MODAL, "profile.modal", private_metadata, blocks)
 
 
