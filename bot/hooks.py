@@ -11,8 +11,11 @@ from slack_sdk import WebClient
 
 logger = logging.getLogger(__name__)
 
-ProfileConfirmed = Callable[[WebClient, str, str], None]
+ProfileConfirmed = Callable[[WebClient, str, str, int | None], None]
 HomeSection = Callable[[str, str], list[dict[str, Any]]]
+# (team_id, user_id, program_id): blocks for one program's part of the Home tab of someone
+# who takes part in several programs
+ProgramHomeSection = Callable[[str, str, int], list[dict[str, Any]]]
 DmHandler = Callable[[WebClient, str, str, str], bool]
 # (client, team_id, pair_id): a pair was created (the matching flow calls it after accepting)
 PairCreated = Callable[[WebClient, str, int], None]
@@ -24,6 +27,7 @@ class Hooks:
     def __init__(self) -> None:
         self._profile_confirmed: list[ProfileConfirmed] = []
         self._home_sections: list[HomeSection] = []
+        self._program_home_sections: list[ProgramHomeSection] = []
         self._dm_handlers: list[DmHandler] = []
         self._asides: list[DmHandler] = []
         self._pair_created: list[PairCreated] = []
@@ -35,6 +39,12 @@ class Hooks:
 
     def on_home_section(self, fn: HomeSection) -> HomeSection:
         self._home_sections.append(fn)
+        return fn
+
+    def on_program_home_section(self, fn: ProgramHomeSection) -> ProgramHomeSection:
+        """Blocks shown under one program's section of the Home tab, for someone in several
+        programs (someone in one program sees `on_home_section` blocks only)."""
+        self._program_home_sections.append(fn)
         return fn
 
     def on_dm(self, fn: DmHandler) -> DmHandler:
@@ -57,10 +67,13 @@ class Hooks:
                 logger.exception("an aside handler failed for %s", user_id)
         return False
 
-    def profile_confirmed(self, client: WebClient, team_id: str, user_id: str) -> None:
+    def profile_confirmed(
+        self, client: WebClient, team_id: str, user_id: str, program_id: int | None = None
+    ) -> None:
+        """A profile was confirmed in `program_id` (None: the workspace's default program)."""
         for fn in self._profile_confirmed:
             try:
-                fn(client, team_id, user_id)
+                fn(client, team_id, user_id, program_id)
             except Exception:
                 logger.exception("a profile-confirmed hook failed for %s", user_id)
 
@@ -71,6 +84,17 @@ class Hooks:
                 blocks += fn(team_id, user_id)
             except Exception:
                 logger.exception("a home-section hook failed for %s", user_id)
+        return blocks
+
+    def program_home_sections(
+        self, team_id: str, user_id: str, program_id: int
+    ) -> list[dict[str, Any]]:
+        blocks: list[dict[str, Any]] = []
+        for fn in self._program_home_sections:
+            try:
+                blocks += fn(team_id, user_id, program_id)
+            except Exception:
+                logger.exception("a program home-section hook failed for %s", user_id)
         return blocks
 
     def dm(self, client: WebClient, team_id: str, user_id: str, text: str) -> bool:

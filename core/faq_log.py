@@ -47,6 +47,7 @@ __all__ = [
     "claim_escalation",
     "coordinator_ids",
     "decline_escalation",
+    "drop_escalation",
     "faq_settings",
     "finish_escalation",
     "list_gaps",
@@ -337,6 +338,18 @@ def undo_escalation(session: Session, pending_id: int) -> None:
         update(FaqPendingQuestion)
         .where(FaqPendingQuestion.id == pending_id)
         .values(escalated_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def drop_escalation(session: Session, pending_id: int, clock: Clock) -> None:
+    """A claimed question that has nobody to go to (the asker is the program's only
+    coordinator): nothing is sent, the bot forgets its text as if declined. Its gap, logged
+    when the offer was made, stays (it has no user id)."""
+    session.execute(
+        update(FaqPendingQuestion)
+        .where(FaqPendingQuestion.id == pending_id)
+        .values(escalated_at=None, declined_at=clock.now(), question=None)
         .execution_options(synchronize_session=False)
     )
 

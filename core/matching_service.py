@@ -1703,9 +1703,24 @@ def mark_unreachable(session: Session, team_id: str, user_id: str) -> list[int]:
     )
 
 
+def in_several_programs(session: Session, team_id: str, user_id: str) -> bool:
+    """Whether someone takes part (has not left) in more than one program: then App Home
+    shows matching under each program's own section instead of one for the default."""
+    count = session.scalar(
+        select(func.count(Participation.id))
+        .join(Person, Person.id == Participation.person_id)
+        .where(
+            Person.team_id == team_id,
+            Person.slack_user_id == user_id,
+            Participation.status != STATUS_LEFT,
+        )
+    )
+    return int(count or 0) > 1
+
+
 @dataclass
 class HomeMatching:
-    """What App Home shows about matching for one person in their default program."""
+    """What App Home shows about matching for one person in one program."""
 
     mentor_of_mine: PersonRef | None = None  # my active mentor (as a mentee)
     asked: PersonRef | None = None  # whom I asked (pending)
@@ -1725,9 +1740,31 @@ class HomeMatching:
         )
 
 
-def home_matching(session: Session, team_id: str, user_id: str) -> HomeMatching:
+def home_matching(
+    session: Session, team_id: str, user_id: str, program_id: int | None = None
+) -> HomeMatching:
+    """The person's own matching state in one program: the program with `program_id` (only a
+    program of this workspace), else the one program they take part in, else the workspace's
+    default program."""
     state = HomeMatching()
-    program = find_program(session, team_id)
+    if program_id is None:
+        theirs = session.scalars(
+            select(Participation.program_id)
+            .join(Person, Person.id == Participation.person_id)
+            .where(
+                Person.team_id == team_id,
+                Person.slack_user_id == user_id,
+                Participation.status != STATUS_LEFT,
+            )
+        ).all()
+        if len(theirs) == 1:
+            program_id = theirs[0]
+    if program_id is None:
+        program = find_program(session, team_id)
+    else:
+        program = session.get(Program, program_id)
+        if program is not None and program.team_id != team_id:
+            program = None
     if program is None:
         return state
     participation = session.scalars(

@@ -351,6 +351,8 @@ class Ending:
 
     partners: list[str] = field(default_factory=list)  # Slack ids of ended pairs' partners
     requesters: list[str] = field(default_factory=list)  # mentees whose request was cancelled
+    # The program each of those requests was in, by mentee (to offer new mentors there).
+    requester_programs: dict[str, int] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)  # mentors who had this person's request
     programs: list[str] = field(default_factory=list)
 
@@ -435,6 +437,9 @@ def end_relationships(
             slack_id = _slack_id(session, req.mentee_id)
             if slack_id:
                 ending.requesters.append(slack_id)
+                mentee = session.get(Participation, req.mentee_id)
+                if mentee is not None:
+                    ending.requester_programs[slack_id] = mentee.program_id
     close_shortlists(session, ids)
     session.expire_all()
     return ending

@@ -423,3 +423,41 @@ def test_old_questions_expire_and_their_offer_says_so(
     slack.run_sweeps()
     assert pending(slack) == []
     assert [g.question for g in gaps(slack)] == [OFF_TOPIC]  # gaps stay for coordinators
+
+
+def test_a_coordinator_passing_a_question_on_does_not_get_it_back(slack: BotUnderTest) -> None:
+    other = "U0CORB2"
+    user = join_as_mentor(slack, COORDINATOR, "Cora Coordinator")
+    set_coordinators(slack, [COORDINATOR, other])
+    slack.d.dm(user, OFF_TOPIC)
+    before = len(slack.fake.dm_messages(user))
+    slack.d.click(user, "faq.escalate.confirm")
+    (to_other,) = slack.dm_texts(other)
+    assert "wifi password" in to_other and f"<@{COORDINATOR}>" in to_other
+    told = slack.dm_texts(user)[-1]
+    assert f"<@{other}>" in told and f"<@{COORDINATOR}>" not in told
+    # the asker's own DMs hold no copy of the question addressed to a coordinator
+    assert len(slack.fake.dm_messages(user)) == before
+    assert not any("would like a coordinator's help" in t for t in slack.dm_texts(user))
+
+
+def test_the_only_coordinator_is_told_nothing_was_sent_and_the_gap_stays(
+    slack: BotUnderTest,
+) -> None:
+    user = join_as_mentor(slack, COORDINATOR, "Cora Coordinator")
+    set_coordinators(slack, [COORDINATOR])
+    slack.d.dm(user, OFF_TOPIC)
+    before = len(slack.fake.dm_messages(user))
+    slack.d.click(user, "faq.escalate.confirm")
+    told = slack.fake.last_dm(user)
+    assert told is not None and len(slack.fake.dm_messages(user)) == before  # replaced
+    text = json.dumps(told.blocks) + (told.text or "")
+    assert "only coordinator of *Mentoring program*" in text and "nothing was sent" in text
+    assert "faq.escalate.confirm" not in buttons(told)
+    assert not any("would like a coordinator's help" in t for t in slack.dm_texts(user))
+    assert [p.question for p in pending(slack)] == [None]  # the bot forgets its copy
+    (gap,) = gaps(slack)  # still logged for coordinators, without anyone's id
+    assert (gap.reason, gap.question) == ("unanswered", OFF_TOPIC)
+    assert COORDINATOR not in json.dumps(
+        {c.name: str(getattr(gap, c.name)) for c in FaqGap.__table__.columns}
+    )

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import PAIR_ACTIVE, Conversation, Pair, Participation, Person, Program
+from core.people_import import import_people
 from core.programs import ensure_workspace
 from sandbox.harness import BotUnderTest
 from tests.admin_support import TEAM, join, last_reply, make_coordinator
+from tests.matching_data import MENTORS_ONLY
 from tests.relationship_support import ANA, BEN, add_to_fake, seed_pair
 
 GUILD = "Engineering Guild"
@@ -427,8 +429,124 @@ def test_home_shows_each_program_of_someone_in_several(slack: BotUnderTest, guil
     assert f"Your profile in *{guild}*" in json.dumps(modal.blocks)
 
 
+def onboard_as_mentee(slack: BotUnderTest, user: str) -> None:
+    """Answer every onboarding question as a mentee (the first one is already in the DM)."""
+    d = slack.d
+    d.click(user, "onboarding.role.select.mentee")
+    d.select(user, "onboarding.goals.select", ["public-speaking"])
+    d.dm(user, "Give a talk at the all-hands")
+    d.click(user, "onboarding.goal_priority.select.1")
+    d.click(user, "onboarding.format.select.remote")
+    d.select(user, "onboarding.languages.select", ["en"])
+    d.click(user, "onboarding.notes.skip")
+    d.click(user, "onboarding.confidentiality.ack")
+    d.click(user, "onboarding.review.confirm")
+
+
+def matching_lines(home_blocks: list[dict[str, object]]) -> list[str]:
+    return [
+        str(b["text"]["text"])  # type: ignore[index]
+        for b in home_blocks
+        if b.get("type") == "section"
+        and "Your suggested mentors" in str(b.get("text", {}).get("text"))  # type: ignore[attr-defined]
+    ]
+
+
+def test_home_shows_matching_under_each_program_of_someone_in_several(
+    slack: BotUnderTest, guild: str
+) -> None:
+    slack.add_person("U_CY", "cy", real_name="Cy Tan", tz="Europe/Berlin")
+    slack.add_person("U_BEN", "ben", real_name="Ben Okafor", tz="Europe/London")
+    with slack.app.db.transaction() as session:  # mentors of both, as an operator imports
+        for name in ("Mentoring program", guild):
+            import_people(
+                session,
+                MENTORS_ONLY.encode(),
+                team_id=TEAM,
+                program_name=name,
+                clock=slack.app.clock,
+            )
+    # Someone only in the default program, waiting for a shortlist: Home as before.
+    join(slack, "U_ONE", "Ona One", goals=("public-speaking",))
+    slack.d.slash("U_CO", "/mentoring", 'match run --program "Mentoring program"')
+    slack.d.click("U_CO", "coordinator.match_run.send")
+    slack.d.open_home("U_ONE")
+    one = slack.fake.home_view("U_ONE")
+    assert one is not None and one.blocks[0]["text"]["text"] == "Mentoring program"
+    shown = json.dumps(one.blocks)
+    assert '"*Mentoring*"' in shown and "Your mentoring programs" not in shown
+    assert matching_lines(one.blocks) == [
+        "Your suggested mentors are waiting in our DM: pick the one you'd like to ask."
+    ]
+
+    # A mentor in the default program and a mentee in the Guild, with a Guild shortlist.
+    join(slack, "U_TWO", "Tao Two", role="mentor")
+    slack.d.slash("U_TWO", "/mentoring", f'join --program "{guild}"')
+    onboard_as_mentee(slack, "U_TWO")
+    assert programs_of(slack, "U_TWO") == {"Mentoring program": "active", guild: "active"}
+    slack.app.wait_idle()  # confirming in the Guild sent a Guild shortlist
+    assert any(
+        "matching.shortlist.none_suit" in json.dumps(m.blocks)
+        for m in slack.fake.dm_messages("U_TWO")
+    )
+    slack.d.open_home("U_TWO")
+    two = slack.fake.home_view("U_TWO")
+    assert two is not None
+    guild_id = program_id(slack, guild)
+    ids = [b.get("block_id") for b in two.blocks]
+    at = ids.index(f"home.program.{guild_id}")
+    # The Guild's shortlist shows right under the Guild's section, and only once.
+    assert matching_lines(two.blocks) == [
+        "Your suggested mentors are waiting in our DM: pick the one you'd like to ask."
+    ]
+    assert "Your suggested mentors" in json.dumps(two.blocks[at + 1])
+    assert '"*Mentoring*"' not in json.dumps(two.blocks)  # no separate default-program part
+    # Only Tao's own state: nobody else's shortlist or requests.
+    assert "Ona One" not in json.dumps(two.blocks)
+
+
 def test_help_mentions_the_program_options(slack: BotUnderTest) -> None:
     join(slack, "U_OLD", "Olga Old")
     slack.d.slash("U_OLD", "/mentoring", "help")
     reply = last_reply(slack, "U_OLD")
     assert '`profile --program "Name"`' in reply and '`leave --program "Name"`' in reply
+
+
+def test_a_mentee_who_joins_the_guild_gets_guild_mentors_on_confirming(
+    slack: BotUnderTest, guild: str
+) -> None:
+    """Confirming a profile in a program that is not the default one sends a shortlist of
+    that program's mentors, as it does in the default program."""
+    d = slack.d
+    for user, name in (("U_MEN", "Max Mentor"), ("U_MIA", "Mia Mentee")):
+        slack.add_person(user, name.split()[0].lower(), real_name=name, tz="Europe/London")
+        d.slash("U0GUILD1", "/mentoring", f'invite <@{user}> --program "{guild}"')
+    slack.run_sweeps()
+    for user in ("U_MEN", "U_MIA"):
+        (invitation,) = [m for m in slack.fake.dm_messages(user) if "home.join" in str(m.blocks)]
+        d.click(user, "home.join", in_message=invitation)
+    onboard_as_mentor(slack, "U_MEN")  # offers system design, in the Guild
+
+    d.click("U_MIA", "onboarding.role.select.mentee")
+    d.select("U_MIA", "onboarding.goals.select", ["system-design"])
+    d.dm("U_MIA", "Lead the design of our next service")
+    d.click("U_MIA", "onboarding.goal_priority.select.1")
+    d.click("U_MIA", "onboarding.format.select.remote")
+    d.select("U_MIA", "onboarding.languages.select", ["en"])
+    d.click("U_MIA", "onboarding.notes.skip")
+    d.click("U_MIA", "onboarding.confidentiality.ack")
+    d.click("U_MIA", "onboarding.review.confirm")
+    slack.app.wait_idle()
+
+    assert programs_of(slack, "U_MIA") == {guild: "active"}
+    shortlists = [
+        m
+        for m in slack.fake.dm_messages("U_MIA")
+        if "matching.shortlist.none_suit" in json.dumps(m.blocks)
+    ]
+    assert len(shortlists) == 1 and "Max Mentor" in json.dumps(shortlists[0].blocks)
+    # Her Home tab shows the suggestions waiting, though the Guild is not the default program.
+    d.open_home("U_MIA")
+    slack.app.wait_idle()
+    home = slack.fake.home_view("U_MIA")
+    assert home is not None and "Your suggested mentors are waiting" in json.dumps(home.blocks)

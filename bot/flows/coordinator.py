@@ -1016,7 +1016,7 @@ class CoordinatorFlow:
         # Matching offers new mentors: through its rematch hook if it has one, else as for a
         # freshly confirmed profile.
         if not self.mentor.hooks.rematch_requested(ctx.client, ctx.team_id, mentee, program.id):
-            self.mentor.hooks.profile_confirmed(ctx.client, ctx.team_id, mentee)
+            self.mentor.hooks.profile_confirmed(ctx.client, ctx.team_id, mentee, program.id)
         self._reply(ctx, views.note("coordinator.rematch.done", mentee=mentee))
 
     # --- sweeps: snapshots, the outbox, the Monday digest ----------------------------------

@@ -183,7 +183,8 @@ class EveryoneFlow:
             self._dm(client, mentee, views.note("everyone.request_closed", other=user_id))
         # Matching may offer new mentors to mentees whose mentor or request went away.
         for mentee in ending.requesters:
-            self.mentor.hooks.profile_confirmed(client, team_id, mentee)
+            program_id = ending.requester_programs.get(mentee)
+            self.mentor.hooks.profile_confirmed(client, team_id, mentee, program_id)
 
     def _dm(self, client: WebClient, user_id: str, payload: dict[str, Any]) -> None:
         try:

@@ -491,12 +491,18 @@ class FaqFlow:
         """The person agreed: send their question to the coordinators, and say who."""
         clock = self.mentor.clock
         coordinators: list[str] = []
+        lone = ""  # the program's name when the asker is its only coordinator
         with self.mentor.db.transaction() as session:
             claim = faq_log.claim_escalation(session, token.get("q"), team_id, user_id, clock)
             if claim.status == "claimed" and claim.pending_id is not None:
                 program = session.get(Program, claim.program_id)
-                coordinators = faq_log.coordinator_ids(session, program) if program else []
-                if not coordinators:
+                every = faq_log.coordinator_ids(session, program) if program else []
+                # A coordinator asking does not get their own question back.
+                coordinators = [c for c in every if c != user_id]
+                if program is not None and every and not coordinators:
+                    lone = program.name
+                    faq_log.drop_escalation(session, claim.pending_id, clock)
+                elif not coordinators:
                     faq_log.undo_escalation(session, claim.pending_id)
         if claim.status == "not_yours":
             reply.private(views.note("faq.offer.not_yours"))
@@ -509,6 +515,10 @@ class FaqFlow:
             return
         assert claim.question is not None and claim.pending_id is not None
         pending_id = claim.pending_id
+        if lone:
+            logger.info("an FAQ question had no other coordinator to go to; nothing was sent")
+            reply.replace(views.note("faq.offer.only_coordinator", program=lone))
+            return
         if not coordinators:
             index = self.index(self._asker(team_id, user_id).settings)
             contact = self._contact_answer(index) if index is not None else ""

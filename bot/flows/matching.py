@@ -150,11 +150,15 @@ class MatchingFlow:
         if nxt is not None:
             self.send_shortlist(client, nxt)
 
-    def on_profile_confirmed(self, client: WebClient, team_id: str, user_id: str) -> None:
-        """A mentee's confirmed (or edited) profile: send them a fresh shortlist, unless they
-        already asked someone or have a mentor."""
+    def on_profile_confirmed(
+        self, client: WebClient, team_id: str, user_id: str, program_id: int | None = None
+    ) -> None:
+        """A mentee's confirmed (or edited) profile in a program (None: the default one): send
+        them a fresh shortlist there, unless they already asked someone or have a mentor."""
         with self.db.transaction() as session:
-            outcome = svc.shortlist_for_user(session, team_id, user_id, self.clock)
+            outcome = svc.shortlist_for_user(
+                session, team_id, user_id, self.clock, program_id=program_id
+            )
         if outcome is not None:
             self.send_shortlist(client, outcome)
 
@@ -437,9 +441,21 @@ class MatchingFlow:
 
     # --- App Home -------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
+        """`hooks.on_home_section`: the default program's matching, for someone in one program
+        (someone in several sees each program's under it: `program_home_section`)."""
         with self.db.transaction() as session:
+            if svc.in_several_programs(session, team_id, user_id):
+                return []
             state = svc.home_matching(session, team_id, user_id)
         return views.home_blocks(state)
+
+    def program_home_section(
+        self, team_id: str, user_id: str, program_id: int
+    ) -> list[dict[str, Any]]:
+        """`hooks.on_program_home_section`: the person's own matching in one program."""
+        with self.db.transaction() as session:
+            state = svc.home_matching(session, team_id, user_id, program_id)
+        return views.home_blocks(state, titled=False)
 
 
 def matching_flow(mentor: MentorApp) -> MatchingFlow:

@@ -345,7 +345,9 @@ class OnboardingFlow:
         if result.conversation.step == ob.DONE:
             slack_io.post_dm(client, user_id, views.done(form, name=snapshot.name))
             self.publish_home(client, team_id, user_id)
-            self.mentor.hooks.profile_confirmed(client, team_id, user_id)
+            self.mentor.hooks.profile_confirmed(
+                client, team_id, user_id, result.conversation.program_id
+            )
             return
         self.post_prompt(client, team_id, user_id, snapshot)
 
@@ -494,10 +496,12 @@ class OnboardingFlow:
                         return None, None
                     save_profile(session, participation, form, settings, clock, confirm=False)
 
+                    program_id = participation.program_id
+
                     def confirm_saved(client: WebClient) -> None:
                         slack_io.post_dm(client, user_id, views.profile_saved(form))
                         self.publish_home(client, team_id, user_id)
-                        self.mentor.hooks.profile_confirmed(client, team_id, user_id)
+                        self.mentor.hooks.profile_confirmed(client, team_id, user_id, program_id)
 
                     return None, confirm_saved
                 return None, None
@@ -553,6 +557,10 @@ class OnboardingFlow:
 
     def publish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         state = self.home_state(team_id, user_id)
+        for program in state.programs:
+            program.sections = self.mentor.hooks.program_home_sections(
+                team_id, user_id, program.program_id
+            )
         state.sections = self.mentor.hooks.home_sections(team_id, user_id)
         client.views_publish(user_id=user_id, view=home_views.home_view(state))
 

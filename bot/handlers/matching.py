@@ -45,6 +45,7 @@ def register(app: App, mentor: MentorApp) -> None:
     mentor.hooks.on_profile_confirmed(flow.on_profile_confirmed)
     mentor.hooks.on_rematch_requested(flow.on_rematch_requested)
     mentor.hooks.on_home_section(flow.home_section)
+    mentor.hooks.on_program_home_section(flow.program_home_section)
     sweeps(mentor).append(matching_sweep)
 
     # The flow is looked up at each click (`matching_flow`), as the steps are named unbound.

@@ -31,6 +31,7 @@ class ProgramHome:
     goals: list[str] = field(default_factory=list)
     areas: list[str] = field(default_factory=list)
     capacity: int = 0
+    sections: list[Block] = field(default_factory=list)  # this program's blocks from features
 
 
 @dataclass
@@ -133,6 +134,7 @@ def _several_programs_view(state: HomeState) -> dict[str, Any]:
     ]
     for p in state.programs:
         blocks += _program_blocks(p)
+        blocks += p.sections
     blocks.append(context(mrkdwn("home.next_step.several")))
     blocks += state.sections
     blocks += [divider(), context(mrkdwn("home.footer"))]

@@ -292,7 +292,9 @@ def intro_message(
 # --- App Home ---------------------------------------------------------------------------------
 
 
-def home_blocks(state: HomeMatching) -> list[Block]:
+def home_blocks(state: HomeMatching, *, titled: bool = True) -> list[Block]:
+    """Matching on App Home: its own titled part, or (`titled=False`) plain lines to show
+    under a program's section."""
     if state.empty:
         return []
     lines: list[str] = []
@@ -314,6 +316,8 @@ def home_blocks(state: HomeMatching) -> list[Block]:
         )
     if state.my_mentees:
         lines.append(mrkdwn("matching.home.my_mentees", names=[m.name for m in state.my_mentees]))
+    if not titled:
+        return [section(line) for line in lines[:20]]
     blocks: list[Block] = [divider(), section(mrkdwn("matching.home.title"))]
     blocks += [section(line) for line in lines[:20]]
     return blocks
