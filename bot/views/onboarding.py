@@ -358,25 +358,31 @@ def already_in_program(program: str) -> dict[str, Any]:
     return note("onboarding.already_in_program", program=program)
 
 
-def choose_program(programs: list[tuple[int, str]]) -> dict[str, Any]:
-    """Which program to join, when the workspace has several: one Join button each (its
-    value is the program id, checked against the workspace when clicked)."""
-    question = mrkdwn("onboarding.choose_program.question")
-    blocks: list[Block] = [section(question)]
+def _program_chooser(
+    key: str, button_key: str, action_id: str, block_prefix: str, programs: list[tuple[int, str]]
+) -> dict[str, Any]:
+    """A question with one button per program; each button's value is the program id, which
+    the click handler checks before anything happens."""
+    blocks: list[Block] = [section(mrkdwn(f"{key}.question"))]
     for program_id, name in programs:
         blocks.append(
             section(
-                mrkdwn("onboarding.choose_program.program", program=name),
-                block_id=f"onboarding.program.{program_id}",
+                mrkdwn(f"{key}.program", program=name),
+                block_id=f"{block_prefix}.{program_id}",
                 accessory=button(
-                    plain("onboarding.choose_program.join"),
-                    ids.HOME_JOIN,
-                    encode_value(p=program_id),
+                    plain(f"{key}.{button_key}"), action_id, encode_value(p=program_id)
                 ),
             )
         )
-    fallback = plain("onboarding.choose_program.fallback", programs=[n for _, n in programs])
-    return message(fallback, blocks)
+    return message(plain(f"{key}.fallback", programs=[n for _, n in programs]), blocks)
+
+
+def choose_program(programs: list[tuple[int, str]]) -> dict[str, Any]:
+    """Which program to join, when the workspace has several: one Join button each (checked
+    against the workspace when clicked)."""
+    return _program_chooser(
+        "onboarding.choose_program", "join", ids.HOME_JOIN, "onboarding.program", programs
+    )
 
 
 def program_chosen(program: str) -> dict[str, Any]:
@@ -385,24 +391,11 @@ def program_chosen(program: str) -> dict[str, Any]:
 
 
 def choose_profile(programs: list[tuple[int, str]]) -> dict[str, Any]:
-    """Which program's profile to edit, for someone in several: one button each (its value
-    is the program id, checked against the clicker's own programs when clicked)."""
-    question = mrkdwn("onboarding.choose_profile.question")
-    blocks: list[Block] = [section(question)]
-    for program_id, name in programs:
-        blocks.append(
-            section(
-                mrkdwn("onboarding.choose_profile.program", program=name),
-                block_id=f"onboarding.profile.{program_id}",
-                accessory=button(
-                    plain("onboarding.choose_profile.edit"),
-                    ids.PROFILE_CHOOSE,
-                    encode_value(p=program_id),
-                ),
-            )
-        )
-    fallback = plain("onboarding.choose_profile.fallback", programs=[n for _, n in programs])
-    return message(fallback, blocks)
+    """Which program's profile to edit, for someone in several: one button each (checked
+    against the clicker's own programs when clicked)."""
+    return _program_chooser(
+        "onboarding.choose_profile", "edit", ids.PROFILE_CHOOSE, "onboarding.profile", programs
+    )
 
 
 def profile_program_chosen(program: str) -> dict[str, Any]:
