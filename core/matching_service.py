@@ -84,7 +84,7 @@ from core.models import (
 from core.paths import content_dir
 from core.privacy import close_request
 from core.profiles import clean_text, competency_name, languages, taxonomy
-from core.programs import program_defaults, program_settings
+from core.programs import program_defaults, program_in_workspace, program_settings
 from core.relationship_models import RematchRequest
 
 logger = logging.getLogger(__name__)
@@ -905,9 +905,7 @@ def shortlist_for_user(
     """`shortlist_for_mentee` for a Slack user in a workspace's program (by id, by name, or
     the default one). None if they are not a mentee there."""
     if program_id is not None:
-        program = session.get(Program, program_id)
-        if program is None or program.team_id != team_id:
-            return None
+        program = program_in_workspace(session, team_id, program_id)
     else:
         program = find_program(session, team_id, program_name)
     if program is None:
@@ -1762,9 +1760,7 @@ def home_matching(
     if program_id is None:
         program = find_program(session, team_id)
     else:
-        program = session.get(Program, program_id)
-        if program is not None and program.team_id != team_id:
-            program = None
+        program = program_in_workspace(session, team_id, program_id)
     if program is None:
         return state
     participation = session.scalars(

@@ -8,6 +8,7 @@ and the Home tab shows each program of someone in several."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -40,16 +41,21 @@ def guild(slack: BotUnderTest, monkeypatch: pytest.MonkeyPatch) -> str:
     return GUILD
 
 
-def programs_of(slack: BotUnderTest, user: str) -> dict[str, str]:
-    """{program name: participation status} for everyone's view of `user`."""
+def by_program(slack: BotUnderTest, user: str, column: Any) -> dict[str, Any]:
+    """{program name: `column` of `user`'s participation there}."""
     with slack.app.db.transaction() as session:
         rows = session.execute(
-            select(Program.name, Participation.status)
+            select(Program.name, column)
             .join(Participation, Participation.program_id == Program.id)
             .join(Person, Person.id == Participation.person_id)
             .where(Person.slack_user_id == user)
         ).all()
-    return {name: status for name, status in rows}
+    return {name: value for name, value in rows}
+
+
+def programs_of(slack: BotUnderTest, user: str) -> dict[str, str]:
+    """{program name: participation status} for everyone's view of `user`."""
+    return by_program(slack, user, Participation.status)
 
 
 def program_id(slack: BotUnderTest, name: str) -> int:
@@ -234,14 +240,7 @@ def in_two_programs(slack: BotUnderTest, guild: str, user: str = "U_TWO") -> Non
 
 
 def notes_of(slack: BotUnderTest, user: str) -> dict[str, str | None]:
-    with slack.app.db.transaction() as session:
-        rows = session.execute(
-            select(Program.name, Participation.notes)
-            .join(Participation, Participation.program_id == Program.id)
-            .join(Person, Person.id == Participation.person_id)
-            .where(Person.slack_user_id == user)
-        ).all()
-    return {name: notes for name, notes in rows}
+    return by_program(slack, user, Participation.notes)
 
 
 def test_profile_asks_which_program_when_in_several(slack: BotUnderTest, guild: str) -> None:

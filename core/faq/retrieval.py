@@ -437,35 +437,31 @@ class FaqIndex:
             return self._one_word.rank(question, audience)
         scores, parts = self._score(query, audience)
         order = np.argsort(-scores, kind="stable")
+        meaning = self._meaning_parts(parts)
         known = self._analyzer.known_only(query)
         if known is query:
             known_scores = scores
         elif known.words:
             # The meaning signal is the whole question's: it is not scored again (it is the
             # slow one), only the word signals see the known words alone.
-            meaning = {
-                s.name: part
-                for (s, _), part in zip(self._parts(), parts, strict=False)
-                if s.name in MEANING_SIGNALS
-            }
             known_scores, _ = self._score(known, audience, meaning)
         else:
             known_scores = np.zeros_like(scores)
         features = self._features(query, scores, order, parts)
         features += self._known_features(query, known, known_scores, order)
         # How close in meaning the nearest entry is, whatever the words (0 without the signal).
-        features += (max((float(p.max()) for p in self._meaning_parts(parts)), default=0.0),)
+        features += (max((float(p.max()) for p in meaning.values()), default=0.0),)
         return Ranking([self._ids[i] for i in order], [float(scores[i]) for i in order], features)
 
-    def _parts(self) -> list[tuple[Scorer, float]]:
-        return list(self._scorer.parts) if isinstance(self._scorer, CombinedScorer) else []
-
-    def _meaning_parts(self, parts: Sequence[np.ndarray]) -> list[np.ndarray]:
-        return [
-            part
-            for (s, _), part in zip(self._parts(), parts, strict=False)
+    def _meaning_parts(self, parts: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+        """The meaning signals' scores among a fused scorer's `parts`, by signal name."""
+        if not isinstance(self._scorer, CombinedScorer):
+            return {}
+        return {
+            s.name: part
+            for (s, _), part in zip(self._scorer.parts, parts, strict=True)
             if s.name in MEANING_SIGNALS
-        ]
+        }
 
     def _score(
         self,
