@@ -55,7 +55,7 @@ from core.faq.retrieval import (
     default_method,
 )
 from core.faq.store import FaqStore, load_program_defaults
-from core.paths import content_dir
+from core.kernel.paths import content_dir
 
 EVAL_PATH = Path(__file__).resolve().parent.parent / "tests" / "faq_eval.yaml"
 RETRIEVAL_PATH = Path(__file__).resolve().parent.parent / "core" / "faq" / "retrieval.py"

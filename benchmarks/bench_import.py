@@ -1,10 +1,10 @@
-"""Benchmark of `mentorbot people import` (core/people_import.py).
+"""Benchmark of `mentorbot people import` (core/people/importer.py).
 
 Run: ``.venv/bin/python -m benchmarks.bench_import`` (``--help`` for options).
 
 Generates seeded CSV files like the one in docs/import.md (``--rows`` people, four in five
 taking part, three goals or four areas of expertise each, reporting trees five wide) and
-times the import through its public entry, ``core.people_import.import_people`` in one
+times the import through its public entry, ``core.people.importer.import_people`` in one
 transaction, exactly as the command runs it (the file's bytes in, one commit):
 
 - first import: everyone new;
@@ -39,11 +39,11 @@ from sqlalchemy.exc import OperationalError
 
 from benchmarks.bench_matching import table
 from benchmarks.common import status_kib
-from core.clock import FakeClock
-from core.db import Database
-from core.migrate import upgrade
-from core.models import Person
-from core.people_import import ImportResult, import_people
+from core.kernel.clock import FakeClock
+from core.kernel.db import Database
+from core.kernel.migrate import upgrade
+from core.people.importer import ImportResult, import_people
+from core.people.models import Person
 
 TEAM = "T0BENCH"
 DB_NAME = "mentorbot_bench_import"

@@ -8,7 +8,7 @@ times the exact matching (min-cost flow) and the greedy baseline, reports object
 memory. ``--prune-study`` measures how often pruning to the top-P candidates changes the
 exact optimum compared with no pruning. ``--service`` imports the same organisation into a
 database (SQLite; PostgreSQL with ``--database-url``) and times one mentee's shortlist through
-``core.matching_service`` against a coordinator's whole-program preview measured in the same
+``core.matchmaking.service`` against a coordinator's whole-program preview measured in the same
 run.
 """
 
@@ -405,12 +405,12 @@ def service_benchmark(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from benchmarks import sweep_data
-    from core import matching_service as svc
-    from core.clock import FakeClock
-    from core.db import Database
-    from core.migrate import upgrade
-    from core.models import Participation, Person
-    from core.people_import import import_people
+    from core.kernel.clock import FakeClock
+    from core.kernel.db import Database
+    from core.kernel.migrate import upgrade
+    from core.matchmaking import service as svc
+    from core.people.importer import import_people
+    from core.people.models import Participation, Person
 
     inst = generate(args.seed, args.mentees, args.mentors)
     clock = FakeClock()
@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--service",
         action="store_true",
-        help="time one mentee's shortlist through core.matching_service (database)",
+        help="time one mentee's shortlist through core.matchmaking.service (database)",
     )
     parser.add_argument("--sample", type=int, default=30, help="mentees timed with --service")
     parser.add_argument(

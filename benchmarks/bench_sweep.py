@@ -1,4 +1,4 @@
-"""Benchmark of the scheduler sweep on PostgreSQL (core/planner.py, core/delivery.py).
+"""Benchmark of the scheduler sweep on PostgreSQL (core/messaging/planner.py, core/messaging/ledger.py).
 
 Run: ``.venv/bin/python -m benchmarks.bench_sweep`` (``--help`` for options).
 
@@ -34,11 +34,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from benchmarks.sweep_data import drop_database, recreate_database, seed_pairs
-from core.clock import FakeClock
-from core.db import Database
-from core.delivery import Ledger
-from core.planner import Planner
-from core.relationship_models import DIGEST, Delivery
+from core.kernel.clock import FakeClock
+from core.kernel.db import Database
+from core.messaging.ledger import Ledger
+from core.messaging.models import DIGEST, Delivery
+from core.messaging.planner import Planner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)  # Monday, 10:00 in London
@@ -169,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                "tests/test_sweep_exactly_once.py",
+                "tests/reliability/test_sweep_exactly_once.py",
             ],
             cwd=ROOT,
             env=env,

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.db import Database
-from core.migrate import upgrade
+from core.kernel.db import Database
+from core.kernel.migrate import upgrade
 
 TEAM = "T0001"
 

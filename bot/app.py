@@ -9,13 +9,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-import core.schema  # noqa: F401  (every table mapped before the first query)
-from bot import handlers, middleware
-from bot.executor import TrackedExecutor
-from bot.hooks import Hooks
-from core.clock import Clock, SystemClock
-from core.db import Database
-from core.settings import Settings, SettingsError
+import core.kernel.schema  # noqa: F401  (every table mapped before the first query)
+from bot import handlers
+from bot.platform import middleware
+from bot.platform.executor import TrackedExecutor
+from bot.platform.hooks import Hooks
+from core.kernel.clock import Clock, SystemClock
+from core.kernel.db import Database
+from core.kernel.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 

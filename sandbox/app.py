@@ -6,7 +6,7 @@ One process, everything bound to 127.0.0.1:
   API (`/api/...`) and the fake Slack Web API mounted under `/fake-slack`;
 - the unmodified bot in HTTP mode (`sandbox.harness.BotUnderTest`: `bot.app.create_app` served
   by uvicorn on its own loopback port) with `SLACK_API_URL` pointing at `/fake-slack/api/`;
-- the bot's real scheduler (`bot.scheduler.start_scheduler`) plus one sweep after every clock
+- the bot's real scheduler (`bot.scheduling.scheduler.start_scheduler`) plus one sweep after every clock
   advance, all on an `OffsetClock` that the page moves forward by an hour, a day or a week.
 
 The page acts as the people: it sends the bot what Slack would (signed `message.im` events,
@@ -43,21 +43,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.scheduler import start_scheduler
-from core.clock import OffsetClock
-from core.db import Database
-from core.migrate import upgrade
-from core.models import (
-    PAIR_ACTIVE,
-    REQUEST_PENDING,
-    STATUS_LEFT,
-    MentorRequest,
-    Pair,
-    Participation,
-    Person,
-    Program,
-)
-from core.programs import program_settings
+from bot.scheduling.scheduler import start_scheduler
+from core.kernel.clock import OffsetClock
+from core.kernel.db import Database
+from core.kernel.migrate import upgrade
+from core.matchmaking.models import PAIR_ACTIVE, REQUEST_PENDING, MentorRequest, Pair
+from core.people.models import STATUS_LEFT, Participation, Person
+from core.programs.models import Program
+from core.programs.service import program_settings
 from sandbox import seed as demo
 from sandbox.asgi_thread import ServerStartError, ServerThread
 from sandbox.driver import SlackDriver

@@ -57,7 +57,7 @@ def _command(args: argparse.Namespace) -> int:
         print(f"mentorbot: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
         return 2
     from bot.cli.common import settings_or_exit
-    from bot.logs import configure_logging
+    from bot.platform.logs import configure_logging
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)

@@ -152,7 +152,7 @@ class SlackDriver:
         fake: the FakeSlack the app talks to (the source of users, channels, messages, views,
             trigger ids and response_urls).
         after_request: called after every request, e.g. ``TrackingExecutor.wait_idle`` or
-            ``bot.executor.TrackedExecutor.wait_idle``; returning ``False`` (a timed-out wait)
+            ``bot.platform.executor.TrackedExecutor.wait_idle``; returning ``False`` (a timed-out wait)
             raises AssertionError.
         clock_ts: epoch seconds for ``X-Slack-Request-Timestamp`` (default: real time; Bolt
             rejects timestamps more than 5 minutes off).

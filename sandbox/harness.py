@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.app import MentorApp, create_app
-from bot.server import create_asgi
-from core.clock import Clock, SystemClock
-from core.settings import load_settings
+from bot.platform.server import create_asgi
+from core.kernel.clock import Clock, SystemClock
+from core.kernel.settings import load_settings
 from sandbox.asgi_thread import ServerThread
 from sandbox.driver import SlackDriver
 from sandbox.fake_slack import FakeSlack
@@ -116,7 +116,7 @@ class BotUnderTest:
 
     def run_sweeps(self) -> None:
         """Run the scheduler's sweep once, as the once-a-minute job would."""
-        from bot.scheduler import run_sweeps
+        from bot.scheduling.scheduler import run_sweeps
 
         run_sweeps(self.app)
         self.app.wait_idle()

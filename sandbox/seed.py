@@ -7,11 +7,11 @@ pending mentor request, active and completed pairs, someone who left, and people
 joined yet (pick one of those to walk through onboarding yourself).
 
 Everything goes through the same ways in the bot uses: people are created from the fake
-Slack's `users.info` objects with `core.people.upsert_person`; everyone in the program went
-through the onboarding conversation (`core.onboarding`: start, one answer per question,
-confirm, which saves the profile with `core.profiles.save_profile`), so the bot greets them
+Slack's `users.info` objects with `core.people.directory.upsert_person`; everyone in the program went
+through the onboarding conversation (`core.onboarding.service`: start, one answer per question,
+confirm, which saves the profile with `core.people.profiles.save_profile`), so the bot greets them
 as people who already joined. Requests and pairs are rows of the matching tables
-(`core.models`), as the matching feature would leave them.
+(`core.*.models`), as the matching feature would leave them.
 
 `--seed empty` gives the same organisation (Slack users and the reporting tree, as a people
 import would) with nobody in the program yet.
@@ -26,24 +26,22 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import onboarding as ob
-from core.clock import Clock
-from core.models import (
+from core.kernel.clock import Clock
+from core.matchmaking.models import (
     PAIR_ACTIVE,
     PAIR_COMPLETED,
     REQUEST_PENDING,
-    STATUS_LEFT,
-    Conversation,
     MentorRequest,
     Pair,
-    Participation,
-    Person,
 )
-from core.people import SlackProfile, upsert_person
-from core.programs import default_program, ensure_workspace
+from core.onboarding import service as ob
+from core.onboarding.models import Conversation
+from core.people.directory import SlackProfile, upsert_person
+from core.people.models import STATUS_LEFT, Participation, Person
+from core.programs.service import default_program, ensure_workspace
 
 if TYPE_CHECKING:
-    from core.db import Database
+    from core.kernel.db import Database
     from sandbox.fake_slack import FakeSlack
 
 SEEDS = ("demo", "empty")

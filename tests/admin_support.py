@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select, text
 
 from bot.cli import main as cli
-from core.models import Participation, Person
-from core.onboarding import ensure_participation
-from core.people import SlackProfile, upsert_person
-from core.profiles import GoalInput, ProfileForm, save_profile
-from core.programs import default_program, program_settings
-from core.schema import metadata
+from core.kernel.schema import metadata
+from core.onboarding.service import ensure_participation
+from core.people.directory import SlackProfile, upsert_person
+from core.people.models import Participation, Person
+from core.people.profiles import GoalInput, ProfileForm, save_profile
+from core.programs.service import default_program, program_settings
 from sandbox.harness import BotUnderTest
 
 TEAM = "T0001"

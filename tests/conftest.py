@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core.clock import FakeClock
-from core.db import Database
-from core.migrate import upgrade
-from core.schema import metadata as all_tables
+from core.kernel.clock import FakeClock
+from core.kernel.db import Database
+from core.kernel.migrate import upgrade
+from core.kernel.schema import metadata as all_tables
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MENTORBOT_TEST_DATABASE_URL", "").strip()

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.clock import Clock
-from core.db import Database
-from core.models import Expertise, Goal, Participation, Person, Program, Workspace
-from core.people_import import ImportResult, import_people
+from core.kernel.clock import Clock
+from core.kernel.db import Database
+from core.people.importer import ImportResult, import_people
+from core.people.models import Expertise, Goal, Participation, Person
+from core.programs.models import Program, Workspace
 
 TEAM = "T0001"  # the fake Slack's workspace
 

@@ -1,4 +1,4 @@
-"""The child process of the race tests (tests/test_matching_race.py).
+"""The child process of the race tests (tests/reliability/test_matching_race.py).
 
 Each of two processes opens its own `Database`, waits at a shared barrier so that both start
 each step at the same moment, runs one matching use case in its own transaction and reports
@@ -18,9 +18,9 @@ PAUSE = 0.4
 def run(
     url: str, name: str, steps: list[tuple[str, dict[str, Any]]], barrier: Any, results: Any
 ) -> None:
-    from core import matching_service as svc
-    from core.clock import FakeClock
-    from core.db import Database
+    from core.kernel.clock import FakeClock
+    from core.kernel.db import Database
+    from core.matchmaking import service as svc
 
     load, close = svc.mentor_load, svc.close_request
 

@@ -9,15 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import agreements
-from core.clock import Clock
-from core.db import Database
-from core.delivery import Delivery
-from core.models import PAIR_ACTIVE, STATUS_ACTIVE, Goal, Pair, Participation, Program
-from core.onboarding import ensure_participation
-from core.people import SlackProfile, upsert_person
-from core.programs import default_program
-from core.relationships import member_of, pair_info, start_relationship
+from core.kernel.clock import Clock
+from core.kernel.db import Database
+from core.matchmaking.models import PAIR_ACTIVE, Pair
+from core.messaging.ledger import Delivery
+from core.onboarding.service import ensure_participation
+from core.people.directory import SlackProfile, upsert_person
+from core.people.models import STATUS_ACTIVE, Goal, Participation
+from core.programs.models import Program
+from core.programs.service import default_program
+from core.relationships import agreements
+from core.relationships.service import member_of, pair_info, start_relationship
 
 TEAM = "T0001"
 

@@ -19,12 +19,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.delivery import Deliverer, Pacer
-from bot.sweeps import relationship_sweep
-from core.clock import OffsetClock, SystemClock
-from core.delivery import pending_count
-from core.relationship_models import Delivery
-from core.settings import load_settings
+from bot.scheduling.deliverer import Deliverer, Pacer
+from bot.scheduling.sweeps import relationship_sweep
+from core.kernel.clock import OffsetClock, SystemClock
+from core.kernel.settings import load_settings
+from core.messaging.ledger import pending_count
+from core.messaging.models import Delivery
 
 
 def main(argv: list[str]) -> int:

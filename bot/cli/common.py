@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from core.settings import Settings, SettingsError, load_settings
+from core.kernel.settings import Settings, SettingsError, load_settings
 
 
 def settings_or_exit() -> Settings:

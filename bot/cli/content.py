@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.cli.common import fail
 from core.faq.check import check_content
 from core.faq.store import FAQ_DIR
-from core.paths import content_dir
-from core.taxonomy import TaxonomyError, load_taxonomy
+from core.kernel.paths import content_dir
+from core.people.taxonomy import TaxonomyError, load_taxonomy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,8 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.cli.common import fail, settings_or_exit
-from core.clock import SystemClock
-from core.coordination import (
+from core.coordination.service import (
     CLI_ACTOR,
     CoordinationError,
     add_coordinator,
@@ -22,10 +21,11 @@ from core.coordination import (
     record,
     remove_coordinator,
 )
-from core.db import Database
-from core.models import Program, Workspace
-from core.programs import default_program
-from core.settings import Settings
+from core.kernel.clock import SystemClock
+from core.kernel.db import Database
+from core.kernel.settings import Settings
+from core.programs.models import Program, Workspace
+from core.programs.service import default_program
 
 USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,31}$")
 TEAM_ID = re.compile(r"^[TE][A-Z0-9_]{2,31}$")

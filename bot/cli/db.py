@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.common import fail, settings_or_exit
-from core.db import Database
-from core.migrate import current_revision, head_revision, upgrade
+from core.kernel.db import Database
+from core.kernel.migrate import current_revision, head_revision, upgrade
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,8 +15,8 @@ from core.faq.store import (
     FaqStore,
     load_program_defaults,
 )
-from core.paths import content_dir
-from core.settings import SettingsError, load_settings
+from core.kernel.paths import content_dir
+from core.kernel.settings import SettingsError, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,9 +96,9 @@ def _gaps(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from bot.cli.common import settings_or_exit
-    from core.clock import SystemClock
-    from core.db import Database
-    from core.faq_log import list_gaps
+    from core.faq.questions import list_gaps
+    from core.kernel.clock import SystemClock
+    from core.kernel.db import Database
 
     if (args.days is not None and args.days < 1) or (args.limit is not None and args.limit < 1):
         return fail("--days and --limit must be 1 or more")

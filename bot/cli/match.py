@@ -9,10 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import fail, settings_or_exit
 from bot.cli.people import _db_error, print_problems
-from core.clock import SystemClock
-from core.db import Database
-from core.matching_service import MatchingError, PreviewResult, preview
-from core.people_import import ImportFailed, choose_program, choose_workspace
+from core.kernel.clock import SystemClock
+from core.kernel.db import Database
+from core.matchmaking.service import MatchingError, PreviewResult, preview
+from core.people.importer import ImportFailed, choose_program, choose_workspace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import fail, settings_or_exit
-from core.clock import SystemClock
-from core.db import Database
-from core.people_import import COLUMNS, ImportFailed, import_people
+from core.kernel.clock import SystemClock
+from core.kernel.db import Database
+from core.people.importer import COLUMNS, ImportFailed, import_people
 
 MAX_SHOWN = 1000  # problems printed; the count of the rest follows
 

@@ -7,9 +7,9 @@ import logging
 import sys
 
 from bot.cli.common import fail, settings_or_exit
-from bot.logs import configure_logging
-from core.db import Database
-from core.migrate import upgrade
+from bot.platform.logs import configure_logging
+from core.kernel.db import Database
+from core.kernel.migrate import upgrade
 
 logger = logging.getLogger("mentorbot")
 
@@ -50,7 +50,7 @@ def _run(_args: argparse.Namespace) -> int:
     faq = mentor.extras.get("faq")
     if faq is not None:
         faq.warm()  # type: ignore[attr-defined]
-    from bot.scheduler import start_scheduler
+    from bot.scheduling.scheduler import start_scheduler
 
     scheduler = start_scheduler(mentor) if settings.scheduler_enabled else None
     try:
@@ -63,7 +63,7 @@ def _run(_args: argparse.Namespace) -> int:
         else:
             import uvicorn
 
-            from bot.server import create_asgi
+            from bot.platform.server import create_asgi
 
             logger.info(
                 "serving Slack requests on http://%s:%s/slack/events", settings.host, settings.port

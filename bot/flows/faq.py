@@ -2,7 +2,7 @@
 "Browse topics" in App Home), answer from the content store through `core.faq`, say honestly
 when the bot does not know, and offer a person.
 
-A question is kept server-side (`core.faq_log`) so that buttons carry only ids; it goes to
+A question is kept server-side (`core.faq.questions`) so that buttons carry only ids; it goes to
 the coordinators only when the person who asked presses "Ask a coordinator". Unanswered
 questions and "not helpful" votes are logged for coordinators without a user id. Question
 text never goes to the log.
@@ -23,20 +23,21 @@ import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import slack_io
+from bot.platform import slack_io
+from bot.platform.blocks import Block
 from bot.views import faq as views
-from bot.views.blocks import Block
-from core import faq_log
-from core import onboarding as ob
-from core.coordination import coordinated_programs
+from core.coordination.service import coordinated_programs
+from core.faq import questions as faq_log
+from core.faq.models import GAP_NO_MATCH, GAP_NOT_HELPFUL
 from core.faq.retrieval import MAX_QUESTION_CHARS, FaqAnswer, FaqIndex, FaqQuestionError
 from core.faq.store import FaqContentError, FaqRenderError, FaqStore, load_program_defaults
-from core.faq_models import GAP_NO_MATCH, GAP_NOT_HELPFUL
-from core.models import STATUS_LEFT, Program
-from core.paths import content_dir
-from core.people import find_person
-from core.programs import person_program, taking_part
-from core.texts import mrkdwn, plain
+from core.kernel.paths import content_dir
+from core.kernel.texts import mrkdwn, plain
+from core.onboarding import service as ob
+from core.people.directory import find_person
+from core.people.models import STATUS_LEFT
+from core.programs.models import Program
+from core.programs.service import person_program, taking_part
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

@@ -1,5 +1,5 @@
 """Choosing a mentor in Slack: the mentee's shortlist, the mentor's request, the answers,
-reminders and expiry. Each step runs one `core.matching_service` use case (one transaction),
+reminders and expiry. Each step runs one `core.matchmaking.service` use case (one transaction),
 then sends what it returned; the state lives in the database, so a restart, a retry or a
 double click changes nothing twice."""
 
@@ -14,13 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import slack_io
-from bot.hooks import Hooks
+from bot.platform import slack_io
+from bot.platform.hooks import Hooks
 from bot.views import matching as views
-from core import matching_service as svc
-from core.clock import Clock
-from core.db import Database
-from core.matching_service import AnswerOutcome, MessageRef, ShortlistOutcome
+from core.kernel.clock import Clock
+from core.kernel.db import Database
+from core.matchmaking import service as svc
+from core.matchmaking.service import AnswerOutcome, MessageRef, ShortlistOutcome
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

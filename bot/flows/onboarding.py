@@ -1,5 +1,5 @@
 """The onboarding conversation in Slack: posts each step's question in the DM, applies the
-answers through `core.onboarding` (one transaction each) and keeps the DM tidy by turning an
+answers through `core.onboarding.service` (one transaction each) and keeps the DM tidy by turning an
 answered question into its answer."""
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot import slack_io
+from bot.platform import slack_io
+from bot.platform.blocks import view_metadata, view_values
 from bot.views import home as home_views
 from bot.views import onboarding as views
-from bot.views import profile as profile_views
-from bot.views.blocks import view_metadata, view_values
-from core import onboarding as ob
-from core.models import STATUS_ACTIVE, STATUS_LEFT, Conversation, Participation, Person, Program
-from core.people import find_person, upsert_person
-from core.profiles import ProfileForm, ProfileInvalid, competency_name, save_profile
-from core.programs import (
+from bot.views import people as profile_views
+from core.kernel.texts import mrkdwn
+from core.onboarding import service as ob
+from core.onboarding.models import Conversation
+from core.people.directory import find_person, upsert_person
+from core.people.models import STATUS_ACTIVE, STATUS_LEFT, Participation, Person
+from core.people.profiles import ProfileForm, ProfileInvalid, competency_name, save_profile
+from core.programs.models import Program
+from core.programs.service import (
     default_program,
     program_in_workspace,
     program_named,
@@ -31,7 +34,6 @@ from core.programs import (
     taking_part,
     workspace_programs,
 )
-from core.texts import mrkdwn
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

@@ -9,19 +9,10 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.handlers import (
-    commands,
-    coordinator,
-    everyone,
-    faq,
-    home,
-    lifecycle,
-    matching,
-    messages,
-    onboarding,
-    relationship,
-    unhandled,
-)
+from bot.handlers import commands, faq, home, lifecycle, matching, messages, onboarding, unhandled
+from bot.handlers import coordination as coordinator
+from bot.handlers import relationships as relationship
+from bot.handlers import self_service as everyone
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import ids
 from bot.handlers.onboarding import _flow
-from bot.views.blocks import message, section
-from core.texts import mrkdwn
+from bot.platform import ids
+from bot.platform.blocks import message, section
+from core.kernel.texts import mrkdwn
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import ids
 from bot.flows.faq import FaqFlow, Reply
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import _ids, trigger_id
-from bot.scheduler import sweeps
-from bot.views.blocks import decode_value
-from core.texts import mrkdwn
+from bot.platform import ids
+from bot.platform.blocks import decode_value
+from bot.scheduling.scheduler import sweeps
+from core.kernel.texts import mrkdwn
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import ids
 from bot.handlers.common import _ids, trigger_id
 from bot.handlers.onboarding import _flow
-from bot.views.blocks import decode_value
+from bot.platform import ids
+from bot.platform.blocks import decode_value
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

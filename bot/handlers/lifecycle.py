@@ -3,7 +3,7 @@ once; the data is purged after the retention period by a sweep; a reinstall star
 
 Sending is stopped by construction: every Web API client the app uses (the app-wide one the
 sweeps use, and the one Bolt makes for each request) goes through `SendGuard`, which refuses
-any call for a workspace flagged as uninstalled (`core.lifecycle.workspace_active`).
+any call for a workspace flagged as uninstalled (`core.programs.lifecycle.workspace_active`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import select, text
 
-from bot import log_guard
-from bot.scheduler import sweeps
-from core import lifecycle
-from core.models import Workspace
-from core.privacy import purge_departed
+from bot.platform import log_guard
+from bot.scheduling.scheduler import sweeps
+from core.privacy.service import purge_departed
+from core.programs import lifecycle
+from core.programs.models import Workspace
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import ids
 from bot.flows.matching import MatchingFlow, matching_flow, matching_sweep
 from bot.handlers.common import _ids, trigger_id
-from bot.scheduler import sweeps
+from bot.platform import ids
+from bot.platform.blocks import decode_value
+from bot.scheduling.scheduler import sweeps
 from bot.views import matching as views
-from bot.views.blocks import decode_value
-from core.matching_service import MessageRef
+from core.matchmaking.service import MessageRef
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

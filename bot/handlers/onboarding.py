@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import ids
 from bot.handlers.common import _ids, register_submission, trigger_id
-from bot.views.blocks import decode_value
+from bot.platform import ids
+from bot.platform.blocks import decode_value
 
 if TYPE_CHECKING:
     from bot.app import MentorApp

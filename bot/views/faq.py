@@ -13,8 +13,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot import ids
-from bot.views.blocks import (
+from bot.platform import ids
+from bot.platform.blocks import (
     Block,
     actions,
     button,
@@ -28,7 +28,7 @@ from bot.views.blocks import (
     static_select,
 )
 from core.faq.mrkdwn import split_sections
-from core.texts import escape_mrkdwn, join_and, mention, mrkdwn, plain
+from core.kernel.texts import escape_mrkdwn, join_and, mention, mrkdwn, plain
 
 RELATED_MAX = 3
 SELECT_OPTIONS_MAX = 100  # Slack's limit for one static_select

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import ids
-from bot.views.blocks import (
+from bot.platform import ids
+from bot.platform.blocks import (
     Block,
     actions,
     button,
@@ -16,7 +16,7 @@ from bot.views.blocks import (
     header,
     section,
 )
-from core.texts import mrkdwn, plain
+from core.kernel.texts import mrkdwn, plain
 
 
 @dataclass

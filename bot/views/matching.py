@@ -12,8 +12,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot import ids
-from bot.views.blocks import (
+from bot.platform import ids
+from bot.platform.blocks import (
     Block,
     actions,
     button,
@@ -30,7 +30,8 @@ from bot.views.blocks import (
     text_message,
     view_values,
 )
-from core.matching_service import (
+from core.kernel.texts import escape_mrkdwn, join_and, mrkdwn, plain
+from core.matchmaking.service import (
     DECLINE_REASON_MAX_CHARS,
     NONE_SUIT_REASONS,
     NONE_SUIT_TEXT_MAX_CHARS,
@@ -39,7 +40,6 @@ from core.matching_service import (
     PersonRef,
     ShortlistOutcome,
 )
-from core.texts import escape_mrkdwn, join_and, mrkdwn, plain
 
 DECLINE_REASON_BLOCK = "matching_decline_reason"
 NONE_CHOICE_BLOCK = "matching_none_choice"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot import ids
-from bot.views.blocks import (
+from bot.platform import ids
+from bot.platform.blocks import (
     Block,
     actions,
     button,
@@ -20,9 +20,10 @@ from bot.views.blocks import (
     section,
     text_message,
 )
-from core import onboarding as ob
-from core.models import Conversation
-from core.profiles import (
+from core.kernel.texts import mrkdwn, plain
+from core.onboarding import service as ob
+from core.onboarding.models import Conversation
+from core.people.profiles import (
     NOTES_MAX_CHARS,
     SUCCESS_MAX_CHARS,
     ProfileForm,
@@ -31,7 +32,6 @@ from core.profiles import (
     ordered_goals,
     taxonomy,
 )
-from core.texts import mrkdwn, plain
 
 
 def competency_groups() -> list[tuple[str, list[tuple[str, str]]]]:

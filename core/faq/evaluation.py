@@ -1,6 +1,6 @@
 """Measuring FAQ retrieval against a labelled question set (`tests/faq_eval.yaml`).
 
-Used by `tests/test_faq_eval.py` and `benchmarks/bench_faq.py`, and to fit the calibration
+Used by `tests/unit/test_faq_eval.py` and `benchmarks/bench_faq.py`, and to fit the calibration
 (`fit_calibration`) on the training split.
 """
 

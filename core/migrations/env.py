@@ -1,12 +1,12 @@
-"""Alembic environment: runs migrations on the connection or URL handed over by core.migrate."""
+"""Alembic environment: runs migrations on the connection or URL handed over by core.kernel.migrate."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection, pool
 
-from core.db import make_engine
-from core.schema import metadata as target_metadata
+from core.kernel.db import make_engine
+from core.kernel.schema import metadata as target_metadata
 
 config = context.config
 

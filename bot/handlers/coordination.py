@@ -1,0 +1,134 @@
+"""Coordinator `/mentoring` subcommands, their buttons and modals, and the coordinator sweep
+(daily snapshots, paced announcements, the Monday digest). Every listener re-authorises the
+person acting against the database (see `bot.flows.coordination`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.flows.coordination import CoordinatorFlow
+from bot.handlers.commands import commands
+from bot.handlers.common import _ids, trigger_id, value_listener
+from bot.platform import ids
+from bot.scheduling.scheduler import sweeps
+from bot.views import coordination as views
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+
+# A console modal's submission: (outcome, errors or a view, follow-up).
+Submit = Callable[
+    [str, str, dict[str, Any]],
+    tuple[str, dict[str, Any] | None, Callable[[WebClient], None] | None],
+]
+
+
+def flow(mentor: MentorApp) -> CoordinatorFlow:
+    found = mentor.extras.get("coordinator")
+    if found is None:
+        found = mentor.extras["coordinator"] = CoordinatorFlow(mentor)
+    return found  # type: ignore[return-value]
+
+
+def _program_id(action: dict[str, Any]) -> Any:
+    try:
+        return json.loads(action.get("value") or "{}").get("p")
+    except (ValueError, AttributeError):
+        return None
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    console = flow(mentor)
+    commands(mentor).update(console.handlers())
+
+    def coordinator_sweep(m: MentorApp) -> None:
+        flow(m).sweep()
+
+    sweeps(mentor).append(coordinator_sweep)
+
+    def refuse(respond: Respond) -> None:
+        respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+
+    @app.action(ids.COORD_PROGRAM_SETTINGS)
+    def settings_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        program = console.authorize_click(team_id, user_id, _program_id(action), "program.settings")
+        if program is None:
+            refuse(respond)
+            return
+        console.open_settings(client, program, trigger_id(body))
+
+    def on_submit(callback_id: str, submit: Submit) -> None:
+        """A console modal: `submit` answers ("errors", errors, None), ("refused", refusal
+        view, None) or ("ok", None, follow-up)."""
+
+        @app.view_submission(callback_id)
+        def submitted(
+            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ) -> None:
+            team_id, user_id = _ids(body)
+            outcome, detail, follow_up = submit(team_id, user_id, view)
+            if outcome == "errors":
+                ack(response_action="errors", errors=detail)
+            elif outcome == "refused":
+                ack(response_action="update", view=detail)
+            else:
+                ack()
+                if follow_up is not None:
+                    follow_up(client)
+
+    on_submit(ids.COORD_SETTINGS_MODAL, console.submit_settings)
+    on_submit(ids.COORD_ANNOUNCE_MODAL, console.submit_announcement)
+
+    def digest_button(kind: str) -> Any:
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ) -> None:
+            ack()
+            team_id, user_id = _ids(body)
+            action_name = f"digest.{kind}"
+            program = console.authorize_click(team_id, user_id, _program_id(action), action_name)
+            if program is None:
+                refuse(respond)
+                return
+            if kind == "stats":
+                payload = console.stats_payload(program, user_id, action_name)
+            else:
+                payload = console.list_payload(program, user_id, kind)
+            respond(replace_original=False, response_type="ephemeral", **payload)
+
+        return listener
+
+    app.action(ids.COORD_DIGEST_STATS)(digest_button("stats"))
+    app.action(ids.COORD_DIGEST_UNMATCHED)(digest_button("unmatched"))
+    app.action(ids.COORD_DIGEST_AT_RISK)(digest_button("at_risk"))
+
+    def match_answer(yes: bool) -> Callable[..., None]:
+        """Someone's answer to a match a coordinator proposed."""
+
+        def step(
+            client: WebClient, team_id: str, user_id: str, value: str | None, respond: Respond
+        ) -> None:
+            console.answer_match(client, team_id, user_id, value, yes, respond)
+
+        return value_listener(step)
+
+    app.action(ids.COORD_MATCH_ACCEPT)(match_answer(True))
+    app.action(ids.COORD_MATCH_DECLINE)(match_answer(False))
+
+    # A coordinator's matching run: "Send shortlists" is re-authorised and runs once.
+    app.action(ids.COORD_MATCH_RUN_SEND)(value_listener(console.confirm_match_run))
+
+    @app.action(ids.COORD_MATCH_RUN_CANCEL)
+    def cancel_match_run(ack: Ack, respond: Respond) -> None:
+        ack()
+        console.cancel_match_run(respond)

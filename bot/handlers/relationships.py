@@ -1,0 +1,150 @@
+"""Listeners for a mentoring relationship: agreement, meetings, check-ins, endings, and the
+`/mentoring met|pause|resume` subcommands. They acknowledge at once and hand over to
+`bot.flows.relationships`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.flows.relationships import RelationshipFlow, Reply, reply_to
+from bot.handlers.commands import CommandContext, commands
+from bot.handlers.common import FollowUp, Submit, _ids, register_submission, trigger_id
+from bot.platform import ids
+from bot.platform.blocks import decode_value
+from bot.scheduling.scheduler import sweeps
+from bot.scheduling.sweeps import relationship_sweep
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button pressed in one of the relationship's messages (or App Home)."""
+
+    client: WebClient
+    team_id: str
+    user_id: str
+    token: dict[str, Any]  # the button's value
+    reply: Reply
+    trigger_id: str
+    action_id: str
+
+
+def flow(mentor: MentorApp) -> RelationshipFlow:
+    return mentor.extras["relationship"]  # type: ignore[return-value]
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    relationship = RelationshipFlow(mentor)
+    mentor.extras["relationship"] = relationship
+    mentor.hooks.on_home_section(relationship.home_section)
+    mentor.hooks.on_pair_created(relationship.on_pair_created)
+    if relationship_sweep not in sweeps(mentor):
+        sweeps(mentor).append(relationship_sweep)
+
+    def on_click(*action_ids: str) -> Callable[[Callable[[Click], None]], None]:
+        """Register `run(click)` for these buttons: acknowledged at once, then run."""
+
+        def register_run(run: Callable[[Click], None]) -> None:
+            def listener(
+                ack: Ack,
+                body: dict[str, Any],
+                action: dict[str, Any],
+                client: WebClient,
+                respond: Respond,
+            ) -> None:
+                ack()
+                team_id, user_id = _ids(body)
+                run(
+                    Click(
+                        client,
+                        team_id,
+                        user_id,
+                        decode_value(action.get("value")),
+                        reply_to(client, body, respond, user_id),
+                        trigger_id(body),
+                        str(action.get("action_id") or ""),
+                    )
+                )
+
+            for action_id in action_ids:
+                app.action(action_id)(listener)
+
+        return register_run
+
+    # --- buttons -------------------------------------------------------------------------
+    # Buttons that open a modal (or say why not).
+    openers = {
+        ids.REL_AGREEMENT_OPEN: relationship.open_agreement,
+        ids.REL_AGREEMENT_SUGGEST: relationship.open_suggest,
+        ids.REL_NOTE_OPEN: relationship.open_note,
+        ids.REL_CHECKIN_OPEN: relationship.open_checkin,
+    }
+
+    def opening(opener: Callable[..., None]) -> Callable[[Click], None]:
+        return lambda c: opener(c.client, c.team_id, c.user_id, c.token, c.trigger_id, c.reply)
+
+    for action_id, opener in openers.items():
+        on_click(action_id)(opening(opener))
+
+    # Buttons that hand the pair's token straight to one flow step.
+    simple_steps = {
+        ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
+        ids.REL_HELP: relationship.help,
+        ids.REL_END: relationship.end,
+        ids.REL_COMPLETE: relationship.complete,
+        ids.REL_EXTEND: relationship.extend,
+        ids.REL_REMATCH: relationship.rematch,
+    }
+
+    def stepping(step: Callable[..., None]) -> Callable[[Click], None]:
+        return lambda c: step(c.client, c.team_id, c.user_id, c.token, c.reply)
+
+    for action_id, step in simple_steps.items():
+        on_click(action_id)(stepping(step))
+
+    @on_click(ids.REL_MET)
+    def met(c: Click) -> None:
+        relationship.met(c.client, c.team_id, c.user_id, c.reply, token=c.token)
+
+    @on_click(ids.REL_SCHEDULED, ids.REL_SNOOZE)
+    def put_off(c: Click) -> None:
+        snooze = c.action_id == ids.REL_SNOOZE
+        relationship.scheduled_or_snooze(c.team_id, c.user_id, c.token, c.reply, snooze=snooze)
+
+    @on_click(ids.REL_RESUME)
+    def resume_button(c: Click) -> None:
+        relationship.resume(c.client, c.team_id, c.user_id, c.reply)
+
+    # --- modals --------------------------------------------------------------------------
+    def submit_note(
+        team_id: str, user_id: str, view: dict[str, Any]
+    ) -> tuple[dict[str, str] | None, FollowUp | None]:
+        return relationship.submit_note(team_id, user_id, view), None
+
+    submissions: dict[str, Submit] = {
+        ids.REL_AGREEMENT_MODAL: relationship.submit_agreement,
+        ids.REL_SUGGEST_MODAL: relationship.submit_suggestion,
+        ids.REL_NOTE_MODAL: submit_note,
+        ids.REL_CHECKIN_MODAL: relationship.submit_checkin,
+    }
+    for callback_id, submit in submissions.items():
+        register_submission(app, callback_id, submit)
+
+    # --- /mentoring met | pause | resume -----------------------------------------------------
+    def met_command(ctx: CommandContext) -> None:
+        relationship.met(ctx.client, ctx.team_id, ctx.user_id, ctx.reply, args=ctx.args)
+
+    def pause_command(ctx: CommandContext) -> None:
+        relationship.pause(ctx.client, ctx.team_id, ctx.user_id, ctx.args, ctx.reply)
+
+    def resume_command(ctx: CommandContext) -> None:
+        relationship.resume(ctx.client, ctx.team_id, ctx.user_id, ctx.reply)
+
+    commands(mentor).update({"met": met_command, "pause": pause_command, "resume": resume_command})

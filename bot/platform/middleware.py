@@ -1,0 +1,66 @@
+"""Global middleware: ignore what is not ours, and handle each Slack event once."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.request.internals import extract_team_id
+from sqlalchemy.exc import IntegrityError
+
+from core.kernel.events import claim_event
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, mentor: MentorApp) -> None:
+    @app.middleware
+    def only_our_workspace(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
+        """Drop requests from another workspace than the one the token belongs to."""
+        authorized = req.context.authorize_result
+        # From the request itself: Bolt's context takes the team from the token once authorized.
+        team_id = extract_team_id(req.body) if isinstance(req.body, dict) else None
+        if (
+            authorized is not None
+            and authorized.team_id
+            and team_id
+            and team_id != authorized.team_id
+            and not req.context.enterprise_id
+        ):
+            logger.info("ignoring a request from another workspace (%s)", team_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.middleware
+    def ignore_bots(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
+        event = req.body.get("event") if isinstance(req.body, dict) else None
+        if isinstance(event, dict) and (
+            event.get("bot_id") or event.get("subtype") == "bot_message" or event.get("bot_profile")
+        ):
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.middleware
+    def once_per_event(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
+        """Slack retries and duplicate deliveries carry the same event_id: handle it once."""
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                with mentor.db.transaction() as session:
+                    fresh = claim_event(
+                        session, str(event_id), str(body.get("team_id") or ""), mentor.clock
+                    )
+            except IntegrityError:
+                fresh = False
+            if not fresh:
+                logger.info("event %s already handled; skipping", event_id)
+                return BoltResponse(status=200, body="")
+        next()
+        return None

@@ -1,0 +1,129 @@
+"""User-facing copy, rendered from the Jinja2 templates in `content/templates/`.
+
+Each `content/templates/<area>.yaml` maps keys to Jinja2 templates; a key is addressed as
+`<area>.<key>` (nested mappings add more dots). Two renderers exist:
+
+- `mrkdwn(key, **ctx)` for Slack mrkdwn text: every `{{ value }}` is escaped for mrkdwn
+  (`&`, `<`, `>`) unless it is `Markup` (the `mention` and `link` filters return Markup), so
+  user-provided text can never ping people or inject links.
+- `plain(key, **ctx)` for plain_text fields (buttons, headers, modal titles), not escaped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined, Template
+from markupsafe import Markup
+
+from core.kernel.paths import content_dir
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalize_mrkdwn(value: Any) -> Any:
+    if isinstance(value, Markup) or value is None:
+        return "" if value is None else value
+    return escape_mrkdwn(str(value))
+
+
+def _finalize_plain(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def mention(user_id: str) -> Markup:
+    return Markup(f"<@{escape_mrkdwn(user_id)}>")
+
+
+def link(url: str, label: str) -> Markup:
+    return Markup(f"<{url}|{escape_mrkdwn(label)}>")
+
+
+def join_and(items: Iterable[Any], word: str = "and") -> str:
+    values = [str(i) for i in items]
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + f" {word} " + values[-1]
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+class TemplateNotFound(KeyError):
+    pass
+
+
+class Texts:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._sources: dict[str, str] = {}
+        for path in sorted(directory.glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            self._flatten(path.stem, data)
+        self._envs = {
+            "mrkdwn": self._env(_finalize_mrkdwn),
+            "plain": self._env(_finalize_plain),
+        }
+        self._compiled: dict[tuple[str, str], Template] = {}
+        self._lock = threading.Lock()
+
+    def _flatten(self, prefix: str, data: Mapping[str, Any]) -> None:
+        for key, value in data.items():
+            name = f"{prefix}.{key}"
+            if isinstance(value, Mapping):
+                self._flatten(name, value)
+            else:
+                self._sources[name] = str(value)
+
+    @staticmethod
+    def _env(finalize: Any) -> Environment:
+        env = Environment(
+            undefined=StrictUndefined,
+            finalize=finalize,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        env.filters.update(mention=mention, link=link, join_and=join_and, plural=plural)
+        return env
+
+    def keys(self) -> list[str]:
+        return sorted(self._sources)
+
+    def has(self, key: str) -> bool:
+        return key in self._sources
+
+    def render(self, kind: str, key: str, **context: Any) -> str:
+        with self._lock:
+            template = self._compiled.get((kind, key))
+            if template is None:
+                try:
+                    source = self._sources[key]
+                except KeyError:
+                    raise TemplateNotFound(key) from None
+                template = self._envs[kind].from_string(source)
+                self._compiled[(kind, key)] = template
+        return template.render(**context).strip()
+
+
+@lru_cache(maxsize=4)
+def texts(directory: Path | None = None) -> Texts:
+    return Texts(directory or content_dir() / "templates")
+
+
+def mrkdwn(key: str, **context: Any) -> str:
+    return texts().render("mrkdwn", key, **context)
+
+
+def plain(key: str, **context: Any) -> str:
+    return texts().render("plain", key, **context)

@@ -1,0 +1,70 @@
+"""The delivery ledger's table: one row per message the bot sends on its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.kernel.models import Base, IntPk, PersonFk, TeamFk
+
+# Delivery ledger statuses
+DELIVERY_PENDING = "pending"
+DELIVERY_SENT = "sent"
+DELIVERY_FAILED = "failed"
+DELIVERY_DROPPED = "dropped"  # no longer relevant when its turn came (nothing was sent)
+DIGEST = "digest"  # the one scheduled message a person gets on a day, batching items
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per thing to tell a person, and one per message sent.
+
+    The key (recipient, kind, subject, period) is unique, so planning the same thing twice
+    (two sweeps, a restart, a retried click) inserts nothing. Scheduled items (`batched`) are
+    sent inside that day's `digest` row for the person (period: their local date), so a person
+    gets at most one scheduled message a day. Rows are claimed with a lease (`claimed_by`,
+    `claimed_until`); `sending_since` marks a send in flight; a row becomes `sent` only after
+    Slack answered ok. `payload` holds ids and dates only, never text people wrote.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "subject", "period"),
+        # Partial indexes: settled rows (the vast majority over time) are in neither.
+        Index(
+            "ix_deliveries_claim",
+            "not_before",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_deliveries_message",
+            "message_id",
+            postgresql_where=text("message_id IS NOT NULL"),
+            sqlite_where=text("message_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    recipient_id: Mapped[PersonFk]
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    period: Mapped[str] = mapped_column(String(40), default="")
+    batched: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default=DELIVERY_PENDING)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    sending_since: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))

@@ -1,0 +1,1 @@
+"""The onboarding conversation as a persisted state machine (table `conversations`)."""

@@ -1,0 +1,368 @@
+"""The onboarding conversation as a persisted state machine.
+
+The conversation asks one thing at a time; its state (current step, version, draft answers)
+lives in the `conversations` table so a restart resumes where the person was. Every answer is
+applied with a conditional update on (id, version): a stale or repeated click, or the same
+event delivered twice, matches no row and changes nothing.
+
+Steps, in order (mentee-only and mentor-only steps are skipped for the other role):
+role -> goals -> goal_success:i -> goal_priority:i (each goal) -> expertise -> capacity ->
+format -> languages -> notes -> confidentiality -> review -> done
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.kernel.clock import Clock
+from core.kernel.texts import plain
+from core.onboarding.models import Conversation
+from core.people.models import STATUS_LEFT, Participation, Person
+from core.people.profiles import (
+    NOTES_MAX_CHARS,
+    SUCCESS_MAX_CHARS,
+    GoalInput,
+    ProfileForm,
+    ProfileInvalid,
+    check_text,
+    clean_text,
+    save_profile,
+    validate,
+)
+from core.programs.models import Program
+from core.programs.service import program_settings
+
+KIND = "onboarding"
+
+ROLE = "role"
+GOALS = "goals"
+GOAL_SUCCESS = "goal_success"
+GOAL_PRIORITY = "goal_priority"
+EXPERTISE = "expertise"
+CAPACITY = "capacity"
+FORMAT = "format"
+LANGUAGES = "languages"
+NOTES = "notes"
+CONFIDENTIALITY = "confidentiality"
+REVIEW = "review"
+DONE = "done"
+
+# Steps answered by typing in the DM; every other step is answered with a button or menu.
+TEXT_STEPS = (GOAL_SUCCESS, NOTES)
+
+Outcome = Literal["ok", "stale", "invalid", "expects_button", "expects_text"]
+
+
+@dataclass
+class StepResult:
+    outcome: Outcome
+    conversation: Conversation
+    answered_step: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+def step_name(step: str) -> str:
+    return step.split(":", 1)[0]
+
+
+def step_index(step: str) -> int:
+    return int(step.split(":", 1)[1]) if ":" in step else 0
+
+
+def step_sequence(draft: Mapping[str, Any]) -> list[str]:
+    form = ProfileForm.from_dict(draft)
+    steps = [ROLE]
+    if form.is_mentee:
+        steps.append(GOALS)
+        for i in range(len(form.goals)):
+            steps += [f"{GOAL_SUCCESS}:{i}", f"{GOAL_PRIORITY}:{i}"]
+    if form.is_mentor:
+        steps += [EXPERTISE, CAPACITY]
+    steps += [FORMAT, LANGUAGES, NOTES, CONFIDENTIALITY, REVIEW, DONE]
+    return steps
+
+
+def next_step(draft: Mapping[str, Any], step: str) -> str:
+    steps = step_sequence(draft)
+    return steps[steps.index(step) + 1] if step in steps else REVIEW
+
+
+def progress(conversation: Conversation) -> tuple[int, int]:
+    """(number of this step, number of questions), for "step 3 of 9" hints."""
+    steps = step_sequence(conversation.draft)[:-2]  # review and done are not questions
+    if conversation.step in steps:
+        return steps.index(conversation.step) + 1, len(steps)
+    return len(steps), len(steps)
+
+
+def expects_text(conversation: Conversation) -> bool:
+    return step_name(conversation.step) in TEXT_STEPS
+
+
+def get_conversation(session: Session, conversation_id: int) -> Conversation | None:
+    return session.get(Conversation, conversation_id)
+
+
+def find_conversation(session: Session, person: Person, program: Program) -> Conversation | None:
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.person_id == person.id,
+            Conversation.program_id == program.id,
+            Conversation.kind == KIND,
+        )
+    ).first()
+
+
+def unfinished_conversation(session: Session, person: Person) -> Conversation | None:
+    """The person's onboarding still under way in any program (the most recently touched one
+    when there are several)."""
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.person_id == person.id,
+            Conversation.kind == KIND,
+            Conversation.completed_at.is_(None),
+        )
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    ).first()
+
+
+def find_participation(session: Session, person: Person, program: Program) -> Participation | None:
+    return session.scalars(
+        select(Participation).where(
+            Participation.person_id == person.id, Participation.program_id == program.id
+        )
+    ).first()
+
+
+def ensure_participation(
+    session: Session, person: Person, program: Program, clock: Clock
+) -> Participation:
+    participation = find_participation(session, person, program)
+    if participation is None:
+        now = clock.now()
+        participation = Participation(
+            team_id=person.team_id,
+            program_id=program.id,
+            person_id=person.id,
+            created_at=now,
+            updated_at=now,
+            languages=[],
+        )
+        session.add(participation)
+        session.flush()
+    return participation
+
+
+def start(
+    session: Session, person: Person, program: Program, clock: Clock, *, restart: bool = False
+) -> tuple[Conversation, bool]:
+    """The person's onboarding conversation, started if there is none (or `restart`).
+
+    Returns (conversation, started): `started` is False when an existing conversation is
+    simply returned, so the caller re-shows the current step instead of starting over.
+    """
+    participation = ensure_participation(session, person, program, clock)
+    conversation = find_conversation(session, person, program)
+    now = clock.now()
+    if conversation is not None and not restart:
+        return conversation, False
+    if participation.status == STATUS_LEFT:
+        participation.status = "onboarding"
+    if conversation is None:
+        conversation = Conversation(
+            team_id=person.team_id,
+            person_id=person.id,
+            program_id=program.id,
+            kind=KIND,
+            step=ROLE,
+            version=1,
+            draft={},
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(conversation)
+        session.flush()
+        return conversation, True
+    _transition(session, conversation, conversation.version, ROLE, {}, clock, completed=False)
+    return conversation, True
+
+
+def _transition(
+    session: Session,
+    conversation: Conversation,
+    version: int,
+    step: str,
+    draft: dict[str, Any],
+    clock: Clock,
+    *,
+    completed: bool | None = None,
+) -> bool:
+    values: dict[str, Any] = {
+        "step": step,
+        "version": version + 1,
+        "draft": draft,
+        "updated_at": clock.now(),
+    }
+    if completed is True:
+        values["completed_at"] = clock.now()
+    elif completed is False:
+        values["completed_at"] = None
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.version == version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(conversation)
+    return True
+
+
+def _invalid(conversation: Conversation, message: str) -> StepResult:
+    return StepResult("invalid", conversation, error=message)
+
+
+def answer(
+    session: Session,
+    conversation: Conversation,
+    *,
+    step: str,
+    version: int | None,
+    value: Any,
+    clock: Clock,
+    typed: bool = False,
+) -> StepResult:
+    """Apply an answer to the current step.
+
+    `version` is the version the button was drawn for (None for typed text, which always
+    answers the current step). A mismatch, or a step that is no longer current, is stale.
+    """
+    if version is not None and version != conversation.version:
+        return StepResult("stale", conversation)
+    if step != conversation.step:
+        return StepResult("stale", conversation)
+    name = step_name(step)
+    if typed and name not in TEXT_STEPS:
+        return StepResult("expects_button", conversation)
+    if not typed and name in TEXT_STEPS and name != NOTES:
+        return StepResult("expects_text", conversation)
+    settings = program_settings(session.get(Program, conversation.program_id))
+    draft = dict(conversation.draft or {})
+    form = ProfileForm.from_dict(draft)
+    index = step_index(step)
+
+    if name == ROLE:
+        if value not in ("mentee", "mentor", "both"):
+            return _invalid(conversation, plain("profile.errors.role"))
+        form.role = value
+        if not form.is_mentee:
+            form.goals = []
+        if not form.is_mentor:
+            form.expertise, form.capacity = [], None
+    elif name == GOALS:
+        chosen = [str(v) for v in (value or [])]
+        form.goals = [
+            next((g for g in form.goals if g.competency_id == c), GoalInput(c)) for c in chosen
+        ]
+        if not chosen:
+            return _invalid(conversation, plain("profile.errors.goals_required"))
+    elif name == GOAL_SUCCESS:
+        text = clean_text(str(value or ""))
+        problem = check_text(text, SUCCESS_MAX_CHARS)
+        if problem or text is None:
+            return _invalid(conversation, problem or plain("profile.errors.empty"))
+        form.goals[index].success = text
+    elif name == GOAL_PRIORITY:
+        try:
+            form.goals[index].priority = int(value)
+        except (TypeError, ValueError):
+            return _invalid(conversation, plain("profile.errors.priority"))
+    elif name == EXPERTISE:
+        form.expertise = [str(v) for v in (value or [])]
+        if not form.expertise:
+            return _invalid(conversation, plain("profile.errors.expertise_required"))
+    elif name == CAPACITY:
+        try:
+            form.capacity = int(value)
+        except (TypeError, ValueError):
+            return _invalid(conversation, plain("profile.errors.capacity", limit=5))
+    elif name == FORMAT:
+        form.meeting_format = str(value)
+    elif name == LANGUAGES:
+        form.languages = [str(v) for v in (value or [])]
+    elif name == NOTES:
+        text = None if value is None else clean_text(str(value))
+        problem = check_text(text, NOTES_MAX_CHARS)
+        if problem:
+            return _invalid(conversation, problem)
+        form.notes = text
+    elif name == CONFIDENTIALITY:
+        form.confidentiality_ack = bool(value)
+        if not form.confidentiality_ack:
+            return _invalid(conversation, plain("profile.errors.confidentiality"))
+    else:
+        return StepResult("stale", conversation)
+
+    errors = validate(form, settings, complete=False)
+    if errors:
+        return _invalid(conversation, next(iter(errors.values())))
+    new_draft = form.as_dict()
+    following = next_step(new_draft, step)
+    if not _transition(session, conversation, conversation.version, following, new_draft, clock):
+        return StepResult("stale", conversation)
+    return StepResult("ok", conversation, answered_step=step)
+
+
+def replace_draft(
+    session: Session, conversation: Conversation, form: ProfileForm, clock: Clock
+) -> StepResult:
+    """Edit answers from the modal while reviewing (the modal has every field)."""
+    settings = program_settings(session.get(Program, conversation.program_id))
+    form.confidentiality_ack = bool(conversation.draft.get("confidentiality_ack"))
+    errors = validate(form, settings, complete=True)
+    if errors:
+        raise ProfileInvalid(errors)
+    ok = _transition(session, conversation, conversation.version, REVIEW, form.as_dict(), clock)
+    return StepResult("ok" if ok else "stale", conversation, answered_step=REVIEW)
+
+
+def confirm(
+    session: Session, conversation: Conversation, *, version: int | None, clock: Clock
+) -> StepResult:
+    """Confirm the played-back profile: it becomes the person's profile, visible to matching."""
+    if conversation.step != REVIEW or (version is not None and version != conversation.version):
+        return StepResult("stale", conversation)
+    program = session.get(Program, conversation.program_id)
+    person = session.get(Person, conversation.person_id)
+    assert program is not None and person is not None
+    participation = ensure_participation(session, person, program, clock)
+    form = ProfileForm.from_dict(conversation.draft)
+    try:
+        save_profile(session, participation, form, program_settings(program), clock, confirm=True)
+    except ProfileInvalid as exc:
+        return _invalid(conversation, next(iter(exc.errors.values())))
+    if not _transition(
+        session, conversation, conversation.version, DONE, conversation.draft, clock, completed=True
+    ):
+        # A concurrent confirm won: roll back this one's profile write.
+        raise StaleConfirm()
+    return StepResult("ok", conversation, answered_step=REVIEW)
+
+
+class StaleConfirm(Exception):
+    """Raised so the surrounding transaction rolls back a confirm that lost a race."""
+
+
+def draft_form(conversation: Conversation) -> ProfileForm:
+    return ProfileForm.from_dict(conversation.draft or {})

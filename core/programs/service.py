@@ -1,0 +1,108 @@
+"""Workspaces and programs, and the settings each program runs with."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.kernel.clock import Clock
+from core.kernel.paths import content_dir
+from core.people.models import STATUS_LEFT, Person
+from core.programs.models import Program, Workspace
+
+DEFAULT_PROGRAM_NAME = "Mentoring program"
+
+
+@lru_cache(maxsize=1)
+def program_defaults() -> dict[str, Any]:
+    """Program settings defaults from `content/program_defaults.yaml`."""
+    path = content_dir() / "program_defaults.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return dict(data or {})
+
+
+def program_settings(program: Program | None) -> dict[str, Any]:
+    """The effective settings of a program: its overrides on top of the defaults."""
+    settings = dict(program_defaults())
+    if program is not None:
+        settings.update(program.settings or {})
+        settings["name"] = program.name
+    return settings
+
+
+def ensure_workspace(
+    session: Session, team_id: str, clock: Clock, *, name: str | None = None
+) -> Workspace:
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, name=name, installed_at=clock.now())
+        session.add(workspace)
+        session.flush()
+    elif name and workspace.name != name:
+        workspace.name = name
+    return workspace
+
+
+def default_program(session: Session, team_id: str, clock: Clock) -> Program:
+    """The workspace's default program, created on first use."""
+    ensure_workspace(session, team_id, clock)
+    program = session.scalars(
+        select(Program).where(Program.team_id == team_id, Program.is_default.is_(True))
+    ).first()
+    if program is None:
+        name = program_defaults().get("name") or DEFAULT_PROGRAM_NAME
+        program = Program(
+            team_id=team_id, name=str(name), is_default=True, settings={}, created_at=clock.now()
+        )
+        session.add(program)
+        session.flush()
+    return program
+
+
+def workspace_programs(session: Session, team_id: str) -> list[Program]:
+    """Every program of the workspace, the default first, then by name."""
+    return list(
+        session.scalars(
+            select(Program)
+            .where(Program.team_id == team_id)
+            .order_by(Program.is_default.desc(), Program.name, Program.id)
+        )
+    )
+
+
+def program_in_workspace(session: Session, team_id: str, program_id: object) -> Program | None:
+    """The program with this id if it belongs to the workspace (ids from a button value are
+    checked here: a program of another workspace, or a malformed id, is None)."""
+    if not isinstance(program_id, int) or isinstance(program_id, bool):
+        return None
+    program = session.get(Program, program_id)
+    return program if program is not None and program.team_id == team_id else None
+
+
+def program_named(session: Session, team_id: str, name: object) -> Program | None:
+    """The workspace's program with this name (case-insensitive), else None."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    wanted = name.strip().lower()
+    return next((p for p in workspace_programs(session, team_id) if p.name.lower() == wanted), None)
+
+
+def taking_part(session: Session, person: Person | None) -> list[Program]:
+    """The programs someone takes part in (has not left), the default first, then by name."""
+    if person is None:
+        return []
+    programs = [p.program for p in person.participations if p.status != STATUS_LEFT]
+    return sorted(programs, key=lambda p: (not p.is_default, p.name, p.id))
+
+
+def person_program(session: Session, team_id: str, person: Person | None, clock: Clock) -> Program:
+    """The program someone's own questions are about: the one they take part in when there
+    is exactly one, else the workspace's default program."""
+    mine = taking_part(session, person)
+    if len(mine) == 1:
+        return mine[0]
+    return default_program(session, team_id, clock)

@@ -1,0 +1,1 @@
+"""What each person can see and do about their own participation (`/mentoring status`)."""

