@@ -16,8 +16,8 @@ from pathlib import Path
 
 from sandbox import seed as demo
 from sandbox.app import Sandbox
-from tests import test_sandbox_e2e as base
-from tests.test_sandbox_e2e import SandboxPage, onboard_as_mentee, participation
+from tests.browser import test_sandbox_e2e as base
+from tests.browser.test_sandbox_e2e import SandboxPage, onboard_as_mentee, participation
 
 # The browser, a fresh sandbox and the page, as in the onboarding tests.
 browser = base.browser

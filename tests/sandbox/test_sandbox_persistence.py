@@ -19,7 +19,7 @@ from sandbox.app import Sandbox
 from sandbox.fake_slack import FakeSlack
 from sandbox.harness import BotUnderTest
 from sandbox.slack_store import TABLE
-from tests.test_sandbox_api import (
+from tests.sandbox.test_sandbox_api import (
     MAYA,
     all_text,
     bot_messages,
