@@ -93,7 +93,8 @@ class Encoder:
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        unit: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors (len(texts) x 384), one per text."""
@@ -156,4 +157,5 @@ class EmbeddingScorer:
         sims = self._docs @ self._encoder.encode([query.text])[0]
         best = np.full(self.n, -1.0)
         np.maximum.at(best, self._owner, sims.astype(np.float64))
-        return np.square(np.clip(best, 0.0, 1.0))
+        squared: np.ndarray = np.square(np.clip(best, 0.0, 1.0))
+        return squared

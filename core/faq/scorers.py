@@ -398,7 +398,8 @@ class TfidfScorer:
         if not qv:
             return np.zeros(self.n)
         if self.mode == "entry":
-            return np.clip(self._index.dot(qv, self.n), 0.0, 1.0)
+            clipped: np.ndarray = np.clip(self._index.dot(qv, self.n), 0.0, 1.0)
+            return clipped
         per_doc = self._index.dot(qv, self._n_docs)
         best = np.zeros(self.n)
         np.maximum.at(best, self._owner, per_doc)

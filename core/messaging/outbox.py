@@ -228,7 +228,7 @@ def _set(session: Session, delivery_id: int, old: str, new: str, clock: Clock) -
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def mark_sent(session: Session, delivery_id: int, clock: Clock) -> None:
