@@ -288,7 +288,9 @@ def test_dm_reaches_the_message_listener_and_reply_lands_in_the_fake(env) -> Non
         (fake.bot_user_id, "You said: hello bot"),
     ]
     assert fake.last_dm("U1").action_ids() == ["demo.pick", "demo.pick", "demo.open"]
-    assert fake.warnings == []
+    # Nothing Slack would warn about. ("slow_ack" is left out: the driver adds it when the
+    # request took more than 3 s of wall-clock time, which a busy machine can cause.)
+    assert [w for w in fake.warnings if w.code != "slow_ack"] == []
 
 
 def test_click_sends_a_real_button_from_the_apps_message(env) -> None:
