@@ -107,7 +107,7 @@ class _Fault:
 @dataclass
 class _Trigger:
     user_id: str | None
-    expires: float  # time.monotonic()
+    expires: float  # FakeSlack.monotonic()
     used: bool = False
 
 
@@ -116,7 +116,7 @@ class _ResponseUrl:
     channel: str
     user_id: str | None
     message_ts: str | None
-    expires: float  # time.monotonic()
+    expires: float  # FakeSlack.monotonic()
     uses_left: int
 
 
@@ -155,6 +155,8 @@ class FakeSlack:
         response_url_ttl / response_url_uses: Slack allows 5 posts within 30 minutes.
         clock: wall clock (epoch seconds) for message ``ts``, ``created`` and ``tz_offset``;
             pass the app's injected clock in the sandbox.
+        monotonic: the timer for the lifetimes of trigger ids and ``response_url`` links, which
+            Slack counts in real seconds. Default: ``time.monotonic``; tests may pass a fake.
         on_change: called (with no arguments, under the fake's lock, so it must be quick) after
             anything that :meth:`export_state` saves may have changed. Default: nothing; the
             fake itself never writes anywhere.
@@ -183,6 +185,7 @@ class FakeSlack:
         response_url_ttl: float = 1800.0,
         response_url_uses: int = 5,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         on_change: Callable[[], None] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -201,6 +204,7 @@ class FakeSlack:
         self.response_url_ttl = response_url_ttl
         self.response_url_uses = response_url_uses
         self.clock = clock
+        self.monotonic = monotonic
         self.on_change = on_change
         self._host, self._port = host, port
         self._base_url = base_url.rstrip("/") if base_url else None
@@ -458,11 +462,12 @@ class FakeSlack:
             return f"{seconds}.{micros:06d}"
 
     def issue_trigger_id(self, user_id: str | None = None, *, ttl: float | None = None) -> str:
-        """A trigger id valid once, for ``trigger_ttl`` real seconds (Slack: 3 s)."""
+        """A trigger id valid once, for ``trigger_ttl`` real seconds (Slack: 3 s) by
+        :attr:`monotonic`."""
         trigger = f"{int(self.clock())}.{self._next_seq()}.{uuid.uuid4().hex}"
         lifetime = self.trigger_ttl if ttl is None else ttl
         with self._lock:
-            self._triggers[trigger] = _Trigger(user_id, time.monotonic() + lifetime)
+            self._triggers[trigger] = _Trigger(user_id, self.monotonic() + lifetime)
         return trigger
 
     def new_response_url(
@@ -475,7 +480,7 @@ class FakeSlack:
                 channel=channel,
                 user_id=user_id,
                 message_ts=message_ts,
-                expires=time.monotonic() + self.response_url_ttl,
+                expires=self.monotonic() + self.response_url_ttl,
                 uses_left=self.response_url_uses,
             )
         return f"{self.base_url}/response/{rid}"
@@ -992,7 +997,7 @@ class FakeSlack:
                 info = self._response_urls.get(rid)
                 if info is None:
                     raise SlackApiFailure("invalid_url", status=404)
-                if time.monotonic() > info.expires:
+                if self.monotonic() > info.expires:
                     raise SlackApiFailure("expired_url", status=404)
                 if info.uses_left <= 0:
                     raise SlackApiFailure("used_url", status=404)
@@ -1359,7 +1364,7 @@ class FakeSlack:
             raise SlackApiFailure("invalid_trigger_id")
         if trigger.used:
             raise SlackApiFailure("exchanged_trigger_id")
-        if time.monotonic() > trigger.expires:
+        if self.monotonic() > trigger.expires:
             raise SlackApiFailure("expired_trigger_id")
         return trigger.user_id
 

@@ -288,7 +288,9 @@ def test_dm_reaches_the_message_listener_and_reply_lands_in_the_fake(env) -> Non
         (fake.bot_user_id, "You said: hello bot"),
     ]
     assert fake.last_dm("U1").action_ids() == ["demo.pick", "demo.pick", "demo.open"]
-    assert fake.warnings == []
+    # Nothing Slack would warn about. ("slow_ack" is left out: the driver adds it when the
+    # request took more than 3 s of wall-clock time, which a busy machine can cause.)
+    assert [w for w in fake.warnings if w.code != "slow_ack"] == []
 
 
 def test_click_sends_a_real_button_from_the_apps_message(env) -> None:
@@ -524,30 +526,52 @@ def test_driver_refuses_what_the_manifest_does_not_declare(env) -> None:
 
 
 def test_tracking_executor_waits_for_chained_work() -> None:
+    """wait_idle also waits for work that running work submitted, after the submitter ended.
+
+    Events, not sleeps, make the work overlap: `second` cannot end before `first` has ended
+    and been counted as done, nor before the test lets it."""
     executor = TrackingExecutor(max_workers=2)
     done: list[str] = []
+    chain = threading.Event()  # first may submit second
+    first_ended = threading.Event()  # set once the executor has counted first as done
+    finish = threading.Event()  # second may end
+    idle = threading.Event()
 
     def second() -> None:
-        time.sleep(0.05)
+        assert finish.wait(timeout=10)
         done.append("second")
 
     def first() -> None:
-        time.sleep(0.05)
+        assert chain.wait(timeout=10)
         executor.submit(second)
         done.append("first")
 
-    executor.submit(first)
-    executor.wait_idle(timeout=5)
-    assert done == ["first", "second"] and executor.pending == 0
+    def wait_for_idle() -> None:
+        executor.wait_idle(timeout=10)
+        idle.set()
+
+    # Done-callbacks run in the order added: the executor's own bookkeeping comes first.
+    executor.submit(first).add_done_callback(lambda _: first_ended.set())
+    waiter = threading.Thread(target=wait_for_idle)
+    waiter.start()  # (typically) already waiting while first runs, before second exists
+    chain.set()
+    assert first_ended.wait(timeout=10)
+    # first is over and counted; the work it submitted is still running.
+    assert done == ["first"] and executor.pending == 1
+    with pytest.raises(TimeoutError, match="1 listener task"):
+        executor.wait_idle(timeout=0)
+    assert not idle.is_set()
+    finish.set()
+    waiter.join(timeout=10)
+    assert idle.is_set() and done == ["first", "second"] and executor.pending == 0
+    assert executor.errors == []
     executor.shutdown()
 
 
-def test_server_thread_starts_fast_and_stops_cleanly() -> None:
+def test_server_thread_starts_and_stops_cleanly() -> None:
     app = Starlette(routes=[Route("/", lambda request: PlainTextResponse("pong"))])
-    started = time.perf_counter()
-    server = ServerThread(app)
-    startup = time.perf_counter() - started
-    assert startup < 0.5
+    server = ServerThread(app)  # returns once the server accepts connections
+    assert server.running
     assert server.url == f"http://127.0.0.1:{server.port}" and server.port > 0
     assert httpx.get(server.url + "/").text == "pong"
     with pytest.raises(ServerStartError, match="cannot bind"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -342,7 +341,11 @@ def test_message_ts_are_unique_and_increasing(client: WebClient, fake: FakeSlack
 
 
 # ---------------------------------------------------------------------------- views
-def test_views_open_trigger_rules(client: WebClient, fake: FakeSlack) -> None:
+def test_views_open_trigger_rules(
+    client: WebClient, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timer = [1000.0]  # trigger lifetimes run on this timer, not on real time
+    monkeypatch.setattr(fake, "monotonic", lambda: timer[0])
     trigger = fake.issue_trigger_id("U1")
     with pytest.raises(SlackApiError) as excinfo:  # invalid view: title longer than 24
         client.views_open(trigger_id=trigger, view=modal("A title that is far too long"))
@@ -357,7 +360,7 @@ def test_views_open_trigger_rules(client: WebClient, fake: FakeSlack) -> None:
         client.views_open(trigger_id="12345.67890.made-up", view=modal())
     assert api_error(excinfo)["error"] == "invalid_trigger_id"
     stale = fake.issue_trigger_id("U1", ttl=0.01)
-    time.sleep(0.02)
+    timer[0] += 0.02
     with pytest.raises(SlackApiError) as excinfo:
         client.views_open(trigger_id=stale, view=modal())
     assert api_error(excinfo)["error"] == "expired_trigger_id"

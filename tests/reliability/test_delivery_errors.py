@@ -1,11 +1,14 @@
 """Slack errors while sending scheduled and follow-up messages: 429 waits for Retry-After
 without blocking anyone and without losing the message; a person Slack cannot reach is marked
-unreachable and never retried; anything else is retried with backoff, up to a cap."""
+unreachable and never retried; anything else is retried with backoff, up to a cap.
+
+Nothing here waits in real time: the pacer (which holds sending for Retry-After) reads the
+test's FakeClock, and its sleeps are recorded (see `PacerTime`).
+"""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -34,15 +37,42 @@ def posts(fake: FakeSlack, user: str, *, ok: bool | None = None) -> list:
     return [c for c in fake.calls_to("chat.postMessage", ok=ok) if c.args.get("channel") == user]
 
 
-def fast(slack: BotUnderTest) -> None:
+class PacerTime:
+    """The pacer's time source and sleep, driven by the test's FakeClock.
+
+    A Retry-After hold ends when the test moves the clock, not after a real wait. Every
+    sleep is recorded and moves the clock on, as a real sleep moves time: code that slept
+    through Retry-After would show both in `sleeps` and as a message sent too early.
+    """
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.clock.now().timestamp()
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.clock.advance(seconds=seconds)
+
+
+def fast(slack: BotUnderTest) -> PacerTime:
+    assert isinstance(slack.clock, FakeClock)
+    pacer_time = PacerTime(slack.clock)
     slack.app.extras["relationship"].deliverer.pacer = Pacer(
-        rate=500, burst=100, channel_interval=0
+        rate=500,
+        burst=100,
+        channel_interval=0,
+        monotonic=pacer_time.monotonic,
+        sleep=pacer_time.sleep,
     )
+    return pacer_time
 
 
-def nudges_due(slack: BotUnderTest) -> None:
+def nudges_due(slack: BotUnderTest) -> PacerTime:
     """A pair that agreed two weeks ago: both are due a meeting nudge at DUE."""
-    fast(slack)
+    pacer_time = fast(slack)
     add_to_fake(slack, ANA, BEN)
     slack.clock.set(at("2026-03-02T14:00:00+00:00"))
     pair_id = seed_pair(slack.app.db, slack.clock)
@@ -50,6 +80,7 @@ def nudges_due(slack: BotUnderTest) -> None:
     slack.run_sweeps()
     slack.clock.set(at(DUE))
     slack.fake.reset_calls()
+    return pacer_time
 
 
 def person_id(slack: BotUnderTest, user: str) -> int:
@@ -63,11 +94,12 @@ def unreachable(slack: BotUnderTest, user: str) -> bool:
 
 
 def test_429_keeps_the_message_and_sends_it_once_after_retry_after(slack: BotUnderTest) -> None:
-    nudges_due(slack)
+    pacer_time = nudges_due(slack)
     slack.fake.rate_limit_next("chat.postMessage", retry_after=1, match=to(ANA.user_id))
-    started = time.monotonic()
     slack.run_sweeps()
-    assert time.monotonic() - started < 1.0  # nobody slept through Retry-After
+    # Nobody slept through Retry-After: the sweep made the one call, gave the message back
+    # with not_before = Retry-After, and returned without waiting.
+    assert pacer_time.sleeps == []
     assert [c.status for c in posts(slack.fake, ANA.user_id)] == [429]
     row = next(r for r in deliveries(slack.app.db, kind="digest") if r.status == "pending")
     assert row.last_error == "ratelimited" and row.not_before == slack.clock.now() + timedelta(
@@ -75,32 +107,44 @@ def test_429_keeps_the_message_and_sends_it_once_after_retry_after(slack: BotUnd
     )
     # Before Retry-After has passed nothing is tried again.
     slack.run_sweeps()
+    slack.clock.advance(seconds=0.5)
+    slack.run_sweeps()
     assert len(posts(slack.fake, ANA.user_id)) == 1
-    time.sleep(1.1)
-    slack.clock.advance(seconds=2)
+    slack.clock.advance(seconds=1)
     slack.run_sweeps()
     slack.run_sweeps()
     assert len(posts(slack.fake, ANA.user_id, ok=True)) == 1
     assert len(posts(slack.fake, BEN.user_id, ok=True)) == 1
     assert {r.status for r in deliveries(slack.app.db, kind="meeting_nudge")} == {"sent"}
+    assert pacer_time.sleeps == []
 
 
 def test_429_during_a_click_does_not_hold_up_the_listener(slack: BotUnderTest) -> None:
-    nudges_due(slack)
+    pacer_time = nudges_due(slack)
     slack.run_sweeps()
     nudge = [
         m
         for m in slack.fake.dm_messages(ANA.user_id)
         if "relationship.meeting.met" in str(m.blocks)
     ][-1]
+    slack.fake.reset_calls()
     slack.fake.rate_limit_next("chat.postMessage", retry_after=2)
-    started = time.monotonic()
+    # The driver returns once the listener's work is over (the bot's wait_idle).
     slack.d.click(ANA.user_id, "relationship.meeting.met", in_message=nudge)
-    assert time.monotonic() - started < 1.5
+    # The listener did not wait out Retry-After: no sleep, one call (the 429) and both
+    # messages left pending for the sweep, the rate-limited one not before Retry-After.
+    assert pacer_time.sleeps == []
+    assert [c.status for c in slack.fake.calls_to("chat.postMessage")] == [429]
     logged = deliveries(slack.app.db, kind="meeting_logged")
     assert len(logged) == 2 and {r.status for r in logged} == {"pending"}
-    time.sleep(2.1)
-    slack.clock.advance(seconds=3)
+    assert [r.not_before for r in logged if r.last_error == "ratelimited"] == [
+        slack.clock.now() + timedelta(seconds=2)
+    ]
+    # Until Retry-After has passed the sweep sends neither (the whole process holds).
+    slack.clock.advance(seconds=1)
+    slack.run_sweeps()
+    assert slack.fake.calls_to("chat.postMessage", ok=True) == []
+    slack.clock.advance(seconds=2)
     slack.run_sweeps()
     assert {r.status for r in deliveries(slack.app.db, kind="meeting_logged")} == {"sent"}
     for user in (ANA.user_id, BEN.user_id):
@@ -108,6 +152,7 @@ def test_429_during_a_click_does_not_hold_up_the_listener(slack: BotUnderTest) -
             sum("logged" in (c.args.get("text") or "") for c in posts(slack.fake, user, ok=True))
             == 1
         )
+    assert pacer_time.sleeps == []
 
 
 def _reference_with_dm_errors(tmp: Path) -> Path:

@@ -3,7 +3,6 @@ as it was), BOM and line endings, and the upsert rules. Runs the real command li
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -277,7 +276,9 @@ def test_a_missing_file_is_a_clear_error(cli) -> None:
     assert code == 2
 
 
-def test_ten_thousand_rows_import_in_seconds(cli, db: Database) -> None:
+def test_ten_thousand_rows_import_in_one_go(cli, db: Database) -> None:
+    """A big file imports completely. How long it takes is measured by
+    `python -m benchmarks import` (docs/import.md), not asserted here."""
     rows = [HEADER]
     for i in range(10_000):
         manager = f"U{i // 10:06d}" if i >= 10 else ""
@@ -291,12 +292,8 @@ def test_ten_thousand_rows_import_in_seconds(cli, db: Database) -> None:
                 f"U{i:06d},Person {i},{manager},Dept {i % 40},Title,mentor,,"
                 "public-speaking;writing;security,2,America/New_York,en,either\n"
             )
-    started = time.monotonic()
     code, out, err = cli("people", "import", "--team", "T0001", csv="".join(rows))
-    elapsed = time.monotonic() - started
     assert (code, err) == (0, ""), err
     assert "imported 10000 people" in out and "10000 with a confirmed profile" in out
-    # 100,000 rows take well under a minute (docs/import.md); a tenth has a wide margin here.
-    assert elapsed < 20, f"{elapsed:.1f} s"
     with db.transaction() as session:
         assert len(session.scalars(select(Goal.id)).all()) == 5_000 * 3
