@@ -38,8 +38,8 @@ MARKERS = (
 ALLOWED = {
     ("bot/cli/run.py", None),
     ("bot/cli/__init__.py", "sandbox.cli"),
-    ("core/matching.py", "jinja2.sandbox"),
-    ("core/matching.py", "SandboxedEnvironment"),
+    ("core/match_engine/reasons.py", "jinja2.sandbox"),
+    ("core/match_engine/reasons.py", "SandboxedEnvironment"),
 }
 
 
