@@ -29,7 +29,9 @@ class BotUnderTest:
         clock: Clock | None = None,
         signing_secret: str = DEFAULT_SIGNING_SECRET,
         fake: FakeSlack | None = None,
-        trigger_ttl: float = 3.0,
+        # Slack's trigger ids live 3 s (the fake's default, checked in tests/meta/test_fake_slack.py);
+        # the bot under test gets 30 s so a loaded test machine cannot expire a modal's trigger.
+        trigger_ttl: float = 30.0,
         settings_overrides: dict[str, Any] | None = None,
     ) -> None:
         self.database_url = database_url
