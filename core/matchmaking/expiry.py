@@ -1,79 +1,37 @@
-"""When a pending mentor request is due a reminder and when it expires: its deadlines in
-working days, the sweeps' lists of what is due, and the once-only claim of a reminder.
-(Expiring a request is an answer: :func:`core.matchmaking.answers.expire_request`.)"""
+"""When a pending mentor request is due a reminder and when it expires: its deadlines in the
+program's working days (on the one calendar, `core.kernel.worktime`), the sweeps' lists of
+what is due, and the once-only claim of a reminder. (Expiring a request is an answer: :func:`core.matchmaking.answers.expire_request`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
+from core.kernel.worktime import WorkingHours
 from core.matchmaking.answers import _answer_context
 from core.matchmaking.lookups import _goals
 from core.matchmaking.models import REQUEST_PENDING, MentorRequest
 from core.matchmaking.outcomes import ReminderDue
 
-WEEKDAYS = 5  # Monday to Friday are working days
-
-
-def _zone(tz: str | None) -> ZoneInfo:
-    if tz:
-        try:
-            return ZoneInfo(tz)
-        except Exception:
-            pass
-    return ZoneInfo("UTC")
-
-
-def add_working_days(start: datetime, days: int, tz: str | None = None) -> datetime:
-    """`start` moved forward by `days` working days (Monday to Friday) in the zone `tz`.
-
-    The time of day is kept (wall clock): Monday 10:00 + 2 = Wednesday 10:00, Friday 15:00 + 1
-    = Monday 15:00, Saturday 10:00 + 1 = Monday 10:00.
-    """
-    if start.tzinfo is None:
-        raise ValueError("add_working_days needs an aware datetime")
-    local = start.astimezone(_zone(tz))
-    counted = 0
-    while counted < days:
-        local = local + timedelta(days=1)
-        if local.weekday() < WEEKDAYS:
-            counted += 1
-    return local.astimezone(UTC)
-
-
-def within_working_hours(
-    when: datetime, tz: str | None, start_hour: int, end_hour: int
-) -> datetime:
-    """`when`, or the start of the next working period (Mon-Fri, `start_hour` to `end_hour`
-    local) if it falls outside one."""
-    local = when.astimezone(_zone(tz))
-    if local.weekday() < WEEKDAYS and start_hour <= local.hour < end_hour:
-        return when.astimezone(UTC)
-    day = local if local.hour < start_hour else local + timedelta(days=1)
-    while day.weekday() >= WEEKDAYS:
-        day = day + timedelta(days=1)
-    begin = day.replace(hour=start_hour, minute=0, second=0, microsecond=0)
-    return begin.astimezone(UTC)
-
 
 def request_deadlines(
     created: datetime, settings: Mapping[str, Any], tz: str | None
 ) -> tuple[datetime, datetime]:
-    """(remind_at, expires_at) for a request made at `created` to a mentor in `tz`."""
+    """(remind_at, expires_at) for a request made at `created` to a mentor in `tz`, on the
+    program's working-time calendar (:class:`WorkingHours`: its `working_days`, and its
+    `default_timezone` when the mentor's zone is unknown): expiry `request_expiry_days`
+    working days later, the reminder `request_reminder_days` working days later, moved to the
+    start of the mentor's next working hours when it falls outside them (never after expiry)."""
     remind_days = int(settings.get("request_reminder_days", 2))
     expiry_days = int(settings.get("request_expiry_days", 4))
-    hours = settings.get("working_hours") or {}
-    start_hour, end_hour = int(hours.get("start", 9)), int(hours.get("end", 17))
-    expires_at = add_working_days(created, expiry_days, tz)
-    remind_at = within_working_hours(
-        add_working_days(created, remind_days, tz), tz, start_hour, end_hour
-    )
+    hours = WorkingHours.of_program(settings)
+    expires_at = hours.add_working_days(created, expiry_days, tz)
+    remind_at = hours.next_start(hours.add_working_days(created, remind_days, tz), tz)
     return min(remind_at, expires_at), expires_at
 
 

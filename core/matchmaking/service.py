@@ -27,8 +27,10 @@ database and keep the hard rules that depend on state:
 - answers are conditional updates `WHERE status = 'pending'`: a double click, or a click on an
   expired or superseded request, changes nothing.
 
-Working days: reminders and expiry count Monday to Friday in the mentor's time zone (UTC when
-unknown), from the injected clock; a reminder falls inside the mentor's working hours.
+Working days: reminders and expiry count the program's `working_days` in the mentor's time
+zone (the program's `default_timezone` when unknown), from the injected clock, on the same
+calendar as every other schedule (`core.kernel.worktime`); a reminder falls inside the
+mentor's working hours.
 """
 
 from __future__ import annotations
@@ -42,13 +44,11 @@ from core.matchmaking.answers import (
     request_for_mentor,
 )
 from core.matchmaking.expiry import (
-    add_working_days,
     claim_reminder,
     due_expiries,
     due_reminders,
     release_reminder,
     request_deadlines,
-    within_working_hours,
 )
 from core.matchmaking.home import (
     HomeMatching,
@@ -134,7 +134,6 @@ __all__ = [
     "ShortlistCandidate",
     "ShortlistOutcome",
     "accept_request",
-    "add_working_days",
     "cancel_request",
     "claim_reminder",
     "close_shortlist",
@@ -167,6 +166,5 @@ __all__ = [
     "shortlist_is_open",
     "sorted_people",
     "team_of",
-    "within_working_hours",
     "workspaces",
 ]
