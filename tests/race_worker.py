@@ -20,9 +20,11 @@ def run(
 ) -> None:
     from core.kernel.clock import FakeClock
     from core.kernel.db import Database
+    from core.matchmaking import answers, requests
     from core.matchmaking import service as svc
 
-    load, close = svc.mentor_load, svc.close_request
+    # Slowed where the use cases look them up: requests asks a mentor's load, answers close.
+    load, close = requests.mentor_load, answers.close_request
 
     def slow_load(*args: Any, **kwargs: Any) -> int:
         value = load(*args, **kwargs)
@@ -34,8 +36,8 @@ def run(
         time.sleep(PAUSE)
         return changed
 
-    svc.mentor_load = slow_load  # type: ignore[assignment]
-    svc.close_request = slow_close  # type: ignore[assignment]
+    requests.mentor_load = slow_load  # type: ignore[assignment]
+    answers.close_request = slow_close  # type: ignore[assignment]
     db = Database(url)
     try:
         for op, args in steps:

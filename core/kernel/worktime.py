@@ -1,5 +1,8 @@
-"""Working hours: when the bot may send someone a scheduled message, in their own time zone.
+"""The one working-time calendar: a program's working hours on its working days, in each
+person's own time zone (the program's `default_timezone` when theirs is unknown).
 
+Every schedule uses it: when the bot may send someone a scheduled message (nudges, digests),
+and when a mentor request is reminded and expires (so many working days after it was made).
 All instants in and out are aware UTC datetimes; a person's time zone (an IANA name from
 Slack's `users.info`) is applied only here.
 """
@@ -54,6 +57,14 @@ class WorkingHours:
             fallback_tz=str(settings.get("default_timezone") or "UTC"),
         )
 
+    @classmethod
+    def of_program(cls, settings: Mapping[str, Any]) -> WorkingHours:
+        """:meth:`from_settings`, or the defaults when the settings do not make a calendar."""
+        try:
+            return cls.from_settings(settings)
+        except (TypeError, ValueError):
+            return cls()
+
     def _bounds(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
         start = datetime.combine(day, time(self.start), tzinfo=tz)
         end = (
@@ -95,3 +106,17 @@ class WorkingHours:
 
     def local_day(self, when: datetime, tz_name: str | None) -> date:
         return when.astimezone(zone(tz_name, self.fallback_tz)).date()
+
+    def add_working_days(self, when: datetime, days: int, tz_name: str | None) -> datetime:
+        """`when` moved forward by `days` working days in the person's zone, keeping the local
+        time of day: with Monday-Friday, Monday 10:00 + 2 = Wednesday 10:00, Friday 15:00 + 1 =
+        Monday 15:00, Saturday 10:00 + 1 = Monday 10:00."""
+        if when.tzinfo is None:
+            raise ValueError("add_working_days needs an aware datetime")
+        local = when.astimezone(zone(tz_name, self.fallback_tz))
+        counted = 0
+        while counted < days:
+            local = local + timedelta(days=1)
+            if local.isoweekday() in self.days:
+                counted += 1
+        return local.astimezone(UTC)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from core.kernel.clock import FakeClock
 from core.kernel.db import Database
+from core.kernel.worktime import WorkingHours
 from core.matchmaking import service as svc
 from core.matchmaking.models import (
     DoNotPair,
@@ -395,9 +396,8 @@ UTC_ = "UTC"
 )
 def test_add_working_days(start: str, days: int, tz: str, expected: str) -> None:
     begin = datetime.fromisoformat(start).replace(tzinfo=UTC)
-    assert svc.add_working_days(begin, days, tz) == datetime.fromisoformat(expected).replace(
-        tzinfo=UTC
-    )
+    moved = WorkingHours().add_working_days(begin, days, tz)
+    assert moved == datetime.fromisoformat(expected).replace(tzinfo=UTC)
 
 
 def test_reminders_wait_for_the_mentors_working_hours() -> None:
