@@ -85,7 +85,8 @@ from core.people.models import (
 from core.people.profiles import clean_text, competency_name, languages, taxonomy
 from core.privacy.service import close_request
 from core.programs.models import Program, Workspace
-from core.programs.service import program_defaults, program_in_workspace, program_settings
+from core.programs.service import default_settings, program_in_workspace, program_settings
+from core.programs.settings import ProgramSettings
 from core.relationships.models import RematchRequest
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class ShortlistOutcome:
     unmatched_reason: str | None = None
     # Older open shortlist messages this one replaces (to be marked as replaced in Slack).
     superseded: tuple[MessageRef, ...] = ()
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
     @property
     def has_candidates(self) -> bool:
@@ -202,7 +203,7 @@ class RequestOutcome:
     next: ShortlistOutcome | None = None
     # "already_pending": the mentor already asked.
     pending_with: PersonRef | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
 
 AnswerStatus = Literal[
@@ -232,7 +233,7 @@ class AnswerOutcome:
     expires_at: datetime | None = None
     mentor_messages: tuple[MessageRef, ...] = ()
     next: ShortlistOutcome | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
     @property
     def changed(self) -> bool:
@@ -246,7 +247,7 @@ class NoneSuitOutcome:
     shortlist_message: MessageRef | None = None
     excluded: int = 0
     next: ShortlistOutcome | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ class ReminderDue:
     goals: tuple[GoalInfo, ...]
     created_at: datetime
     expires_at: datetime
-    settings: dict[str, Any]
+    settings: ProgramSettings
 
 
 @dataclass
@@ -341,13 +342,13 @@ def within_working_hours(
 
 
 def request_deadlines(
-    created: datetime, settings: Mapping[str, Any], tz: str | None
+    created: datetime, settings: ProgramSettings, tz: str | None
 ) -> tuple[datetime, datetime]:
     """(remind_at, expires_at) for a request made at `created` to a mentor in `tz`."""
-    remind_days = int(settings.get("request_reminder_days", 2))
-    expiry_days = int(settings.get("request_expiry_days", 4))
-    hours = settings.get("working_hours") or {}
-    start_hour, end_hour = int(hours.get("start", 9)), int(hours.get("end", 17))
+    remind_days = settings.request_reminder_days
+    expiry_days = settings.request_expiry_days
+    hours = settings.working_hours
+    start_hour, end_hour = hours.start, hours.end
     expires_at = add_working_days(created, expiry_days, tz)
     remind_at = within_working_hours(
         add_working_days(created, remind_days, tz), tz, start_hour, end_hour
@@ -381,36 +382,19 @@ def _valid_timezone(tz: str) -> bool:
         return False
 
 
-def match_settings(settings: Mapping[str, Any]) -> MatchSettings:
-    pref = str(settings.get("department_preference", "different"))
+def match_settings(settings: ProgramSettings) -> MatchSettings:
+    """The matching core's settings (each checked in ProgramSettings)."""
     return MatchSettings(
-        shortlist_size=max(1, min(10, int(settings.get("shortlist_size", 3)))),
-        exposure_factor=max(1, int(settings.get("exposure_factor", 2))),
-        department_preference=pref if pref in ("any", "same", "different") else "different",  # type: ignore[arg-type]
-        max_memory_mb=_memory_limit(settings.get(MEMORY_LIMIT_SETTING)),
+        shortlist_size=settings.shortlist_size,
+        exposure_factor=settings.exposure_factor,
+        department_preference=settings.department_preference,
+        max_memory_mb=settings.matching_max_memory_mb,
     )
 
 
-def _memory_limit(value: Any) -> int:
-    """The program's setting (coordinators' values are checked by `validate_settings`), else
-    the default in content/program_defaults.yaml, else the matching core's own default."""
-    candidates: tuple[Any, ...] = (value, program_defaults().get(MEMORY_LIMIT_SETTING))
-    for candidate in candidates:
-        try:
-            number = int(candidate)
-        except (TypeError, ValueError):
-            continue
-        return max(1, min(_NO_MEMORY_LIMIT, number))
-    return MatchSettings().max_memory_mb
-
-
-def _work_hours(settings: Mapping[str, Any]) -> tuple[float, float]:
-    hours = settings.get("working_hours") or {}
-    try:
-        start, end = float(hours.get("start", 9)), float(hours.get("end", 17))
-    except (TypeError, ValueError):
-        return (9.0, 17.0)
-    if not (0 <= start <= 24 and 0 <= end <= 24) or start % 24 == end % 24:
+def _work_hours(settings: ProgramSettings) -> tuple[float, float]:
+    start, end = float(settings.working_hours.start), float(settings.working_hours.end)
+    if start % 24 == end % 24:  # a whole day (0 to 24) is not a window the matching core takes
         return (9.0, 17.0)
     return (start, end)
 
@@ -420,7 +404,7 @@ class _Program:
     """Everything matching needs about one program, read in a handful of queries."""
 
     program: Program
-    settings: dict[str, Any]
+    settings: ProgramSettings
     refs: dict[str, PersonRef]  # slack id -> eligible participant
     mentees: dict[str, MenteeInput]  # waiting mentees
     mentors: dict[str, MentorInput]
@@ -837,7 +821,7 @@ def _exposure_used(session: Session, program_id: int, except_mentee: int) -> Cou
 
 
 def _not_waiting(
-    program: Program, mentee: PersonRef, code: str, settings: dict[str, Any]
+    program: Program, mentee: PersonRef, code: str, settings: ProgramSettings
 ) -> ShortlistOutcome:
     return ShortlistOutcome(
         team_id=program.team_id,
@@ -1358,7 +1342,7 @@ def record_request_message(session: Session, request_id: int, channel: str, ts: 
 
 def _answer_context(
     session: Session, request: MentorRequest
-) -> tuple[PersonRef | None, PersonRef | None, dict[str, Any], tuple[MessageRef, ...]]:
+) -> tuple[PersonRef | None, PersonRef | None, ProgramSettings, tuple[MessageRef, ...]]:
     program = _program_of(session, request.program_id)
     messages = (
         (MessageRef(request.mentor_channel, request.mentor_ts),)
