@@ -135,7 +135,7 @@ class ProgramSettings:
             if check is None:
                 continue
             if key == "targets" and isinstance(value, Mapping):
-                value = {**self.as_dict()["targets"], **value}
+                value = {**stored_form(self.targets), **value}
             try:
                 changes[key] = check(value)
             except SettingProblem:
