@@ -603,11 +603,10 @@ class Sandbox:
             if program is None:
                 return out
             coordinators = set()
-            for item in program_settings(program).get("coordinators") or []:
-                if isinstance(item, dict):
-                    item = item.get("slack_id")
-                if item:
-                    coordinators.add(str(item))
+            for item in program_settings(program).coordinators:
+                slack_id = item.get("slack_id") if isinstance(item, dict) else item
+                if slack_id:
+                    coordinators.add(str(slack_id))
             rows = session.execute(
                 select(Person.slack_user_id, Participation)
                 .join(Participation, Participation.person_id == Person.id)

@@ -34,6 +34,7 @@ from core.programs.service import (
     taking_part,
     workspace_programs,
 )
+from core.programs.settings import ProgramSettings
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -65,7 +66,7 @@ class Snapshot:
     person_id: int
     name: str
     program: str
-    settings: dict[str, Any]
+    settings: ProgramSettings
     conversation: Conversation | None
     participation_status: str | None
     confirmed: bool

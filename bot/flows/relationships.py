@@ -235,7 +235,7 @@ class RelationshipFlow:
                     view = views.agreement_modal(
                         form,
                         partner_name=info.mentor.name,
-                        max_goals=int(settings.get("max_goals") or 3),
+                        max_goals=settings.max_goals,
                         durations=agreements.durations(settings),
                         suggestion=agreement.suggestion if agreement is not None else None,
                         metadata={"p": info.pair_id, "v": version},
@@ -257,7 +257,7 @@ class RelationshipFlow:
         try:
             with self.mentor.db.transaction() as session:
                 info, member = member_of(session, team_id, user_id, metadata.get("p"))
-                max_goals = int(settings_for(session, info.program_id).get("max_goals") or 3)
+                max_goals = settings_for(session, info.program_id).max_goals
                 form = views.agreement_form(values, max_goals)
                 ids = agreements.submit_draft(
                     session, info, member, form, metadata.get("v"), self.clock.now()
@@ -365,7 +365,7 @@ class RelationshipFlow:
             relationship = relationship_of(session, info.pair_id)
             settings = settings_for(session, info.program_id)
             days = (
-                int(settings.get("snooze_days") or 7)
+                settings.snooze_days
                 if snooze
                 else int((relationship.cadence_days if relationship else None) or 14)
             )
@@ -788,16 +788,14 @@ class RelationshipFlow:
         ):
             return None
         settings = settings_for(session, state.info.program_id)
-        months = (
-            agreement.duration_months if agreement else int(settings.get("duration_months") or 6)
-        )
+        months = agreement.duration_months if agreement else settings.duration_months
         return views.term_end(
             state.info.pair_id,
             partner.user_id,
             partner.name,
             months,
             relationship.ends_at.date(),
-            int(settings.get("extension_months") or 3),
+            settings.extension_months,
         )
 
     def _render_extended(self, session: Session, target: RenderTarget) -> Part | None:

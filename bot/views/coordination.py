@@ -38,6 +38,7 @@ from core.kernel.texts import mrkdwn, plain
 from core.matchmaking.service import MatchingTooLarge, RunPlan
 from core.messaging.outbox import ANNOUNCEMENT_MAX_CHARS
 from core.privacy.service import Shown
+from core.programs.settings import ProgramSettings
 
 MAX_BLOCKS = 50
 LIST_LIMIT = 40  # people per list message (lines are grouped into a few sections)
@@ -224,16 +225,16 @@ def _number_input(key: str, current: Any, *, optional: bool = False) -> Block:
     return element
 
 
-def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    hours = settings.get("working_hours") or {}
-    targets = settings.get("targets") or {}
+def settings_modal(program_id: int, name: str, settings: ProgramSettings) -> dict[str, Any]:
+    hours = settings.working_hours
+    targets = settings.targets
     blocks: list[Block] = [
         section(mrkdwn("coordinator.settings.intro", program=name)),
         input_block(
             plain("coordinator.settings.objectives"),
             text_input(
                 _field("objectives"),
-                initial="\n".join(str(o) for o in settings.get("objectives") or []),
+                initial="\n".join(settings.objectives),
                 multiline=True,
                 max_length=1500,
             ),
@@ -254,9 +255,9 @@ def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> d
     ):
         low, high = INT_RANGES[key]
         element = (
-            _number_select(key, low, high, settings.get(key))
+            _number_select(key, low, high, getattr(settings, key))
             if high - low < 100
-            else _number_input(key, settings.get(key))
+            else _number_input(key, getattr(settings, key))
         )
         blocks.append(
             input_block(
@@ -273,7 +274,7 @@ def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> d
                 _field("duration_months"),
                 plain("coordinator.settings.choose"),
                 options=[(plain("coordinator.settings.months", n=n), str(n)) for n in DURATIONS],
-                initial=str(settings.get("duration_months")),
+                initial=str(settings.duration_months),
             ),
             block_id=_block("duration_months"),
         )
@@ -285,7 +286,7 @@ def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> d
                 _field("meeting_cadence"),
                 plain("coordinator.settings.choose"),
                 options=[(c, c) for c in CADENCE_DAYS],
-                initial=str(settings.get("meeting_cadence")),
+                initial=settings.meeting_cadence,
             ),
             block_id=_block("meeting_cadence"),
         )
@@ -298,7 +299,7 @@ def settings_modal(program_id: int, name: str, settings: Mapping[str, Any]) -> d
                     _field(f"working_hours_{edge}"),
                     plain("coordinator.settings.choose"),
                     options=[(f"{h:02d}:00", str(h)) for h in range(0, 25)],
-                    initial=str(hours.get(edge)) if hours.get(edge) is not None else None,
+                    initial=str(getattr(hours, edge)),
                 ),
                 block_id=_block(f"working_hours_{edge}"),
             )

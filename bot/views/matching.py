@@ -40,6 +40,7 @@ from core.matchmaking.service import (
     PersonRef,
     ShortlistOutcome,
 )
+from core.programs.settings import ProgramSettings
 
 DECLINE_REASON_BLOCK = "matching_decline_reason"
 NONE_CHOICE_BLOCK = "matching_none_choice"
@@ -56,12 +57,10 @@ def slack_date(when: datetime) -> Markup:
     return Markup(f"<!date^{int(utc.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>")
 
 
-def coordinators_text(settings: Mapping[str, Any]) -> Markup:
+def coordinators_text(settings: ProgramSettings) -> Markup:
     """The program's coordinators as mentions or names, or "your program coordinators"."""
-    raw = settings.get("coordinators") or []
-    items = raw if isinstance(raw, list | tuple) else [raw]
     names: list[str] = []
-    for item in items:
+    for item in settings.coordinators:
         slack_id, name = "", ""
         if isinstance(item, Mapping):
             slack_id = str(item.get("slack_id") or "").strip()

@@ -3,7 +3,6 @@ prompt, the playback of the whole profile, and the closing message."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bot.platform import ids
@@ -32,6 +31,7 @@ from core.people.profiles import (
     ordered_goals,
     taxonomy,
 )
+from core.programs.settings import ProgramSettings
 
 
 def competency_groups() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -60,7 +60,7 @@ def _value(conversation: Conversation, value: Any = None) -> str:
 
 
 def prompt(
-    conversation: Conversation, *, name: str, program: str, settings: Mapping[str, Any]
+    conversation: Conversation, *, name: str, program: str, settings: ProgramSettings
 ) -> dict[str, Any]:
     """The message that asks the current step's question."""
     form = ob.draft_form(conversation)
@@ -86,7 +86,7 @@ def prompt(
             )
         )
     elif step == ob.GOALS:
-        limit = int(settings.get("max_goals", 3))
+        limit = settings.max_goals
         text = mrkdwn("onboarding.goals.question", limit=limit)
         blocks.append(section(text))
         blocks.append(
@@ -140,7 +140,7 @@ def prompt(
         )
     elif step == ob.CAPACITY:
         text = mrkdwn("onboarding.capacity.question")
-        limit = int(settings.get("max_mentor_capacity", 5))
+        limit = settings.max_mentor_capacity
         blocks.append(section(text))
         blocks.append(
             actions(

@@ -21,6 +21,7 @@ from bot.platform.blocks import (
 from bot.views.onboarding import competency_groups, format_label, language_options, priority_label
 from core.kernel.texts import mrkdwn, plain
 from core.people.profiles import NOTES_MAX_CHARS, SUCCESS_MAX_CHARS, GoalInput, ProfileForm
+from core.programs.settings import ProgramSettings
 
 ROLE_BLOCK = "profile_role"
 EXPERTISE_BLOCK = "profile_expertise"
@@ -44,15 +45,15 @@ def priority_block(n: int) -> str:
 
 def profile_modal(
     form: ProfileForm,
-    settings: Mapping[str, Any],
+    settings: ProgramSettings,
     private_metadata: str,
     *,
     program: str | None = None,
 ) -> dict[str, Any]:
     """The profile form. `program` names the program whose profile it is, for someone who
     takes part in several."""
-    max_goals = int(settings.get("max_goals", 3))
-    max_capacity = int(settings.get("max_mentor_capacity", 5))
+    max_goals = settings.max_goals
+    max_capacity = settings.max_mentor_capacity
     blocks: list[Block] = [
         input_block(
             plain("profile.modal.role"),
@@ -174,7 +175,7 @@ def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> Any:
 
 
 def form_from_state(
-    values: Mapping[str, Any], settings: Mapping[str, Any]
+    values: Mapping[str, Any], settings: ProgramSettings
 ) -> tuple[ProfileForm, dict[str, str]]:
     """Read the submitted modal back into a form. Returns the form and block-level errors for
     fields that only make sense together (a success text or priority without a goal)."""
@@ -183,7 +184,7 @@ def form_from_state(
         "value"
     )
     goals: list[GoalInput] = []
-    for n in range(int(settings.get("max_goals", 3))):
+    for n in range(settings.max_goals):
         goal_id = (
             _selected(values, goal_block(n), ids.PROFILE_GOAL.format(n=n)).get("selected_option")
             or {}

@@ -45,6 +45,7 @@ from core.people.profiles import taxonomy
 from core.privacy.service import Shown, mask, mask_partition, mask_rate, program_k
 from core.programs.models import Program
 from core.programs.service import program_settings
+from core.programs.settings import Targets
 
 STAGES = ("requested", "agreement_pending", "active", "completed", "ended_early")
 ROLES = ("mentee", "mentor", "both")
@@ -217,7 +218,7 @@ class Stats:
     goals: list[GroupProgress] = field(default_factory=list)
 
 
-def _target(targets: Mapping[str, Any], key: str) -> float | None:
+def _target(targets: Targets, key: str) -> float | None:
     value = targets.get(key)
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -225,7 +226,7 @@ def _target(targets: Mapping[str, Any], key: str) -> float | None:
 def compute_stats(session: Session, program: Program, clock: Clock) -> Stats:
     settings = program_settings(program)
     k = program_k(settings)
-    targets = dict(settings.get("targets") or {})
+    targets = settings.targets
     raw = counts(session, program, clock)
     participants = raw.participants
     by_status = mask_partition(raw.by_status, k, total_shown=False)
@@ -272,7 +273,7 @@ def compute_stats(session: Session, program: Program, clock: Clock) -> Stats:
     stats = Stats(
         program=program.name,
         k=k,
-        objectives=[str(o) for o in settings.get("objectives") or []],
+        objectives=list(settings.objectives),
         participants=mask(participants, k),
         by_role=by_role,
         by_status=by_status,
@@ -293,7 +294,7 @@ def compute_stats(session: Session, program: Program, clock: Clock) -> Stats:
 
 
 def _goal_groups(
-    session: Session, program: Program, k: int, targets: Mapping[str, Any], clock: Clock
+    session: Session, program: Program, k: int, targets: Targets, clock: Clock
 ) -> list[GroupProgress]:
     """Mentees with goals in each competency group, and the share reporting progress."""
     now = clock.now()

@@ -33,13 +33,38 @@ from core.matchmaking.models import (
 )
 from core.people.directory import find_person, upsert_person
 from core.people.models import STATUS_ACTIVE, Participation, Person
-from core.privacy.service import MIN_K, Ending, close_request, close_shortlists, end_pair
+from core.privacy.service import Ending, close_request, close_shortlists, end_pair
 from core.programs.models import Program
-from core.programs.service import ensure_workspace, program_defaults, program_settings
+from core.programs.service import default_settings, ensure_workspace, program_settings
+from core.programs.settings import (  # the rules for each setting live there (re-exported)
+    CADENCE_DAYS as CADENCE_DAYS,
+)
+from core.programs.settings import (
+    DURATIONS as DURATIONS,
+)
+from core.programs.settings import (
+    INT_RANGES as INT_RANGES,
+)
+from core.programs.settings import (
+    OBJECTIVE_MAX_CHARS as OBJECTIVE_MAX_CHARS,
+)
+from core.programs.settings import (
+    OBJECTIVES_MAX as OBJECTIVES_MAX,
+)
+from core.programs.settings import (
+    TARGET_KEYS as TARGET_KEYS,
+)
+from core.programs.settings import (
+    ProgramSettings,
+    SettingProblem,
+    check_setting,
+    stored_form,
+    target_value,
+    whole_number,
+)
 
 CLI_ACTOR = "cli"
 PROGRAM_NAME_MAX = 80
-CADENCE_DAYS = {"every week": 7, "every two weeks": 14, "every month": 30}
 
 
 class CoordinationError(Exception):
@@ -289,37 +314,30 @@ def list_programs(session: Session, team_id: str) -> list[Program]:
 
 # --- program settings -----------------------------------------------------------------------
 
-TARGET_KEYS = (
-    "active_pairs",
-    "meetings_per_active_pair",
-    "checkin_response_rate",
-    "days_to_match",
-    "goals_progressing",
-)
-INT_RANGES: dict[str, tuple[int, int]] = {
-    "shortlist_size": (1, 10),
-    "agreement_nudge_days": (1, 60),
-    "request_reminder_days": (1, 30),
-    "request_expiry_days": (1, 60),
-    "checkin_first_days": (7, 180),
-    "checkin_every_days": (7, 365),
-    "privacy_min_group": (MIN_K, 100),
-    # Memory (MB) one whole-program matching run may use (see core.matchmaking.service).
-    "matching_max_memory_mb": (64, 262_144),
-}
-DURATIONS = (3, 6, 9, 12)
-OBJECTIVES_MAX = 8
-OBJECTIVE_MAX_CHARS = 150
+# Each setting's type and range are checked in core.programs.settings (`check_setting`).
 
 
-def _int(value: Any) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
+def _objectives(text: str) -> list[str]:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return [line.lstrip("-• ").strip() for line in lines if line.strip("-• ")]
+
+
+def _form_values(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The modal's fields in stored form (before they are checked)."""
+    values: dict[str, Any] = {}
+    if "objectives" in raw:
+        values["objectives"] = _objectives(str(raw.get("objectives") or ""))
+    for key in (*INT_RANGES, "duration_months"):
+        if key in raw:
+            values[key] = whole_number(raw.get(key))
+    if "meeting_cadence" in raw:
+        values["meeting_cadence"] = str(raw.get("meeting_cadence") or "")
+    if "working_hours_start" in raw or "working_hours_end" in raw:
+        values["working_hours"] = {
+            "start": raw.get("working_hours_start"),
+            "end": raw.get("working_hours_end"),
+        }
+    return values
 
 
 def validate_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -327,60 +345,20 @@ def validate_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     problems are template keys under `coordinator.settings_errors`."""
     clean: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    if "objectives" in raw:
-        text = str(raw.get("objectives") or "")
-        lines = [" ".join(line.split()) for line in text.splitlines()]
-        objectives = [line.lstrip("-• ").strip() for line in lines if line.strip("-• ")]
-        if len(objectives) > OBJECTIVES_MAX:
-            problems["objectives"] = "too_many_objectives"
-        elif any(len(o) > OBJECTIVE_MAX_CHARS for o in objectives):
-            problems["objectives"] = "objective_too_long"
-        else:
-            clean["objectives"] = objectives
-    for key, (low, high) in INT_RANGES.items():
-        if key not in raw:
-            continue
-        number = _int(raw.get(key))
-        if number is None or not low <= number <= high:
-            problems[key] = "number_between"
-        else:
-            clean[key] = number
-    if "duration_months" in raw:
-        number = _int(raw.get("duration_months"))
-        if number not in DURATIONS:
-            problems["duration_months"] = "duration"
-        else:
-            clean["duration_months"] = number
-    if "meeting_cadence" in raw:
-        cadence = str(raw.get("meeting_cadence") or "")
-        if cadence not in CADENCE_DAYS:
-            problems["meeting_cadence"] = "cadence"
-        else:
-            clean["meeting_cadence"] = cadence
-    if "working_hours_start" in raw or "working_hours_end" in raw:
-        start, end = _int(raw.get("working_hours_start")), _int(raw.get("working_hours_end"))
-        if start is None or end is None or not 0 <= start < end <= 24:
-            problems["working_hours"] = "working_hours"
-        else:
-            clean["working_hours"] = {"start": start, "end": end}
+    for key, value in _form_values(raw).items():
+        try:
+            clean[key] = stored_form(check_setting(key, value))
+        except SettingProblem as problem:
+            problems[key] = problem.problem
     targets: dict[str, Any] = {}
     for key in TARGET_KEYS:
         name = f"target_{key}"
         if name not in raw:
             continue
-        value = raw.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            targets[key] = None
-            continue
         try:
-            amount = float(str(value).strip())
-        except ValueError:
-            problems[name] = "target"
-            continue
-        if amount < 0 or (key in ("checkin_response_rate", "goals_progressing") and amount > 100):
-            problems[name] = "target"
-            continue
-        targets[key] = int(amount) if amount.is_integer() else round(amount, 1)
+            targets[key] = target_value(key, raw.get(name))
+        except SettingProblem as problem:
+            problems[name] = problem.problem
     if targets:
         clean["targets"] = targets
     return clean, problems
@@ -388,7 +366,7 @@ def validate_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 def save_settings(session: Session, program: Program, values: Mapping[str, Any]) -> dict[str, Any]:
     """Store validated settings as overrides: only keys that differ from the defaults."""
-    defaults = program_defaults()
+    defaults = default_settings().as_dict()
     overrides = dict(program.settings or {})
     for key, value in values.items():
         default = defaults.get(key)
@@ -404,8 +382,8 @@ def save_settings(session: Session, program: Program, values: Mapping[str, Any])
     return overrides
 
 
-def cadence_days(settings: Mapping[str, Any]) -> int:
-    return CADENCE_DAYS.get(str(settings.get("meeting_cadence")), 14)
+def cadence_days(settings: ProgramSettings) -> int:
+    return CADENCE_DAYS[settings.meeting_cadence]
 
 
 # --- participants ---------------------------------------------------------------------------
@@ -513,7 +491,7 @@ def propose_match(
         status=REQUEST_PENDING,
         via_coordinator=True,
         created_at=now,
-        expires_at=now + timedelta(days=int(settings.get("request_expiry_days", 4)) + 3),
+        expires_at=now + timedelta(days=settings.request_expiry_days + 3),
     )
     if not add_if_new(session, request):  # a concurrent request won the one-pending slot
         raise CoordinationError("request_pending", user=mentee_id)

@@ -8,7 +8,7 @@ Nothing here logs question text (it is stored, for its purpose, and never writte
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from core.faq.models import (
 from core.kernel.clock import Clock
 from core.programs.models import Program
 from core.programs.service import program_settings
+from core.programs.settings import ProgramSettings
 
 # How long a question's buttons ("pass it to a coordinator", "not helpful") keep working.
 PENDING_KEEP = timedelta(days=7)
@@ -394,12 +395,10 @@ def question_status(
 
 
 # --- coordinators ---------------------------------------------------------------------------
-def settings_coordinator_ids(settings: Mapping[str, Any]) -> list[str]:
+def settings_coordinator_ids(settings: ProgramSettings) -> list[str]:
     """Slack user ids in a program's `coordinators` setting (plain names have none)."""
-    raw = settings.get("coordinators") or []
-    items: Sequence[Any] = raw if isinstance(raw, list | tuple) else [raw]
     found: list[str] = []
-    for item in items:
+    for item in settings.coordinators:
         value = item.get("slack_id") if isinstance(item, Mapping) else item
         text = str(value or "").strip()
         if SLACK_USER_ID.match(text) and text not in found:
@@ -444,7 +443,7 @@ def faq_settings(session: Session, program: Program) -> dict[str, Any]:
     """The program settings FAQ answers are rendered with: the program's own settings, with
     coordinators from the coordinators table when it has any (so answers name the same
     people an escalation goes to)."""
-    settings = program_settings(program)
+    settings = program_settings(program).as_dict()
     table = _table_coordinator_ids(session, program.id)
     if table:
         settings["coordinators"] = table

@@ -9,12 +9,14 @@ Slack's `users.info`) is applied only here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from core.programs.settings import ProgramSettings
 
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})  # ISO weekdays, 1 = Monday
 
@@ -47,23 +49,14 @@ class WorkingHours:
             raise ValueError("working days must be ISO weekdays 1 (Monday) to 7 (Sunday)")
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> WorkingHours:
-        hours = settings.get("working_hours") or {}
-        days = settings.get("working_days") or sorted(WEEKDAYS)
+    def from_settings(cls, settings: ProgramSettings) -> WorkingHours:
+        """A program's working hours, days and fallback time zone (checked in its settings)."""
         return cls(
-            start=int(hours.get("start", 9)),
-            end=int(hours.get("end", 17)),
-            days=frozenset(int(d) for d in days),
-            fallback_tz=str(settings.get("default_timezone") or "UTC"),
+            start=settings.working_hours.start,
+            end=settings.working_hours.end,
+            days=frozenset(settings.working_days),
+            fallback_tz=settings.default_timezone,
         )
-
-    @classmethod
-    def of_program(cls, settings: Mapping[str, Any]) -> WorkingHours:
-        """:meth:`from_settings`, or the defaults when the settings do not make a calendar."""
-        try:
-            return cls.from_settings(settings)
-        except (TypeError, ValueError):
-            return cls()
 
     def _bounds(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
         start = datetime.combine(day, time(self.start), tzinfo=tz)

@@ -6,8 +6,6 @@ next candidates."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
@@ -36,11 +34,12 @@ from core.matchmaking.shortlists import _close_open_shortlists, shortlist_for_me
 from core.people.profiles import clean_text
 from core.privacy.service import close_request
 from core.programs.service import program_settings
+from core.programs.settings import ProgramSettings
 
 
 def _answer_context(
     session: Session, request: MentorRequest
-) -> tuple[PersonRef | None, PersonRef | None, dict[str, Any], tuple[MessageRef, ...]]:
+) -> tuple[PersonRef | None, PersonRef | None, ProgramSettings, tuple[MessageRef, ...]]:
     program = _program_of(session, request.program_id)
     messages = (
         (MessageRef(request.mentor_channel, request.mentor_ts),)

@@ -4,9 +4,7 @@ what is due, and the once-only claim of a reminder. (Expiring a request is an an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,19 +15,20 @@ from core.matchmaking.answers import _answer_context
 from core.matchmaking.lookups import _goals
 from core.matchmaking.models import REQUEST_PENDING, MentorRequest
 from core.matchmaking.outcomes import ReminderDue
+from core.programs.settings import ProgramSettings
 
 
 def request_deadlines(
-    created: datetime, settings: Mapping[str, Any], tz: str | None
+    created: datetime, settings: ProgramSettings, tz: str | None
 ) -> tuple[datetime, datetime]:
     """(remind_at, expires_at) for a request made at `created` to a mentor in `tz`, on the
     program's working-time calendar (:class:`WorkingHours`: its `working_days`, and its
     `default_timezone` when the mentor's zone is unknown): expiry `request_expiry_days`
     working days later, the reminder `request_reminder_days` working days later, moved to the
     start of the mentor's next working hours when it falls outside them (never after expiry)."""
-    remind_days = int(settings.get("request_reminder_days", 2))
-    expiry_days = int(settings.get("request_expiry_days", 4))
-    hours = WorkingHours.of_program(settings)
+    remind_days = settings.request_reminder_days
+    expiry_days = settings.request_expiry_days
+    hours = WorkingHours.from_settings(settings)
     expires_at = hours.add_working_days(created, expiry_days, tz)
     remind_at = hours.next_start(hours.add_working_days(created, remind_days, tz), tz)
     return min(remind_at, expires_at), expires_at

@@ -43,7 +43,6 @@ from core.matchmaking.models import (
 )
 from core.matchmaking.outcomes import (
     _NO_MEMORY_LIMIT,
-    MEMORY_LIMIT_SETTING,
     PRIORITY_WEIGHTS,
     MatchingError,
     MatchingTooLarge,
@@ -59,7 +58,8 @@ from core.people.models import (
 )
 from core.people.profiles import languages, taxonomy
 from core.programs.models import Program
-from core.programs.service import program_defaults, program_settings
+from core.programs.service import program_settings
+from core.programs.settings import ProgramSettings
 
 
 @lru_cache(maxsize=1)
@@ -83,36 +83,19 @@ def _valid_timezone(tz: str) -> bool:
         return False
 
 
-def match_settings(settings: Mapping[str, Any]) -> MatchSettings:
-    pref = str(settings.get("department_preference", "different"))
+def match_settings(settings: ProgramSettings) -> MatchSettings:
+    """The matching core's settings (each checked in ProgramSettings)."""
     return MatchSettings(
-        shortlist_size=max(1, min(10, int(settings.get("shortlist_size", 3)))),
-        exposure_factor=max(1, int(settings.get("exposure_factor", 2))),
-        department_preference=pref if pref in ("any", "same", "different") else "different",  # type: ignore[arg-type]
-        max_memory_mb=_memory_limit(settings.get(MEMORY_LIMIT_SETTING)),
+        shortlist_size=settings.shortlist_size,
+        exposure_factor=settings.exposure_factor,
+        department_preference=settings.department_preference,
+        max_memory_mb=settings.matching_max_memory_mb,
     )
 
 
-def _memory_limit(value: Any) -> int:
-    """The program's setting (coordinators' values are checked by `validate_settings`), else
-    the default in content/program_defaults.yaml, else the matching core's own default."""
-    candidates: tuple[Any, ...] = (value, program_defaults().get(MEMORY_LIMIT_SETTING))
-    for candidate in candidates:
-        try:
-            number = int(candidate)
-        except (TypeError, ValueError):
-            continue
-        return max(1, min(_NO_MEMORY_LIMIT, number))
-    return MatchSettings().max_memory_mb
-
-
-def _work_hours(settings: Mapping[str, Any]) -> tuple[float, float]:
-    hours = settings.get("working_hours") or {}
-    try:
-        start, end = float(hours.get("start", 9)), float(hours.get("end", 17))
-    except (TypeError, ValueError):
-        return (9.0, 17.0)
-    if not (0 <= start <= 24 and 0 <= end <= 24) or start % 24 == end % 24:
+def _work_hours(settings: ProgramSettings) -> tuple[float, float]:
+    start, end = float(settings.working_hours.start), float(settings.working_hours.end)
+    if start % 24 == end % 24:  # a whole day (0 to 24) is not a window the matching core takes
         return (9.0, 17.0)
     return (start, end)
 
@@ -122,7 +105,7 @@ class _Program:
     """Everything matching needs about one program, read in a handful of queries."""
 
     program: Program
-    settings: dict[str, Any]
+    settings: ProgramSettings
     refs: dict[str, PersonRef]  # slack id -> eligible participant
     mentees: dict[str, MenteeInput]  # waiting mentees
     mentors: dict[str, MentorInput]
@@ -232,7 +215,7 @@ class _Facts:
 
 
 def _facts(
-    session: Session, program: Program, settings: Mapping[str, Any], mentee_id: int | None
+    session: Session, program: Program, settings: ProgramSettings, mentee_id: int | None
 ) -> _Facts:
     names = competency_names()
     goals = _goals_by_participation(session, program, names, mentee_id)

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from core.matching import MatchResult, WorkEstimate
+from core.programs.service import default_settings
+from core.programs.settings import ProgramSettings
 
 SHORTLIST_OPEN = "open"
 SHORTLIST_CLOSED = "closed"
@@ -96,7 +98,7 @@ class ShortlistOutcome:
     unmatched_reason: str | None = None
     # Older open shortlist messages this one replaces (to be marked as replaced in Slack).
     superseded: tuple[MessageRef, ...] = ()
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
     @property
     def has_candidates(self) -> bool:
@@ -121,7 +123,7 @@ class RequestOutcome:
     next: ShortlistOutcome | None = None
     # "already_pending": the mentor already asked.
     pending_with: PersonRef | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
 
 AnswerStatus = Literal[
@@ -151,7 +153,7 @@ class AnswerOutcome:
     expires_at: datetime | None = None
     mentor_messages: tuple[MessageRef, ...] = ()
     next: ShortlistOutcome | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
     @property
     def changed(self) -> bool:
@@ -165,7 +167,7 @@ class NoneSuitOutcome:
     shortlist_message: MessageRef | None = None
     excluded: int = 0
     next: ShortlistOutcome | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: ProgramSettings = field(default_factory=default_settings)
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ class ReminderDue:
     goals: tuple[GoalInfo, ...]
     created_at: datetime
     expires_at: datetime
-    settings: dict[str, Any]
+    settings: ProgramSettings
 
 
 @dataclass

@@ -45,6 +45,7 @@ from core.matchmaking.shortlists import shortlist_for_mentee
 from core.people.profiles import clean_text
 from core.programs.models import Program
 from core.programs.service import program_settings
+from core.programs.settings import ProgramSettings
 
 
 def request_mentor(
@@ -93,7 +94,7 @@ class _Ask:
     program: Program
     mentee: PersonRef
     message: MessageRef | None
-    settings: dict[str, Any]
+    settings: ProgramSettings
 
     def outcome(self, status: RequestStatus, **more: Any) -> RequestOutcome:
         return RequestOutcome(

@@ -34,6 +34,7 @@ from core.matchmaking.outcomes import (
 from core.people.models import Participation, Person
 from core.programs.models import Program
 from core.programs.service import program_in_workspace
+from core.programs.settings import ProgramSettings
 from core.relationships.models import RematchRequest
 
 
@@ -184,7 +185,7 @@ def _exposure_used(session: Session, program_id: int, except_mentee: int) -> Cou
 
 
 def _not_waiting(
-    program: Program, mentee: PersonRef, code: str, settings: dict[str, Any]
+    program: Program, mentee: PersonRef, code: str, settings: ProgramSettings
 ) -> ShortlistOutcome:
     return ShortlistOutcome(
         team_id=program.team_id,

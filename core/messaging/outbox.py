@@ -6,7 +6,7 @@ working hours."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,7 @@ from core.people.directory import find_person
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.programs.models import Program
 from core.programs.service import program_settings
+from core.programs.settings import ProgramSettings
 
 ANNOUNCEMENT_MAX_CHARS = 2000
 
@@ -45,14 +46,10 @@ class OutboxError(ValueError):
         self.context = context
 
 
-def within_working_hours(timezone: str | None, settings: Mapping[str, Any], now: datetime) -> bool:
+def within_working_hours(timezone: str | None, settings: ProgramSettings, now: datetime) -> bool:
     """Is it a working day and hour where the person is (the program's working hours and
     days; people without a known zone get the program's default one)?"""
-    try:
-        hours = WorkingHours.from_settings(settings)
-    except ValueError:
-        hours = WorkingHours()
-    return hours.contains(now, timezone)
+    return WorkingHours.from_settings(settings).contains(now, timezone)
 
 
 def _recipients(session: Session, program: Program, now: datetime) -> list[Person]:
@@ -168,7 +165,7 @@ def claim_due(
         .order_by(AnnouncementDelivery.id)
         .limit(limit * 5)
     ).all()
-    settings_cache: dict[int, dict[str, Any]] = {}
+    settings_cache: dict[int, ProgramSettings] = {}
     for delivery in pending:
         if len(claimed) >= limit:
             break
@@ -269,13 +266,10 @@ def iso_week(local: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_due(timezone: str | None, settings: Mapping[str, Any], now: datetime) -> str | None:
+def digest_due(timezone: str | None, settings: ProgramSettings, now: datetime) -> str | None:
     """The ISO week to send a digest for if it is Monday morning where the coordinator is
     (from the start of working hours until noon, or for the first working hour), else None."""
-    try:
-        hours = WorkingHours.from_settings(settings)
-    except ValueError:
-        hours = WorkingHours()
+    hours = WorkingHours.from_settings(settings)
     local = now.astimezone(zone(timezone, hours.fallback_tz))
     if local.isoweekday() != 1 or not hours.start <= local.hour < max(hours.start + 1, 12):
         return None

@@ -294,9 +294,7 @@ class Planner:
             if r.program_id not in every_days:
                 from core.relationships.service import settings_for
 
-                every_days[r.program_id] = int(
-                    settings_for(session, r.program_id).get("checkin_every_days", 60)
-                )
+                every_days[r.program_id] = settings_for(session, r.program_id).checkin_every_days
             every = timedelta(days=every_days[r.program_id])
             following = r.timer + every
             while following <= now:  # missed while down: only the latest one is still relevant

@@ -46,7 +46,6 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
-from core.matching import MAX_CAPACITY, MAX_GOALS
 from core.people.models import (
     MEETING_FORMATS,
     STATUS_ACTIVE,
@@ -59,6 +58,7 @@ from core.people.models import (
 from core.people.profiles import MAX_EXPERTISE, languages, taxonomy
 from core.programs.models import Program, Workspace
 from core.programs.service import default_program, ensure_workspace, program_settings
+from core.programs.settings import ProgramSettings
 
 COLUMNS = (
     "slack_user_id",
@@ -219,13 +219,11 @@ def _header(line: int, cells: list[str]) -> tuple[list[str], list[ImportProblem]
 
 
 class _RowChecker:
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: ProgramSettings) -> None:
         self.known = taxonomy().by_id
         self.languages = {code.lower(): code for code in languages()}
-        self.max_goals = min(int(settings.get("max_goals", MAX_GOALS)), MAX_GOALS)
-        self.max_capacity = min(
-            int(settings.get("max_mentor_capacity", MAX_CAPACITY)), MAX_CAPACITY
-        )
+        self.max_goals = settings.max_goals  # at most MAX_GOALS (checked in the settings)
+        self.max_capacity = settings.max_mentor_capacity  # at most MAX_CAPACITY
 
     def competencies(
         self, line: int, column: str, value: str, limit: int, problems: list[ImportProblem]
@@ -375,19 +373,19 @@ class _RowChecker:
         return row
 
 
-def parse_people_csv(data: bytes, settings: Mapping[str, Any] | None = None) -> ParsedFile:
+def parse_people_csv(data: bytes, settings: ProgramSettings | None = None) -> ParsedFile:
     """Read and check a people CSV (bytes, UTF-8 with or without BOM).
 
     Raises :class:`ImportFailed` listing every problem found in the file itself. (Reporting
     cycles that involve people already in the database are found by :func:`import_people`.)
     """
-    parsed, problems = _parse(data, settings or {})
+    parsed, problems = _parse(data, settings or program_settings(None))
     if problems:
         raise ImportFailed(problems)
     return parsed
 
 
-def _parse(data: bytes, settings: Mapping[str, Any]) -> tuple[ParsedFile, list[ImportProblem]]:
+def _parse(data: bytes, settings: ProgramSettings) -> tuple[ParsedFile, list[ImportProblem]]:
     """The rows that could be read, and every problem. Raises ImportFailed only when the file
     cannot be read at all (encoding, CSV syntax, header)."""
     text = _decode(data)

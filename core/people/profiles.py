@@ -24,6 +24,7 @@ from core.people.models import (
     Participation,
 )
 from core.people.taxonomy import load_taxonomy
+from core.programs.settings import ProgramSettings
 
 ROLES = ("mentee", "mentor", "both")
 PRIORITIES = (1, 2, 3)  # top priority, important, nice to have
@@ -139,13 +140,13 @@ def check_text(value: str | None, limit: int) -> str | None:
     return None
 
 
-def validate(form: ProfileForm, settings: Mapping[str, Any], *, complete: bool) -> dict[str, str]:
+def validate(form: ProfileForm, settings: ProgramSettings, *, complete: bool) -> dict[str, str]:
     """Problems with a profile form, keyed by field name. `complete` also requires every
     answer that a confirmed profile needs."""
     errors: dict[str, str] = {}
     known = taxonomy().by_id
-    max_goals = int(settings.get("max_goals", 3))
-    max_capacity = int(settings.get("max_mentor_capacity", 5))
+    max_goals = settings.max_goals
+    max_capacity = settings.max_mentor_capacity
     if form.role not in ROLES:
         errors["role"] = plain("profile.errors.role")
     seen: set[str] = set()
@@ -198,7 +199,7 @@ def save_profile(
     session: Session,
     participation: Participation,
     form: ProfileForm,
-    settings: Mapping[str, Any],
+    settings: ProgramSettings,
     clock: Clock,
     *,
     confirm: bool,

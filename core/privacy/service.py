@@ -38,18 +38,15 @@ from core.messaging.outbox_models import AnnouncementDelivery, DigestDelivery
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.programs.models import Program
 from core.programs.service import program_settings
+from core.programs.settings import MIN_K as MIN_K
+from core.programs.settings import ProgramSettings
 
-DEFAULT_K = 5
-MIN_K = 3  # the smallest minimum group a program may set
 FORGOTTEN = "forgotten"  # replaces a forgotten person's id in the audit log
 
 
-def program_k(settings: Mapping[str, Any]) -> int:
-    try:
-        k = int(settings.get("privacy_min_group", DEFAULT_K))
-    except (TypeError, ValueError):
-        k = DEFAULT_K
-    return max(k, MIN_K)
+def program_k(settings: ProgramSettings) -> int:
+    """The program's minimum group size (never below MIN_K: checked in ProgramSettings)."""
+    return settings.privacy_min_group
 
 
 # --- the k rule ---------------------------------------------------------------------------
@@ -547,7 +544,7 @@ def purge_departed(session: Session, team_id: str, clock: Clock) -> list[str]:
     forgotten: list[str] = []
     now = clock.now()
     for program in session.scalars(select(Program).where(Program.team_id == team_id)):
-        days = int(program_settings(program).get("retention_days", 30))
+        days = program_settings(program).retention_days
         cutoff = now - timedelta(days=days)
         departed = list(
             session.scalars(

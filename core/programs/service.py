@@ -13,8 +13,7 @@ from core.kernel.clock import Clock
 from core.kernel.paths import content_dir
 from core.people.models import STATUS_LEFT, Person
 from core.programs.models import Program, Workspace
-
-DEFAULT_PROGRAM_NAME = "Mentoring program"
+from core.programs.settings import ProgramSettings
 
 
 @lru_cache(maxsize=1)
@@ -25,12 +24,17 @@ def program_defaults() -> dict[str, Any]:
     return dict(data or {})
 
 
-def program_settings(program: Program | None) -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def default_settings() -> ProgramSettings:
+    """The settings a program without overrides runs with (checked once)."""
+    return ProgramSettings.build(program_defaults())
+
+
+def program_settings(program: Program | None) -> ProgramSettings:
     """The effective settings of a program: its overrides on top of the defaults."""
-    settings = dict(program_defaults())
+    settings = default_settings()
     if program is not None:
-        settings.update(program.settings or {})
-        settings["name"] = program.name
+        settings = settings.with_stored({**(program.settings or {}), "name": program.name})
     return settings
 
 
@@ -54,9 +58,9 @@ def default_program(session: Session, team_id: str, clock: Clock) -> Program:
         select(Program).where(Program.team_id == team_id, Program.is_default.is_(True))
     ).first()
     if program is None:
-        name = program_defaults().get("name") or DEFAULT_PROGRAM_NAME
+        name = default_settings().name
         program = Program(
-            team_id=team_id, name=str(name), is_default=True, settings={}, created_at=clock.now()
+            team_id=team_id, name=name, is_default=True, settings={}, created_at=clock.now()
         )
         session.add(program)
         session.flush()

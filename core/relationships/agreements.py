@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.people.models import MEETING_FORMATS, Goal, Participation
 from core.people.profiles import competency_name
+from core.programs.settings import ProgramSettings
 from core.relationships.models import (
     AGREEMENT_ACTIVE,
     AGREEMENT_CHANGES,
@@ -37,7 +38,6 @@ from core.relationships.service import (
 GOAL_TITLE_MAX = 150
 SUCCESS_MAX = 500
 SUGGESTION_MAX = 1000
-DEFAULT_DURATIONS = (3, 6, 9, 12)
 
 
 @dataclass
@@ -49,8 +49,8 @@ class AgreementForm:
     ground_rules: bool = False
 
 
-def durations(settings: dict[str, Any]) -> list[int]:
-    return [int(d) for d in settings.get("duration_choices") or DEFAULT_DURATIONS]
+def durations(settings: ProgramSettings) -> list[int]:
+    return list(settings.duration_choices)
 
 
 def default_form(session: Session, info: PairInfo) -> tuple[AgreementForm, int | None]:
@@ -71,7 +71,6 @@ def default_form(session: Session, info: PairInfo) -> tuple[AgreementForm, int |
         )
     mentee = session.get(Participation, info.mentee.participation_id)
     goals: list[Goal] = list(mentee.goals) if mentee is not None else []
-    cadence = str(settings.get("default_cadence") or "biweekly")
     fmt = mentee.meeting_format if mentee is not None else "either"
     return (
         AgreementForm(
@@ -79,15 +78,15 @@ def default_form(session: Session, info: PairInfo) -> tuple[AgreementForm, int |
                 {"title": competency_name(g.competency_id), "success": g.success or ""}
                 for g in goals
             ],
-            cadence=cadence if cadence in CADENCE_DAYS else "biweekly",
+            cadence=settings.default_cadence,
             meeting_format=fmt if fmt in MEETING_FORMATS else "either",
-            duration_months=int(settings.get("duration_months") or 6),
+            duration_months=settings.duration_months,
         ),
         None,
     )
 
 
-def validate(form: AgreementForm, settings: dict[str, Any]) -> dict[str, str]:
+def validate(form: AgreementForm, settings: ProgramSettings) -> dict[str, str]:
     """Problems by field name (`goal_<n>`, `success_<n>`, `cadence`, ...); empty when fine.
     Values are template keys under `relationship.errors`."""
     errors: dict[str, str] = {}
@@ -214,7 +213,7 @@ def confirm(
             agreement_nudge_at=None,
             next_meeting_nudge_at=now + timedelta(days=every),
             meeting_epoch=Relationship.meeting_epoch + 1,
-            next_checkin_at=now + timedelta(days=int(settings.get("checkin_first_days", 30))),
+            next_checkin_at=now + timedelta(days=settings.checkin_first_days),
         )
     )
     return send_now(session, info, "agreement_active", now, period=f"v{agreement.version}")

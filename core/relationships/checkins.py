@@ -4,6 +4,7 @@ a coordinator or a no-fault ending; and the end of the planned duration: complet
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -192,8 +193,8 @@ def coordinator_ids(session: Session, program_id: int) -> list[str]:
     """Slack user ids of the program's coordinators: those named in the program settings
     (entries without a Slack id are skipped) and those registered as coordinators."""
     out: list[str] = []
-    for entry in settings_for(session, program_id).get("coordinators") or []:
-        if isinstance(entry, dict):
+    for entry in settings_for(session, program_id).coordinators:
+        if isinstance(entry, Mapping):
             entry = entry.get("slack_id") or ""
         value = str(entry or "").strip()
         if re.fullmatch(r"[UW][A-Z0-9_]{2,}", value) and value not in out:
@@ -231,7 +232,7 @@ def extend(
         raise RelationshipError("stale")
     if period != relationship.ends_at.date().isoformat():
         raise RelationshipError("already_extended")
-    months = int(settings_for(session, info.program_id).get("extension_months") or 3)
+    months = settings_for(session, info.program_id).extension_months
     new_end = add_months(relationship.ends_at, months)
     result = session.execute(
         update(Relationship)

@@ -25,6 +25,7 @@ from core.people.directory import find_person
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.programs.models import Program
 from core.programs.service import program_settings
+from core.programs.settings import ProgramSettings
 from core.relationships.models import CADENCE_DAYS, Agreement, Relationship, RematchRequest
 
 Role = Literal["mentee", "mentor"]
@@ -243,7 +244,7 @@ def only_pair(
     return info, member
 
 
-def settings_for(session: Session, program_id: int) -> dict[str, Any]:
+def settings_for(session: Session, program_id: int) -> ProgramSettings:
     return program_settings(session.get(Program, program_id))
 
 
@@ -284,7 +285,7 @@ def ensure_relationship(
             pair_id=info.pair_id,
             program_id=info.program_id,
             created_at=now,
-            agreement_nudge_at=start + timedelta(days=int(settings.get("agreement_nudge_days", 7))),
+            agreement_nudge_at=start + timedelta(days=settings.agreement_nudge_days),
             meeting_epoch=0,
             checkin_seq=0,
         )
@@ -446,7 +447,7 @@ def agreement_pending_pairs(session: Session, program_id: int, now: datetime) ->
     """For coordinators: active pairs whose agreement is still not confirmed after the nudge
     period (status only: ids, never the draft)."""
     settings = settings_for(session, program_id)
-    cutoff = now - timedelta(days=int(settings.get("agreement_nudge_days", 7)))
+    cutoff = now - timedelta(days=settings.agreement_nudge_days)
     return list(
         session.scalars(
             select(Pair.id)

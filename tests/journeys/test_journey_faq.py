@@ -39,7 +39,7 @@ VAGUE = (
 
 @pytest.fixture(scope="module")
 def index() -> FaqIndex:
-    return FaqIndex.build(FaqStore.load(content_dir()), program_settings(None))
+    return FaqIndex.build(FaqStore.load(content_dir()), program_settings(None).as_dict())
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from core.coordination.service import save_settings
+from core.coordination.service import INT_RANGES, save_settings
 from core.kernel.clock import FakeClock
 from core.kernel.db import Database
 from core.matchmaking import service as svc
@@ -130,7 +130,11 @@ def test_a_program_too_large_for_the_memory_limit_is_a_one_line_error(
     assert usage.value.code == 2
 
 
-def test_the_program_setting_limits_a_coordinators_run(db: Database, clock: FakeClock) -> None:
+def test_the_program_setting_limits_a_coordinators_run(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a limit this small (below what a coordinator may set) keeps the test's program small
+    monkeypatch.setitem(INT_RANGES, svc.MEMORY_LIMIT_SETTING, (1, 262_144))
     seed(db, clock, crowd(200, 200))
     with db.transaction() as session:
         program = session.scalars(select(Program)).one()

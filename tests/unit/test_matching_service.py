@@ -21,6 +21,7 @@ from core.matchmaking.models import (
 )
 from core.people.models import Participation, Person
 from core.programs.models import Program
+from core.programs.service import program_settings
 from tests.matching_data import HEADER, PEOPLE, TEAM, pid, seed
 
 
@@ -402,7 +403,9 @@ def test_add_working_days(start: str, days: int, tz: str, expected: str) -> None
 
 def test_reminders_wait_for_the_mentors_working_hours() -> None:
     created = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
-    settings = {"request_reminder_days": 2, "request_expiry_days": 4}
+    settings = program_settings(None).with_stored(
+        {"request_reminder_days": 2, "request_expiry_days": 4}
+    )
     remind, expires = svc.request_deadlines(created, settings, "America/New_York")
     assert expires == datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
     assert remind == datetime(2026, 3, 4, 15, 0, tzinfo=UTC)

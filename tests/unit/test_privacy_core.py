@@ -12,6 +12,7 @@ from core.coordination.models import AuditEvent, Coordinator
 from core.coordination.service import validate_settings
 from core.kernel.db import Database
 from core.privacy.service import MIN_K, mask, mask_partition, program_k
+from core.programs.service import program_settings
 
 
 def test_a_group_smaller_than_k_is_hidden_zero_included() -> None:
@@ -46,9 +47,13 @@ def test_no_small_cell_can_be_worked_out_from_the_total(counts: dict[str, int], 
 
 
 def test_the_privacy_minimum_has_a_floor() -> None:
-    assert program_k({"privacy_min_group": 1}) == MIN_K
-    assert program_k({"privacy_min_group": "nonsense"}) == 5
-    assert program_k({}) == 5
+    # A stored minimum below the floor (or not a number) is not used: the default is.
+    defaults = program_settings(None)
+    assert defaults.privacy_min_group == 5 >= MIN_K
+    assert program_k(defaults.with_stored({"privacy_min_group": 1})) == 5
+    assert program_k(defaults.with_stored({"privacy_min_group": "nonsense"})) == 5
+    assert program_k(defaults.with_stored({"privacy_min_group": MIN_K})) == MIN_K
+    assert program_k(defaults) == 5
 
 
 def test_settings_are_validated_with_clear_problems() -> None:

@@ -16,7 +16,7 @@ from core.kernel.clock import FakeClock
 from core.kernel.db import Database
 from core.kernel.worktime import WorkingHours
 from core.messaging.ledger import Due, Ledger, enqueue
-from core.programs.service import default_program
+from core.programs.service import default_program, program_settings
 from core.relationships.meetings import parse_date
 from core.relationships.pauses import parse_pause
 from core.relationships.service import RelationshipError
@@ -76,7 +76,9 @@ def test_working_hours_examples_and_settings() -> None:
     # an unknown or missing zone falls back to the program's default
     assert HOURS.next_start(monday_8, "Mars/Olympus") == HOURS.next_start(monday_8, "UTC")
     custom = WorkingHours.from_settings(
-        {"working_hours": {"start": 10, "end": 12}, "working_days": [6, 7]}
+        program_settings(None).with_stored(
+            {"working_hours": {"start": 10, "end": 12}, "working_days": [6, 7]}
+        )
     )
     assert custom.next_start(monday_8, "UTC") == datetime(2026, 3, 21, 10, 0, tzinfo=UTC)
     with pytest.raises(ValueError):

@@ -19,6 +19,7 @@ from core.kernel.worktime import WorkingHours
 from core.matchmaking import service as svc
 from core.messaging.ledger import Due, Ledger, enqueue
 from core.people.models import Person
+from core.programs.service import program_settings
 from tests.matching_data import HEADER, TEAM, seed
 from tests.relationship_support import deliveries
 
@@ -135,13 +136,15 @@ def test_reminders_expiry_and_nudges_keep_the_programs_working_days(
 
 
 def test_a_reminder_waits_for_working_hours_in_the_programs_time_zone() -> None:
-    settings = {
-        "working_days": SUNDAY_TO_THURSDAY,
-        "default_timezone": "Asia/Dubai",
-        "working_hours": {"start": 9, "end": 17},
-        "request_reminder_days": 2,
-        "request_expiry_days": 4,
-    }
+    settings = program_settings(None).with_stored(
+        {
+            "working_days": SUNDAY_TO_THURSDAY,
+            "default_timezone": "Asia/Dubai",
+            "working_hours": {"start": 9, "end": 17},
+            "request_reminder_days": 2,
+            "request_expiry_days": 4,
+        }
+    )
     # Thursday 20:00 in Dubai, a mentor without a time zone: Sunday and Monday are the two
     # working days; Monday 20:00 is after hours, so the reminder comes on Tuesday at 09:00.
     remind, expires = svc.request_deadlines(dubai(5, 20), settings, None)

@@ -19,6 +19,7 @@ from core.matchmaking.service import (
     ShortlistCandidate,
     ShortlistOutcome,
 )
+from core.programs.service import program_settings
 
 WHEN = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 ANA = PersonRef(1, "U_ANA", "Ana <Lima> & co", "Engineer")
@@ -54,7 +55,7 @@ def outcome(candidates: int, reason_length: int = 60) -> ShortlistOutcome:
             )
             for i in range(candidates)
         ),
-        settings={"coordinators": ["U0COORD1", "Sam <Admin>"]},
+        settings=program_settings(None).with_stored({"coordinators": ["U0COORD1", "Sam <Admin>"]}),
     )
 
 
@@ -86,7 +87,7 @@ def test_no_candidates_says_why_and_offers_a_coordinator() -> None:
         shortlist_id=None,
         unmatched_code="no_capacity",
         unmatched_reason="The mentors who cover your goals are fully booked right now.",
-        settings={"coordinators": []},
+        settings=program_settings(None).with_stored({"coordinators": []}),
     )
     text = json.dumps(checked_message(views.shortlist_message(empty)))
     assert "fully booked" in text and "your program coordinators" in text
@@ -152,10 +153,12 @@ def test_home_blocks() -> None:
 
 
 def test_coordinators_text() -> None:
-    assert views.coordinators_text({}) == "your program coordinators"
+    assert views.coordinators_text(program_settings(None)) == "your program coordinators"
     assert (
         views.coordinators_text(
-            {"coordinators": ["U0AAA1", {"name": "Kim", "slack_id": "U0BBB2"}, "Lee & Co"]}
+            program_settings(None).with_stored(
+                {"coordinators": ["U0AAA1", {"name": "Kim", "slack_id": "U0BBB2"}, "Lee & Co"]}
+            )
         )
         == "<@U0AAA1>, <@U0BBB2> and Lee &amp; Co"
     )

@@ -15,7 +15,7 @@ from bot.views import self_service as everyone
 from core.coordination.models import AuditEvent
 from core.coordination.reports import Digest, DigestFigure, Figure, GroupProgress, Listed, Stats
 from core.privacy.service import MyData, Shown, mask
-from core.programs.service import program_defaults
+from core.programs.service import program_settings
 from core.self_service.service import NextStep, PairStatus, ProgramStatus, RequestStatus, Status
 
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -77,8 +77,7 @@ def test_program_list_settings_and_announcement_modals() -> None:
     ]
     text = checked_message(views.program_list(rows))
     assert text.count("coordinator.program.settings") == 20  # 40 rows shown, half of them mine
-    settings = dict(program_defaults())
-    settings["targets"] = {"active_pairs": 10}
+    settings = program_settings(None).with_stored({"targets": {"active_pairs": 10}})
     modal = checked_modal(views.settings_modal(3, "Program <3>", settings))
     assert '"private_metadata": "{\\"p\\":3}"' in modal
     assert "Program &lt;3&gt;" in modal
