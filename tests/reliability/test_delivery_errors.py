@@ -35,9 +35,7 @@ def posts(fake: FakeSlack, user: str, *, ok: bool | None = None) -> list:
 
 
 def fast(slack: BotUnderTest) -> None:
-    slack.app.extras["relationship"].deliverer.pacer = Pacer(
-        rate=500, burst=100, channel_interval=0
-    )
+    slack.app.flows.relationship.deliverer.pacer = Pacer(rate=500, burst=100, channel_interval=0)
 
 
 def nudges_due(slack: BotUnderTest) -> None:
