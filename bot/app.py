@@ -1,9 +1,11 @@
-"""The app factory every entry point uses (Socket Mode, HTTP, tests)."""
+"""The app factory every entry point uses (Socket Mode, HTTP, tests, sandbox), and the one place
+where the features' flows are built and wired to each other."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -11,19 +13,47 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 import core.kernel.schema  # noqa: F401  (every table mapped before the first query)
 from bot import handlers
+from bot.flows.coordination import CoordinatorFlow
+from bot.flows.faq import FaqFlow
+from bot.flows.matching import MatchingFlow
+from bot.flows.onboarding import OnboardingFlow
+from bot.flows.relationships import RelationshipFlow
+from bot.flows.self_service import EveryoneFlow
+from bot.handlers.lifecycle import SendGuard
 from bot.platform import middleware
 from bot.platform.executor import TrackedExecutor
 from bot.platform.hooks import Hooks
+from bot.scheduling.scheduler import housekeeping
 from core.kernel.clock import Clock, SystemClock
 from core.kernel.db import Database
 from core.kernel.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from bot.handlers.commands import Subcommand
+    from bot.scheduling.scheduler import Sweep
+
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Each feature's flow, built once per app by `create_app`. A flow that needs another gets
+    it in its constructor; a feature that must let others react without knowing them (which
+    would make a cycle: onboarding -> matching -> relationships -> onboarding) goes through
+    `MentorApp.hooks`."""
+
+    onboarding: OnboardingFlow
+    faq: FaqFlow
+    matching: MatchingFlow
+    relationship: RelationshipFlow
+    everyone: EveryoneFlow
+    coordinator: CoordinatorFlow
 
 
 @dataclass
 class MentorApp:
-    """Everything one running bot needs: settings, database, clock and the Bolt app."""
+    """Everything one running bot needs: settings, database, clock, the Bolt app and the
+    features' flows."""
 
     settings: Settings
     db: Database
@@ -32,7 +62,14 @@ class MentorApp:
     executor: TrackedExecutor
     client: WebClient
     hooks: Hooks = field(default_factory=Hooks)
-    extras: dict[str, object] = field(default_factory=dict)
+    # `/mentoring <name>`: each feature's handlers add their subcommands
+    commands: dict[str, Subcommand] = field(default_factory=dict)
+    # what the scheduler runs every minute; each feature's handlers add theirs
+    sweeps: list[Sweep] = field(default_factory=lambda: [housekeeping])
+    # when the relationship sweep last pruned the delivery ledger (`time.monotonic()`)
+    deliveries_pruned_at: float | None = None
+    flows: Flows = field(init=False)
+    send_guard: SendGuard = field(init=False)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until all listener work set off so far has finished."""
@@ -81,6 +118,37 @@ def create_app(
     mentor = MentorApp(
         settings=settings, db=db, clock=clock, bolt=bolt, executor=executor, client=client
     )
+    mentor.send_guard = SendGuard(mentor)
+    mentor.flows = build_flows(mentor)
     middleware.register(bolt, mentor)
     handlers.register(bolt, mentor)
     return mentor
+
+
+def build_flows(mentor: MentorApp) -> Flows:
+    """Build every flow once, hand each the flows it calls, and subscribe the flows that react
+    to other features' events to `mentor.hooks`."""
+    hooks = mentor.hooks
+    onboarding = OnboardingFlow(mentor)
+    faq = FaqFlow(mentor)
+    matching = MatchingFlow(mentor.db, mentor.clock, hooks)
+    relationship = RelationshipFlow(mentor, onboarding)
+    flows = Flows(
+        onboarding=onboarding,
+        faq=faq,
+        matching=matching,
+        relationship=relationship,
+        everyone=EveryoneFlow(mentor, onboarding),
+        coordinator=CoordinatorFlow(mentor, matching_flow=matching),
+    )
+    # The order of `on_home_section` is the order of the sections on the Home tab.
+    hooks.on_dm(faq.on_dm)
+    hooks.on_aside(faq.answer_if_confident)
+    hooks.on_home_section(faq.home_section)
+    hooks.on_profile_confirmed(matching.on_profile_confirmed)
+    hooks.on_rematch_requested(matching.on_rematch_requested)
+    hooks.on_home_section(matching.home_section)
+    hooks.on_program_home_section(matching.program_home_section)
+    hooks.on_home_section(relationship.home_section)
+    hooks.on_pair_created(relationship.on_pair_created)
+    return flows

@@ -239,9 +239,7 @@ class Sandbox:
         ).start()
         if self.use_scheduler:
             self.scheduler = start_scheduler(self.bot.app)
-            faq = self.bot.app.extras.get("faq")
-            if faq is not None:
-                faq.warm()  # type: ignore[attr-defined]
+            self.bot.app.flows.faq.warm()
 
     def _restore(self, saved: dict[str, Any]) -> None:
         """Put the saved conversations back into the fake Slack (its users are added next)."""

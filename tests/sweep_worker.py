@@ -52,13 +52,13 @@ def main(argv: list[str]) -> int:
         DATABASE_URL=args.db_url,
     )
     mentor = create_app(settings, clock=clock)
-    flow = mentor.extras["relationship"]
+    flow = mentor.flows.relationship
     worker = f"{args.tag}:{os.getpid()}"
-    flow.deliverer = Deliverer(  # type: ignore[attr-defined]
+    flow.deliverer = Deliverer(
         mentor.db,
         clock,
         mentor.client,
-        flow.renderers,  # type: ignore[attr-defined]
+        flow.renderers,
         pacer=Pacer(rate=args.rate, burst=50, channel_interval=1.0),
         lease=timedelta(seconds=args.lease),
         worker=worker,

@@ -47,9 +47,7 @@ def _run(_args: argparse.Namespace) -> int:
 
     socket_mode = settings.mode == "socket"
     mentor = create_app(settings, db=db, socket_mode=socket_mode)
-    faq = mentor.extras.get("faq")
-    if faq is not None:
-        faq.warm()  # type: ignore[attr-defined]
+    mentor.flows.faq.warm()
     from bot.scheduling.scheduler import start_scheduler
 
     scheduler = start_scheduler(mentor) if settings.scheduler_enabled else None

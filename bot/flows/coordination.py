@@ -22,7 +22,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.flows.matching import matching_flow
 from bot.platform import slack_io
 from bot.platform.blocks import view_metadata, view_values
 from bot.views import coordination as views
@@ -40,6 +39,7 @@ from core.programs.service import default_program, program_settings
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+    from bot.flows.matching import MatchingFlow
     from bot.handlers.commands import CommandContext
 
 logger = logging.getLogger(__name__)
@@ -131,8 +131,9 @@ def _json_object(value: str | None) -> dict[str, Any]:
 
 
 class CoordinatorFlow:
-    def __init__(self, mentor: MentorApp) -> None:
+    def __init__(self, mentor: MentorApp, matching_flow: MatchingFlow) -> None:
         self.mentor = mentor
+        self.matching_flow = matching_flow  # sends the shortlists of a coordinator's matching run
 
     # --- authorization ---------------------------------------------------------------------
     def _deny(
@@ -845,7 +846,7 @@ class CoordinatorFlow:
                 **views.note("coordinator.match_run.already"),
             )
             return
-        sent = matching_flow(self.mentor).send_shortlists(client, outcomes)
+        sent = self.matching_flow.send_shortlists(client, outcomes)
         logger.info(
             "matching run for program %s: %d shortlists, %d without a mentor, %d unreachable",
             program.id,

@@ -458,10 +458,6 @@ class MatchingFlow:
         return views.home_blocks(state, titled=False)
 
 
-def matching_flow(mentor: MentorApp) -> MatchingFlow:
-    return mentor.extras["matching"]  # type: ignore[return-value]
-
-
 def matching_sweep(mentor: MentorApp) -> None:
     """The scheduler's once-a-minute sweep for matching."""
-    matching_flow(mentor).sweep(mentor.client)
+    mentor.flows.matching.sweep(mentor.client)

@@ -56,6 +56,7 @@ from core.relationships.service import (
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+    from bot.flows.onboarding import OnboardingFlow
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,9 @@ def _ends_on(relationship: Relationship | None, timezone: str | None) -> date | 
 
 
 class RelationshipFlow:
-    def __init__(self, mentor: MentorApp) -> None:
+    def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
+        self.onboarding = onboarding  # redraws App Home when the pair changes
         self.renderers: dict[str, Renderer] = {
             "agreement_invite": self._render_invite,
             "agreement_review": self._render_review,
@@ -128,14 +130,13 @@ class RelationshipFlow:
 
     def refresh_homes(self, client: WebClient, info: PairInfo | None) -> None:
         """Redraw both people's App Home (it shows the pair's state)."""
-        onboarding = self.mentor.extras.get("onboarding")
-        if info is None or onboarding is None:
+        if info is None:
             return
         for member in info.members:
             if member.unreachable:
                 continue
             try:
-                onboarding.publish_home(client, info.team_id, member.user_id)  # type: ignore[attr-defined]
+                self.onboarding.publish_home(client, info.team_id, member.user_id)
             except SlackClientError as exc:
                 logger.info(
                     "could not refresh App Home for %s: %s", member.user_id, type(exc).__name__
@@ -454,12 +455,10 @@ class RelationshipFlow:
         return taking_part(session, person) or [default_program(session, team_id, self.clock)]
 
     def _refresh_own_home(self, client: WebClient, team_id: str, user_id: str) -> None:
-        onboarding = self.mentor.extras.get("onboarding")
-        if onboarding is not None:
-            try:
-                onboarding.publish_home(client, team_id, user_id)  # type: ignore[attr-defined]
-            except SlackClientError as exc:
-                logger.info("could not refresh App Home: %s", type(exc).__name__)
+        try:
+            self.onboarding.publish_home(client, team_id, user_id)
+        except SlackClientError as exc:
+            logger.info("could not refresh App Home: %s", type(exc).__name__)
 
     # --- check-ins ---------------------------------------------------------------------------
     def open_checkin(

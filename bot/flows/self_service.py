@@ -27,6 +27,7 @@ from core.self_service.service import my_status
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+    from bot.flows.onboarding import OnboardingFlow
     from bot.handlers.commands import CommandContext
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ CONFIRM_VALID_SECONDS = 24 * 3600
 
 
 class EveryoneFlow:
-    def __init__(self, mentor: MentorApp) -> None:
+    def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
+        self.onboarding = onboarding  # redraws App Home after leaving a program
 
     # --- help and status -------------------------------------------------------------------
     def help(self, ctx: CommandContext, available: set[str], *, unknown: str | None = None) -> None:
@@ -195,11 +197,8 @@ class EveryoneFlow:
             logger.info("not messaging %s: sending is stopped", user_id)
 
     def _refresh_home(self, client: WebClient, team_id: str, user_id: str) -> None:
-        onboarding = self.mentor.extras.get("onboarding")
-        if onboarding is None:
-            return
         try:
-            onboarding.publish_home(client, team_id, user_id)  # type: ignore[attr-defined]
+            self.onboarding.publish_home(client, team_id, user_id)
         except SlackClientError:
             logger.info("could not refresh the Home tab of %s", user_id)
 

@@ -36,8 +36,7 @@ MODULES = (
 
 
 def register(app: App, mentor: MentorApp) -> None:
-    from bot.flows.onboarding import OnboardingFlow
-
-    mentor.extras["onboarding"] = OnboardingFlow(mentor)
+    """Register every feature's listeners on `app`; the flows they hand over to are
+    `mentor.flows`, built by `bot.app.create_app`."""
     for module in MODULES:
         module.register(app, mentor)

@@ -1,6 +1,6 @@
 """The `/mentoring` slash command: one command, many subcommands.
 
-Subcommands are registered in a table (`mentor.extras["commands"]`) that other features add
+Subcommands are registered in a table (`mentor.commands`) that other features add
 to. An unknown subcommand answers with help, never silence.
 """
 
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.handlers.onboarding import _flow
 from bot.platform import ids
 from bot.platform.blocks import message, section
 from core.kernel.texts import mrkdwn
@@ -45,7 +44,7 @@ Subcommand = Callable[[CommandContext], None]
 
 
 def commands(mentor: MentorApp) -> dict[str, Subcommand]:
-    return mentor.extras.setdefault("commands", {})  # type: ignore[return-value]
+    return mentor.commands
 
 
 def _help(ctx: CommandContext) -> None:
@@ -55,7 +54,7 @@ def _help(ctx: CommandContext) -> None:
 
 
 def _join(ctx: CommandContext) -> None:
-    flow = _flow(ctx.mentor)
+    flow = ctx.mentor.flows.onboarding
     program_id, problem = flow.program_for_command(ctx.team_id, ctx.args)
     if problem is not None:
         ctx.reply(problem)
@@ -65,7 +64,7 @@ def _join(ctx: CommandContext) -> None:
 
 
 def _profile(ctx: CommandContext) -> None:
-    reply = _flow(ctx.mentor).profile_command(
+    reply = ctx.mentor.flows.onboarding.profile_command(
         ctx.client, ctx.team_id, ctx.user_id, ctx.trigger_id, ctx.args
     )
     if reply is not None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows.coordination import CoordinatorFlow
 from bot.handlers.commands import commands
 from bot.handlers.common import _ids, trigger_id, value_listener
 from bot.platform import ids
@@ -29,13 +28,6 @@ Submit = Callable[
 ]
 
 
-def flow(mentor: MentorApp) -> CoordinatorFlow:
-    found = mentor.extras.get("coordinator")
-    if found is None:
-        found = mentor.extras["coordinator"] = CoordinatorFlow(mentor)
-    return found  # type: ignore[return-value]
-
-
 def _program_id(action: dict[str, Any]) -> Any:
     try:
         return json.loads(action.get("value") or "{}").get("p")
@@ -44,11 +36,11 @@ def _program_id(action: dict[str, Any]) -> Any:
 
 
 def register(app: App, mentor: MentorApp) -> None:
-    console = flow(mentor)
+    console = mentor.flows.coordinator
     commands(mentor).update(console.handlers())
 
     def coordinator_sweep(m: MentorApp) -> None:
-        flow(m).sweep()
+        m.flows.coordinator.sweep()
 
     sweeps(mentor).append(coordinator_sweep)
 

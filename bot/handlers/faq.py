@@ -1,5 +1,6 @@
-"""FAQ listeners: mentions in channels, `/mentoring ask`, DMs (through `hooks.on_dm`), the
-"Browse topics" menu in App Home (through `hooks.on_home_section`) and the answers' buttons."""
+"""FAQ listeners: mentions in channels, `/mentoring ask` and the answers' buttons. DMs (through
+`hooks.on_dm`) and the "Browse topics" menu in App Home (through `hooks.on_home_section`) are
+wired in `bot.app.build_flows`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows.faq import FaqFlow, Reply
+from bot.flows.faq import Reply
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import _ids, trigger_id
 from bot.platform import ids
@@ -23,19 +24,11 @@ if TYPE_CHECKING:
     from bot.app import MentorApp
 
 
-def _flow(mentor: MentorApp) -> FaqFlow:
-    return mentor.extras["faq"]  # type: ignore[return-value]
-
-
 def register(app: App, mentor: MentorApp) -> None:
-    flow = FaqFlow(mentor)
-    mentor.extras["faq"] = flow
-    mentor.hooks.on_dm(flow.on_dm)
-    mentor.hooks.on_aside(flow.answer_if_confident)
-    mentor.hooks.on_home_section(flow.home_section)
+    flow = mentor.flows.faq
 
     def faq_housekeeping(m: MentorApp) -> None:
-        _flow(m).purge()
+        m.flows.faq.purge()
 
     sweeps(mentor).append(faq_housekeeping)
 

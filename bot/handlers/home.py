@@ -8,7 +8,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.handlers.common import _ids, trigger_id
-from bot.handlers.onboarding import _flow
 from bot.platform import ids
 from bot.platform.blocks import decode_value
 
@@ -23,7 +22,7 @@ def register(app: App, mentor: MentorApp) -> None:
         team_id = str(context.team_id or "")
         if not user_id:
             return
-        flow = _flow(mentor)
+        flow = mentor.flows.onboarding
         # The first visit (to either tab) starts onboarding in the DM; later visits don't.
         flow.start(client, team_id, user_id, explicit=False)
         if event.get("tab", "home") == "home":
@@ -34,7 +33,7 @@ def register(app: App, mentor: MentorApp) -> None:
     def join(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
-        flow = _flow(mentor)
+        flow = mentor.flows.onboarding
         # The App Home's button names no program; an invitation's or the chooser's does.
         if flow.join(client, team_id, user_id, decode_value(action.get("value"))):
             flow.publish_home(client, team_id, user_id)
@@ -45,6 +44,8 @@ def register(app: App, mentor: MentorApp) -> None:
         team_id, user_id = _ids(body)
         program_id = decode_value(action.get("value")).get("p")
         if program_id is None:
-            _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))
+            mentor.flows.onboarding.open_editor(client, team_id, user_id, trigger_id(body))
         else:  # someone in several programs: the program's own button (checked it is theirs)
-            _flow(mentor).profile_chosen(client, team_id, user_id, trigger_id(body), program_id)
+            mentor.flows.onboarding.profile_chosen(
+                client, team_id, user_id, trigger_id(body), program_id
+            )

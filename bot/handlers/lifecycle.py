@@ -98,20 +98,13 @@ class SendGuard:
         return client
 
 
-def guard(mentor: MentorApp) -> SendGuard:
-    found = mentor.extras.get("send_guard")
-    if found is None:
-        found = mentor.extras["send_guard"] = SendGuard(mentor)
-    return found  # type: ignore[return-value]
-
-
 def workspace_active(mentor: MentorApp, team_id: str | None) -> bool:
     """For other features: may the bot send to this workspace right now?"""
-    return guard(mentor).allowed(team_id)
+    return mentor.send_guard.allowed(team_id)
 
 
 def stop_sending(mentor: MentorApp, team_id: str) -> None:
-    guard(mentor).mark(team_id)
+    mentor.send_guard.mark(team_id)
     with mentor.db.transaction() as session:
         first = lifecycle.mark_uninstalled(session, team_id, mentor.clock)
     if first:
@@ -128,7 +121,7 @@ def lifecycle_sweep(mentor: MentorApp) -> None:
     with mentor.db.transaction() as session:
         purged = lifecycle.purge_due(session, mentor.clock, mentor.settings.retention_days)
     for team_id in purged:
-        guard(mentor).clear(team_id)
+        mentor.send_guard.clear(team_id)
     with mentor.db.transaction() as session:
         teams = list(
             session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
@@ -158,7 +151,7 @@ def _is_reinstall_signal(req: BoltRequest, uninstalled_at: float | None) -> bool
 
 def register(app: App, mentor: MentorApp) -> None:
     log_guard.install()
-    send_guard = guard(mentor)
+    send_guard = mentor.send_guard
     send_guard.wrap(mentor.client, None)
     sweeps(mentor).append(lifecycle_sweep)
 

@@ -1,5 +1,5 @@
 """Listeners for matching: the shortlist's buttons, the mentor's Accept / Decline, and their
-modals. Registering also hooks matching into profile confirmation, App Home and the sweep."""
+modals. Registering also adds matching's sweep (its hooks are wired in `bot.app.build_flows`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.flows.matching import MatchingFlow, matching_flow, matching_sweep
+from bot.flows.matching import MatchingFlow, matching_sweep
 from bot.handlers.common import _ids, trigger_id
 from bot.platform import ids
 from bot.platform.blocks import decode_value
@@ -40,15 +40,10 @@ def _metadata(view: dict[str, Any], key: str) -> int | None:
 
 
 def register(app: App, mentor: MentorApp) -> None:
-    flow = MatchingFlow(mentor.db, mentor.clock, mentor.hooks)
-    mentor.extras["matching"] = flow
-    mentor.hooks.on_profile_confirmed(flow.on_profile_confirmed)
-    mentor.hooks.on_rematch_requested(flow.on_rematch_requested)
-    mentor.hooks.on_home_section(flow.home_section)
-    mentor.hooks.on_program_home_section(flow.program_home_section)
+    flow = mentor.flows.matching
     sweeps(mentor).append(matching_sweep)
 
-    # The flow is looked up at each click (`matching_flow`), as the steps are named unbound.
+    # The steps are named unbound (`MatchingFlow.on_request`) and called with `flow`.
     def on_click(
         action_id: str | re.Pattern[str], step: Callable[..., None], *, opens_modal: bool
     ) -> None:
@@ -63,7 +58,7 @@ def register(app: App, mentor: MentorApp) -> None:
             team_id, user_id = _ids(body)
             trigger = (trigger_id(body),) if opens_modal else ()
             token = decode_value(action.get("value"))
-            step(matching_flow(mentor), client, team_id, user_id, *trigger, token, _clicked(body))
+            step(flow, client, team_id, user_id, *trigger, token, _clicked(body))
 
     on_click(
         re.compile(rf"^{re.escape(ids.MATCH_REQUEST)}\.\d+$"),
@@ -92,7 +87,7 @@ def register(app: App, mentor: MentorApp) -> None:
             if item_id is None:
                 return
             team_id, user_id = _ids(body)
-            submit(matching_flow(mentor), client, team_id, user_id, item_id, *answer(view))
+            submit(flow, client, team_id, user_id, item_id, *answer(view))
 
     on_submit(ids.MATCH_NONE_SUIT_MODAL, "s", MatchingFlow.submit_none_suit, views.none_suit_answer)
     on_submit(

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.handlers.onboarding import _flow
 from bot.platform import slack_io
 from bot.platform.blocks import message, section
 from core.kernel.texts import mrkdwn
@@ -30,7 +29,7 @@ def register(app: App, mentor: MentorApp) -> None:
         text = str(event.get("text") or "")
         if not user_id:
             return
-        flow = _flow(mentor)
+        flow = mentor.flows.onboarding
         if flow.on_text(client, team_id, user_id, text):
             return
         if not flow.is_participant(team_id, user_id):

@@ -15,11 +15,6 @@ from bot.platform.blocks import decode_value
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
-    from bot.flows.onboarding import OnboardingFlow
-
-
-def _flow(mentor: MentorApp) -> OnboardingFlow:
-    return mentor.extras["onboarding"]  # type: ignore[return-value]
 
 
 def _token_from_block(action: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -28,6 +23,7 @@ def _token_from_block(action: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def register(app: App, mentor: MentorApp) -> None:
+    flow = mentor.flows.onboarding
     button_prefixes = "|".join(
         re.escape(p)
         for p in (
@@ -45,7 +41,7 @@ def register(app: App, mentor: MentorApp) -> None:
         ack()
         team_id, user_id = _ids(body)
         token = decode_value(action.get("value"))
-        _flow(mentor).on_answer(client, team_id, user_id, token=token, value=token.get("x"))
+        flow.on_answer(client, team_id, user_id, token=token, value=token.get("x"))
 
     @app.action(
         re.compile(
@@ -64,7 +60,7 @@ def register(app: App, mentor: MentorApp) -> None:
         }[action["action_id"]]
         token = _token_from_block(action, prefix)
         chosen = [o.get("value") for o in action.get("selected_options") or []]
-        _flow(mentor).on_answer(client, team_id, user_id, token=token, value=chosen)
+        flow.on_answer(client, team_id, user_id, token=token, value=chosen)
 
     def answer_with(value: Any) -> Callable[..., None]:
         """A button whose answer is always `value` (its token says which question)."""
@@ -74,7 +70,7 @@ def register(app: App, mentor: MentorApp) -> None:
         ) -> None:
             ack()
             team_id, user_id = _ids(body)
-            _flow(mentor).on_answer(
+            flow.on_answer(
                 client, team_id, user_id, token=decode_value(action.get("value")), value=value
             )
 
@@ -87,13 +83,13 @@ def register(app: App, mentor: MentorApp) -> None:
     def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
-        _flow(mentor).confirm(client, team_id, user_id, decode_value(action.get("value")))
+        flow.confirm(client, team_id, user_id, decode_value(action.get("value")))
 
     @app.action(ids.ONBOARDING_EDIT)
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = _ids(body)
-        _flow(mentor).open_editor(client, team_id, user_id, trigger_id(body))
+        flow.open_editor(client, team_id, user_id, trigger_id(body))
 
     @app.action(ids.PROFILE_CHOOSE)
     def choose_profile(
@@ -102,9 +98,7 @@ def register(app: App, mentor: MentorApp) -> None:
         ack()
         team_id, user_id = _ids(body)
         program_id = decode_value(action.get("value")).get("p")
-        shown, replace = _flow(mentor).profile_chosen(
-            client, team_id, user_id, trigger_id(body), program_id
-        )
+        shown, replace = flow.profile_chosen(client, team_id, user_id, trigger_id(body), program_id)
         if replace:
             respond(replace_original=True, **shown)
         else:
@@ -113,5 +107,5 @@ def register(app: App, mentor: MentorApp) -> None:
     register_submission(
         app,
         ids.PROFILE_MODAL,
-        lambda team_id, user_id, view: _flow(mentor).submit_editor(team_id, user_id, view),
+        lambda team_id, user_id, view: flow.submit_editor(team_id, user_id, view),
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows.relationships import RelationshipFlow, Reply, reply_to
+from bot.flows.relationships import Reply, reply_to
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import FollowUp, Submit, _ids, register_submission, trigger_id
 from bot.platform import ids
@@ -36,15 +36,8 @@ class Click:
     action_id: str
 
 
-def flow(mentor: MentorApp) -> RelationshipFlow:
-    return mentor.extras["relationship"]  # type: ignore[return-value]
-
-
 def register(app: App, mentor: MentorApp) -> None:
-    relationship = RelationshipFlow(mentor)
-    mentor.extras["relationship"] = relationship
-    mentor.hooks.on_home_section(relationship.home_section)
-    mentor.hooks.on_pair_created(relationship.on_pair_created)
+    relationship = mentor.flows.relationship
     if relationship_sweep not in sweeps(mentor):
         sweeps(mentor).append(relationship_sweep)
 

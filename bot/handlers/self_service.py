@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 
-from bot.flows.self_service import EveryoneFlow
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import value_listener
 from bot.platform import ids
@@ -19,16 +18,9 @@ if TYPE_CHECKING:
 OPTIONAL_COMMANDS = ("met", "pause", "resume", "ask")
 
 
-def flow(mentor: MentorApp) -> EveryoneFlow:
-    found = mentor.extras.get("everyone")
-    if found is None:
-        found = mentor.extras["everyone"] = EveryoneFlow(mentor)
-    return found  # type: ignore[return-value]
-
-
 def register(app: App, mentor: MentorApp) -> None:
     table = commands(mentor)
-    everyone = flow(mentor)
+    everyone = mentor.flows.everyone
 
     def _help(ctx: CommandContext) -> None:
         available = {name for name in OPTIONAL_COMMANDS if name in table}

@@ -1,5 +1,17 @@
-"""Extension points between features, so one feature's flow can let others react without
-importing them (for example: a confirmed profile lets matching send a shortlist)."""
+"""Typed callbacks between features: the events one feature's flow announces and other
+features react to, without the announcing flow knowing who listens.
+
+Why not hand the flows to each other: the features call each other in a circle (onboarding
+confirms a profile -> matching pairs two people -> relationships invites the pair -> its
+changes redraw the Home tab that onboarding draws, with a section from each feature). A flow
+that only *uses* another gets it in its constructor (see `bot.app.Flows`); the events of that
+circle, and the Home tab's sections and the unclaimed-DM handlers that several features add
+to, go through here instead. `bot.app.build_flows` subscribes every flow in one place; tests
+may subscribe more to watch an event.
+
+Each announcement runs every subscriber and logs (never raises) when one fails, so a broken
+feature cannot stop the one announcing. `dm` and `aside` differ: they stop at the first
+handler that claims the message (`dm` lets a failure through to the listener)."""
 
 from __future__ import annotations
 

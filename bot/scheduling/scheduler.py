@@ -23,8 +23,8 @@ Sweep = Callable[["MentorApp"], None]
 
 
 def sweeps(mentor: MentorApp) -> list[Sweep]:
-    """The sweeps to run each minute; features append theirs to `mentor.extras["sweeps"]`."""
-    return mentor.extras.setdefault("sweeps", [housekeeping])  # type: ignore[return-value]
+    """The sweeps to run each minute; features append theirs to `mentor.sweeps`."""
+    return mentor.sweeps
 
 
 def housekeeping(mentor: MentorApp) -> None:

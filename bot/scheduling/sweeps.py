@@ -21,11 +21,9 @@ PRUNE_EVERY_SECONDS = 3600.0  # settled ledger rows older than 90 days are forgo
 
 
 def relationship_sweep(mentor: MentorApp) -> None:
-    flow = mentor.extras.get("relationship")
-    if flow is None:
-        return
+    flow = mentor.flows.relationship
     planned = Planner(mentor.db, mentor.clock).plan()
-    stats = flow.deliverer.deliver_due(budget=DELIVERY_BUDGET_SECONDS)  # type: ignore[attr-defined]
+    stats = flow.deliverer.deliver_due(budget=DELIVERY_BUDGET_SECONDS)
     if planned.total or stats.sent or stats.rate_limited or stats.unreachable or stats.failed:
         logger.info(
             "relationship sweep: planned %s; sent %d messages (%d items), dropped %d, "
@@ -39,8 +37,8 @@ def relationship_sweep(mentor: MentorApp) -> None:
             stats.retried,
             stats.failed,
         )
-    last = mentor.extras.get("deliveries_pruned_at")
-    if not isinstance(last, float) or time.monotonic() - last > PRUNE_EVERY_SECONDS:
-        mentor.extras["deliveries_pruned_at"] = time.monotonic()
+    last = mentor.deliveries_pruned_at
+    if last is None or time.monotonic() - last > PRUNE_EVERY_SECONDS:
+        mentor.deliveries_pruned_at = time.monotonic()
         with mentor.db.transaction() as session:
             prune(session, mentor.clock.now())

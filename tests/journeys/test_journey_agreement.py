@@ -17,9 +17,7 @@ from tests.relationship_support import ANA, BEN, TEAM, add_to_fake, deliveries, 
 
 @pytest.fixture
 def pair(slack: BotUnderTest) -> int:
-    slack.app.extras["relationship"].deliverer.pacer = Pacer(
-        rate=500, burst=100, channel_interval=0
-    )
+    slack.app.flows.relationship.deliverer.pacer = Pacer(rate=500, burst=100, channel_interval=0)
     add_to_fake(slack, ANA, BEN)
     pair_id = seed_pair(slack.app.db, slack.clock)
     slack.app.hooks.pair_created(slack.app.client, TEAM, pair_id)

@@ -31,9 +31,7 @@ def with_button(messages: list[Message], action_id: str) -> Message:
 
 
 def start(slack: BotUnderTest, *, months: int = 6, settings: dict | None = None) -> int:
-    slack.app.extras["relationship"].deliverer.pacer = Pacer(
-        rate=500, burst=100, channel_interval=0
-    )
+    slack.app.flows.relationship.deliverer.pacer = Pacer(rate=500, burst=100, channel_interval=0)
     add_to_fake(slack, ANA, BEN)
     slack.clock.set(at("2026-03-02T09:00:00+00:00"))
     pair_id = seed_pair(slack.app.db, slack.clock, settings=settings)

@@ -273,7 +273,7 @@ def test_a_confident_answer_can_be_given_during_another_conversation(slack: BotU
     slack.add_person("U_ANA", "ana", real_name="Ana Lima")
     slack.d.dm("U_ANA", "hi")  # onboarding starts and waits for a role button
     before = len(slack.dm_texts("U_ANA"))
-    flow = slack.app.extras["faq"]
+    flow = slack.app.flows.faq
     team = slack.fake.team_id
     assert not flow.answer_if_confident(slack.app.client, team, "U_ANA", OFF_TOPIC)
     assert not flow.answer_if_confident(slack.app.client, team, "U_ANA", "thanks")

@@ -263,7 +263,7 @@ def test_a_coordinator_run_dms_every_waiting_mentee(slack: BotUnderTest) -> None
     onboard_mentee(slack, "U_ANA", ["public-speaking"])
     onboard_mentee(slack, "U_DEE", ["security"])  # nobody offers it
     first = shortlist_message(slack, "U_ANA")
-    outcomes = slack.app.extras["matching"].run_for_program(slack.app.client, "T0001")  # type: ignore[attr-defined]
+    outcomes = slack.app.flows.matching.run_for_program(slack.app.client, "T0001")
     slack.app.wait_idle()
     assert {o.mentee.user_id for o in outcomes} == {"U_ANA", "U_DEE"}
     assert shortlist_message(slack, "U_ANA").ts != first.ts

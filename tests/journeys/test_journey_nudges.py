@@ -30,9 +30,7 @@ def sweep_at(slack: BotUnderTest, when: str) -> None:
 def pair(slack: BotUnderTest) -> int:
     """Ana (Lisbon) and Ben (New York) agreed on Monday 2 March 2026, 09:00 UTC: meet every
     two weeks, first check-in after 14 days (so both fall due together)."""
-    slack.app.extras["relationship"].deliverer.pacer = Pacer(
-        rate=500, burst=100, channel_interval=0
-    )
+    slack.app.flows.relationship.deliverer.pacer = Pacer(rate=500, burst=100, channel_interval=0)
     add_to_fake(slack, ANA, BEN)
     slack.clock.set(at("2026-03-02T09:00:00+00:00"))
     pair_id = seed_pair(slack.app.db, slack.clock, settings={"checkin_first_days": 14})

@@ -25,9 +25,7 @@ def replies(slack: BotUnderTest, user: str) -> str:
 
 
 def setup(slack: BotUnderTest) -> None:
-    slack.app.extras["relationship"].deliverer.pacer = Pacer(
-        rate=500, burst=100, channel_interval=0
-    )
+    slack.app.flows.relationship.deliverer.pacer = Pacer(rate=500, burst=100, channel_interval=0)
     add_to_fake(slack, ANA, BEN)
 
 

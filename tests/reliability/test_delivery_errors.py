@@ -60,7 +60,7 @@ class PacerTime:
 def fast(slack: BotUnderTest) -> PacerTime:
     assert isinstance(slack.clock, FakeClock)
     pacer_time = PacerTime(slack.clock)
-    slack.app.extras["relationship"].deliverer.pacer = Pacer(
+    slack.app.flows.relationship.deliverer.pacer = Pacer(
         rate=500,
         burst=100,
         channel_interval=0,
