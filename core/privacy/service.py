@@ -172,42 +172,62 @@ def _rows_about(
         if "team_id" not in table.c:
             continue
         fks = _fk_targets(table)
-        conditions: list[Any] = []
-        if table.name == "people":
-            conditions.append(table.c.id.in_(person_ids or {-1}))
-        if table.name == "participations":
-            conditions.append(table.c.id.in_(participation_ids or {-1}))
-        if table.name == "pairs":
-            conditions.append(table.c.id.in_(pair_ids or {-1}))
-        for column, target in fks.items():
-            if target in mine and mine[target]:
-                conditions.append(table.c[column].in_(mine[target]))
-            if target == "pairs" and table.name in PAIR_SHARED_TABLES and pair_ids:
-                conditions.append(table.c[column].in_(pair_ids))
-        if "slack_user_id" in table.c:
-            conditions.append(table.c.slack_user_id == user_id)
-        if table.name == "audit_events":
-            conditions.append(table.c.actor == user_id)
+        conditions = _about_conditions(table, fks, mine, pair_ids, user_id)
         if not conditions:
             continue
         rows = session.execute(
             select(table).where(table.c.team_id == team_id, or_(*conditions))
         ).mappings()
-        found: list[dict[str, Any]] = []
-        for row in rows:
-            item: dict[str, Any] = {}
-            for name, value in row.items():
-                owner = PRIVATE_COLUMNS.get((table.name, name))
-                if owner is not None and row.get(owner) not in participation_ids | person_ids:
-                    continue
-                target = fks.get(name) or ""
-                if target in mine and value is not None and value not in mine[target]:
-                    value = "someone else"
-                item[name] = _jsonable(value)
-            found.append(item)
+        found = [_as_shown(table, fks, mine, row) for row in rows]
         if found:
             out[table.name] = found
     return out
+
+
+def _about_conditions(
+    table: Table,
+    fks: Mapping[str, str],
+    mine: Mapping[str, set[int]],
+    pair_ids: set[int],
+    user_id: str,
+) -> list[Any]:
+    """The ways a row of `table` can refer to the person (any one of them selects it)."""
+    person_ids, participation_ids = mine["people"], mine["participations"]
+    conditions: list[Any] = []
+    if table.name == "people":
+        conditions.append(table.c.id.in_(person_ids or {-1}))
+    if table.name == "participations":
+        conditions.append(table.c.id.in_(participation_ids or {-1}))
+    if table.name == "pairs":
+        conditions.append(table.c.id.in_(pair_ids or {-1}))
+    for column, target in fks.items():
+        if target in mine and mine[target]:
+            conditions.append(table.c[column].in_(mine[target]))
+        if target == "pairs" and table.name in PAIR_SHARED_TABLES and pair_ids:
+            conditions.append(table.c[column].in_(pair_ids))
+    if "slack_user_id" in table.c:
+        conditions.append(table.c.slack_user_id == user_id)
+    if table.name == "audit_events":
+        conditions.append(table.c.actor == user_id)
+    return conditions
+
+
+def _as_shown(
+    table: Table, fks: Mapping[str, str], mine: Mapping[str, set[int]], row: Mapping[Any, Any]
+) -> dict[str, Any]:
+    """A row as the person sees it: fields private to someone else left out, other people's
+    ids replaced."""
+    own_ids = mine["participations"] | mine["people"]
+    item: dict[str, Any] = {}
+    for name, value in row.items():
+        owner = PRIVATE_COLUMNS.get((table.name, name))
+        if owner is not None and row.get(owner) not in own_ids:
+            continue
+        target = fks.get(name) or ""
+        if target in mine and value is not None and value not in mine[target]:
+            value = "someone else"
+        item[name] = _jsonable(value)
+    return item
 
 
 _PairOrRequest = TypeVar("_PairOrRequest", Pair, MentorRequest)
@@ -403,6 +423,15 @@ def end_relationships(
     if not ids:
         return ending
     now = clock.now()
+    _end_pairs(session, ids, now, reason, ending)
+    _cancel_requests(session, ids, now, ending)
+    close_shortlists(session, ids)
+    session.expire_all()
+    return ending
+
+
+def _end_pairs(session: Session, ids: set[int], now: datetime, reason: str, ending: Ending) -> None:
+    """End the open pairs of these participations; the partners left behind are told."""
     for pair in session.scalars(
         select(Pair).where(
             Pair.status == PAIR_ACTIVE, or_(Pair.mentee_id.in_(ids), Pair.mentor_id.in_(ids))
@@ -415,6 +444,10 @@ def end_relationships(
             slack_id = _slack_id(session, other)
             if slack_id:
                 ending.partners.append(slack_id)
+
+
+def _cancel_requests(session: Session, ids: set[int], now: datetime, ending: Ending) -> None:
+    """Cancel the pending requests of these participations; the other side is told."""
     for req in session.scalars(
         select(MentorRequest).where(
             MentorRequest.status == REQUEST_PENDING,
@@ -434,9 +467,6 @@ def end_relationships(
                 mentee = session.get(Participation, req.mentee_id)
                 if mentee is not None:
                     ending.requester_programs[slack_id] = mentee.program_id
-    close_shortlists(session, ids)
-    session.expire_all()
-    return ending
 
 
 def leave(
