@@ -253,8 +253,6 @@ def _involving(
 
 def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     """Everything stored about one person, for `/mentoring my-data`."""
-    from core.people.profiles import competency_name
-
     person = session.scalars(
         select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)
     ).first()
@@ -269,66 +267,18 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     person_ids = {person.id} if person is not None else set()
     participations: list[Participation] = []
     if person is not None:
-        data.person = {
-            "name": person.display_name,
-            "title": person.title,
-            "department": person.department,
-            "timezone": person.timezone,
-            "locale": person.locale,
-            "email": person.email,
-            "since": person.created_at.date().isoformat(),
-        }
+        data.person = _person_summary(person)
         participations = list(
             session.scalars(select(Participation).where(Participation.person_id == person.id))
         )
     part_ids = {p.id for p in participations}
-    for p in participations:
-        data.programs.append(
-            {
-                "program": p.program.name,
-                "roles": p.roles,
-                "status": p.status,
-                "capacity": p.capacity if p.is_mentor else None,
-                "format": p.meeting_format,
-                "languages": list(p.languages or []),
-                "notes": p.notes,
-                "goals": [
-                    {
-                        "area": competency_name(g.competency_id),
-                        "success": g.success,
-                        "priority": g.priority,
-                    }
-                    for g in p.goals
-                ],
-                "expertise": [competency_name(e.competency_id) for e in p.expertise],
-                "joined": p.created_at.date().isoformat(),
-                "paused_until": p.paused_until.date().isoformat() if p.paused_until else None,
-            }
-        )
+    data.programs = [_program_summary(p) for p in participations]
     pairs = _involving(session, Pair, part_ids)
-    for pair in pairs:
-        i_am_mentee = pair.mentee_id in part_ids
-        partner = session.get(Participation, pair.mentor_id if i_am_mentee else pair.mentee_id)
-        data.pairs.append(
-            {
-                "role": "mentee" if i_am_mentee else "mentor",
-                "partner": partner.person.slack_user_id if partner else None,
-                "status": pair.status,
-                "since": pair.created_at.date().isoformat(),
-                "ended": pair.ended_at.date().isoformat() if pair.ended_at else None,
-            }
-        )
-    for req in _involving(session, MentorRequest, part_ids):
-        i_asked = req.mentee_id in part_ids
-        other = session.get(Participation, req.mentor_id if i_asked else req.mentee_id)
-        data.requests.append(
-            {
-                "direction": "sent" if i_asked else "received",
-                "other": other.person.slack_user_id if other else None,
-                "status": req.status,
-                "date": req.created_at.date().isoformat(),
-            }
-        )
+    data.pairs = [_pair_summary(session, pair, part_ids) for pair in pairs]
+    data.requests = [
+        _request_summary(session, req, part_ids)
+        for req in _involving(session, MentorRequest, part_ids)
+    ]
     data.audit_as_actor = len(
         list(
             session.scalars(
@@ -354,6 +304,66 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     )
     data.rows = _rows_about(session, team_id, user_id, person_ids, part_ids, {p.id for p in pairs})
     return data
+
+
+def _person_summary(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.display_name,
+        "title": person.title,
+        "department": person.department,
+        "timezone": person.timezone,
+        "locale": person.locale,
+        "email": person.email,
+        "since": person.created_at.date().isoformat(),
+    }
+
+
+def _program_summary(p: Participation) -> dict[str, Any]:
+    from core.people.profiles import competency_name
+
+    return {
+        "program": p.program.name,
+        "roles": p.roles,
+        "status": p.status,
+        "capacity": p.capacity if p.is_mentor else None,
+        "format": p.meeting_format,
+        "languages": list(p.languages or []),
+        "notes": p.notes,
+        "goals": [
+            {
+                "area": competency_name(g.competency_id),
+                "success": g.success,
+                "priority": g.priority,
+            }
+            for g in p.goals
+        ],
+        "expertise": [competency_name(e.competency_id) for e in p.expertise],
+        "joined": p.created_at.date().isoformat(),
+        "paused_until": p.paused_until.date().isoformat() if p.paused_until else None,
+    }
+
+
+def _pair_summary(session: Session, pair: Pair, part_ids: set[int]) -> dict[str, Any]:
+    i_am_mentee = pair.mentee_id in part_ids
+    partner = session.get(Participation, pair.mentor_id if i_am_mentee else pair.mentee_id)
+    return {
+        "role": "mentee" if i_am_mentee else "mentor",
+        "partner": partner.person.slack_user_id if partner else None,
+        "status": pair.status,
+        "since": pair.created_at.date().isoformat(),
+        "ended": pair.ended_at.date().isoformat() if pair.ended_at else None,
+    }
+
+
+def _request_summary(session: Session, req: MentorRequest, part_ids: set[int]) -> dict[str, Any]:
+    i_asked = req.mentee_id in part_ids
+    other = session.get(Participation, req.mentor_id if i_asked else req.mentee_id)
+    return {
+        "direction": "sent" if i_asked else "received",
+        "other": other.person.slack_user_id if other else None,
+        "status": req.status,
+        "date": req.created_at.date().isoformat(),
+    }
 
 
 # --- ending relationships (leave, forget me) ------------------------------------------------
