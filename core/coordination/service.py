@@ -8,9 +8,9 @@ at that moment. A refused attempt is audited like any other action.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -327,16 +327,29 @@ def validate_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     problems are template keys under `coordinator.settings_errors`."""
     clean: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    if "objectives" in raw:
-        text = str(raw.get("objectives") or "")
-        lines = [" ".join(line.split()) for line in text.splitlines()]
-        objectives = [line.lstrip("-• ").strip() for line in lines if line.strip("-• ")]
-        if len(objectives) > OBJECTIVES_MAX:
-            problems["objectives"] = "too_many_objectives"
-        elif any(len(o) > OBJECTIVE_MAX_CHARS for o in objectives):
-            problems["objectives"] = "objective_too_long"
-        else:
-            clean["objectives"] = objectives
+    for check in _SETTING_CHECKS:
+        check(raw, clean, problems)
+    return clean, problems
+
+
+# Each check reads its keys from the raw settings, and adds the clean value or a problem.
+def _check_objectives(
+    raw: Mapping[str, Any], clean: dict[str, Any], problems: dict[str, str]
+) -> None:
+    if "objectives" not in raw:
+        return
+    text = str(raw.get("objectives") or "")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    objectives = [line.lstrip("-• ").strip() for line in lines if line.strip("-• ")]
+    if len(objectives) > OBJECTIVES_MAX:
+        problems["objectives"] = "too_many_objectives"
+    elif any(len(o) > OBJECTIVE_MAX_CHARS for o in objectives):
+        problems["objectives"] = "objective_too_long"
+    else:
+        clean["objectives"] = objectives
+
+
+def _check_numbers(raw: Mapping[str, Any], clean: dict[str, Any], problems: dict[str, str]) -> None:
     for key, (low, high) in INT_RANGES.items():
         if key not in raw:
             continue
@@ -345,24 +358,43 @@ def validate_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
             problems[key] = "number_between"
         else:
             clean[key] = number
-    if "duration_months" in raw:
-        number = _int(raw.get("duration_months"))
-        if number not in DURATIONS:
-            problems["duration_months"] = "duration"
-        else:
-            clean["duration_months"] = number
-    if "meeting_cadence" in raw:
-        cadence = str(raw.get("meeting_cadence") or "")
-        if cadence not in CADENCE_DAYS:
-            problems["meeting_cadence"] = "cadence"
-        else:
-            clean["meeting_cadence"] = cadence
-    if "working_hours_start" in raw or "working_hours_end" in raw:
-        start, end = _int(raw.get("working_hours_start")), _int(raw.get("working_hours_end"))
-        if start is None or end is None or not 0 <= start < end <= 24:
-            problems["working_hours"] = "working_hours"
-        else:
-            clean["working_hours"] = {"start": start, "end": end}
+
+
+def _check_duration(
+    raw: Mapping[str, Any], clean: dict[str, Any], problems: dict[str, str]
+) -> None:
+    if "duration_months" not in raw:
+        return
+    number = _int(raw.get("duration_months"))
+    if number not in DURATIONS:
+        problems["duration_months"] = "duration"
+    else:
+        clean["duration_months"] = number
+
+
+def _check_cadence(raw: Mapping[str, Any], clean: dict[str, Any], problems: dict[str, str]) -> None:
+    if "meeting_cadence" not in raw:
+        return
+    cadence = str(raw.get("meeting_cadence") or "")
+    if cadence not in CADENCE_DAYS:
+        problems["meeting_cadence"] = "cadence"
+    else:
+        clean["meeting_cadence"] = cadence
+
+
+def _check_working_hours(
+    raw: Mapping[str, Any], clean: dict[str, Any], problems: dict[str, str]
+) -> None:
+    if "working_hours_start" not in raw and "working_hours_end" not in raw:
+        return
+    start, end = _int(raw.get("working_hours_start")), _int(raw.get("working_hours_end"))
+    if start is None or end is None or not 0 <= start < end <= 24:
+        problems["working_hours"] = "working_hours"
+    else:
+        clean["working_hours"] = {"start": start, "end": end}
+
+
+def _check_targets(raw: Mapping[str, Any], clean: dict[str, Any], problems: dict[str, str]) -> None:
     targets: dict[str, Any] = {}
     for key in TARGET_KEYS:
         name = f"target_{key}"
@@ -372,18 +404,34 @@ def validate_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
         if value is None or (isinstance(value, str) and not value.strip()):
             targets[key] = None
             continue
-        try:
-            amount = float(str(value).strip())
-        except ValueError:
-            problems[name] = "target"
-            continue
-        if amount < 0 or (key in ("checkin_response_rate", "goals_progressing") and amount > 100):
+        amount = _target_amount(key, value)
+        if amount is None:
             problems[name] = "target"
             continue
         targets[key] = int(amount) if amount.is_integer() else round(amount, 1)
     if targets:
         clean["targets"] = targets
-    return clean, problems
+
+
+def _target_amount(key: str, value: Any) -> float | None:
+    """A target's number, or None when it is not one (or not a possible target)."""
+    try:
+        amount = float(str(value).strip())
+    except ValueError:
+        return None
+    if amount < 0 or (key in ("checkin_response_rate", "goals_progressing") and amount > 100):
+        return None
+    return amount
+
+
+_SETTING_CHECKS: tuple[Callable[[Mapping[str, Any], dict[str, Any], dict[str, str]], None], ...] = (
+    _check_objectives,
+    _check_numbers,
+    _check_duration,
+    _check_cadence,
+    _check_working_hours,
+    _check_targets,
+)
 
 
 def save_settings(session: Session, program: Program, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -583,22 +631,35 @@ def answer_match(
         answer.outcome = "declined"
         return answer
     if match.mentee_answer == "yes" and match.mentor_answer == "yes":
-        if not close_request(session, request.id, REQUEST_ACCEPTED, now):
-            return MatchAnswer("stale")
-        pair = Pair(
-            team_id=program.team_id,
-            program_id=program.id,
-            mentee_id=mentee.id,
-            mentor_id=mentor.id,
-            request_id=request.id,
-            status=PAIR_ACTIVE,
-            created_at=now,
-        )
-        session.add(pair)
-        session.flush()
-        match.decided_at = now
-        answer.outcome = "paired"
-        answer.pair_id = pair.id
+        return _pair_agreed_match(session, match, request, program, answer, now)
+    return answer
+
+
+def _pair_agreed_match(
+    session: Session,
+    match: CoordinatorMatch,
+    request: MentorRequest,
+    program: Program,
+    answer: MatchAnswer,
+    now: datetime,
+) -> MatchAnswer:
+    """Both said yes: the request is accepted and the pair starts."""
+    if not close_request(session, request.id, REQUEST_ACCEPTED, now):
+        return MatchAnswer("stale")
+    pair = Pair(
+        team_id=program.team_id,
+        program_id=program.id,
+        mentee_id=request.mentee_id,
+        mentor_id=request.mentor_id,
+        request_id=request.id,
+        status=PAIR_ACTIVE,
+        created_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    match.decided_at = now
+    answer.outcome = "paired"
+    answer.pair_id = pair.id
     return answer
 
 
