@@ -490,21 +490,7 @@ class FaqFlow:
     # --- escalation ------------------------------------------------------------------------
     def escalate(self, reply: Reply, team_id: str, user_id: str, token: dict[str, Any]) -> None:
         """The person agreed: send their question to the coordinators, and say who."""
-        clock = self.mentor.clock
-        coordinators: list[str] = []
-        lone = ""  # the program's name when the asker is its only coordinator
-        with self.mentor.db.transaction() as session:
-            claim = faq_log.claim_escalation(session, token.get("q"), team_id, user_id, clock)
-            if claim.status == "claimed" and claim.pending_id is not None:
-                program = session.get(Program, claim.program_id)
-                every = faq_log.coordinator_ids(session, program) if program else []
-                # A coordinator asking does not get their own question back.
-                coordinators = [c for c in every if c != user_id]
-                if program is not None and every and not coordinators:
-                    lone = program.name
-                    faq_log.drop_escalation(session, claim.pending_id, clock)
-                elif not coordinators:
-                    faq_log.undo_escalation(session, claim.pending_id)
+        claim, coordinators, lone = self._claim_escalation(team_id, user_id, token)
         if claim.status == "not_yours":
             reply.private(views.note("faq.offer.not_yours"))
             return
@@ -525,11 +511,41 @@ class FaqFlow:
             contact = self._contact_answer(index) if index is not None else ""
             reply.replace(views.offer_message(claim.question, pending_id, contact_answer=contact))
             return
+        self._pass_on(reply, user_id, claim.question, pending_id, coordinators)
+
+    def _claim_escalation(
+        self, team_id: str, user_id: str, token: dict[str, Any]
+    ) -> tuple[faq_log.EscalationClaim, list[str], str]:
+        """Claim the question for escalation: (the claim, the coordinators to ask, the
+        program's name when the asker is its only coordinator). With no one to ask, the
+        claim is dropped (only coordinator) or undone (no coordinator)."""
+        clock = self.mentor.clock
+        coordinators: list[str] = []
+        lone = ""
+        with self.mentor.db.transaction() as session:
+            claim = faq_log.claim_escalation(session, token.get("q"), team_id, user_id, clock)
+            if claim.status == "claimed" and claim.pending_id is not None:
+                program = session.get(Program, claim.program_id)
+                every = faq_log.coordinator_ids(session, program) if program else []
+                # A coordinator asking does not get their own question back.
+                coordinators = [c for c in every if c != user_id]
+                if program is not None and every and not coordinators:
+                    lone = program.name
+                    faq_log.drop_escalation(session, claim.pending_id, clock)
+                elif not coordinators:
+                    faq_log.undo_escalation(session, claim.pending_id)
+        return claim, coordinators, lone
+
+    def _pass_on(
+        self, reply: Reply, user_id: str, question: str, pending_id: int, coordinators: list[str]
+    ) -> None:
+        """Send the question to each coordinator; the escalation is finished if anyone got
+        it, else undone."""
         sent: list[str] = []
         for coordinator in coordinators:
             try:
                 slack_io.post_dm(
-                    reply.client, coordinator, views.coordinator_message(user_id, claim.question)
+                    reply.client, coordinator, views.coordinator_message(user_id, question)
                 )
                 sent.append(coordinator)
             except SlackApiError as exc:

@@ -19,6 +19,7 @@ from bot.views import coordination as views
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+    from bot.flows.coordination import CoordinatorFlow
 
 
 # A console modal's submission: (outcome, errors or a view, follow-up).
@@ -38,16 +39,29 @@ def _program_id(action: dict[str, Any]) -> Any:
 def register(app: App, mentor: MentorApp) -> None:
     console = mentor.flows.coordinator
     commands(mentor).update(console.handlers())
-
-    def coordinator_sweep(m: MentorApp) -> None:
-        m.flows.coordinator.sweep()
-
     sweeps(mentor).append(coordinator_sweep)
+    app.action(ids.COORD_PROGRAM_SETTINGS)(_settings_button(console))
+    _on_submit(app, ids.COORD_SETTINGS_MODAL, console.submit_settings)
+    _on_submit(app, ids.COORD_ANNOUNCE_MODAL, console.submit_announcement)
+    app.action(ids.COORD_DIGEST_STATS)(_digest_button(console, "stats"))
+    app.action(ids.COORD_DIGEST_UNMATCHED)(_digest_button(console, "unmatched"))
+    app.action(ids.COORD_DIGEST_AT_RISK)(_digest_button(console, "at_risk"))
+    app.action(ids.COORD_MATCH_ACCEPT)(_match_answer(console, True))
+    app.action(ids.COORD_MATCH_DECLINE)(_match_answer(console, False))
+    # A coordinator's matching run: "Send shortlists" is re-authorised and runs once.
+    app.action(ids.COORD_MATCH_RUN_SEND)(value_listener(console.confirm_match_run))
+    app.action(ids.COORD_MATCH_RUN_CANCEL)(_cancel_match_run(console))
 
-    def refuse(respond: Respond) -> None:
-        respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
 
-    @app.action(ids.COORD_PROGRAM_SETTINGS)
+def coordinator_sweep(m: MentorApp) -> None:
+    m.flows.coordinator.sweep()
+
+
+def _refuse(respond: Respond) -> None:
+    respond(replace_original=False, response_type="ephemeral", **views.refusal(None))
+
+
+def _settings_button(console: CoordinatorFlow) -> Callable[..., None]:
     def settings_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
@@ -55,72 +69,63 @@ def register(app: App, mentor: MentorApp) -> None:
         team_id, user_id = _ids(body)
         program = console.authorize_click(team_id, user_id, _program_id(action), "program.settings")
         if program is None:
-            refuse(respond)
+            _refuse(respond)
             return
         console.open_settings(client, program, trigger_id(body))
 
-    def on_submit(callback_id: str, submit: Submit) -> None:
-        """A console modal: `submit` answers ("errors", errors, None), ("refused", refusal
-        view, None) or ("ok", None, follow-up)."""
+    return settings_button
 
-        @app.view_submission(callback_id)
-        def submitted(
-            ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-        ) -> None:
-            team_id, user_id = _ids(body)
-            outcome, detail, follow_up = submit(team_id, user_id, view)
-            if outcome == "errors":
-                ack(response_action="errors", errors=detail)
-            elif outcome == "refused":
-                ack(response_action="update", view=detail)
-            else:
-                ack()
-                if follow_up is not None:
-                    follow_up(client)
 
-    on_submit(ids.COORD_SETTINGS_MODAL, console.submit_settings)
-    on_submit(ids.COORD_ANNOUNCE_MODAL, console.submit_announcement)
+def _on_submit(app: App, callback_id: str, submit: Submit) -> None:
+    """A console modal: `submit` answers ("errors", errors, None), ("refused", refusal
+    view, None) or ("ok", None, follow-up)."""
 
-    def digest_button(kind: str) -> Any:
-        def listener(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-        ) -> None:
+    @app.view_submission(callback_id)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = _ids(body)
+        outcome, detail, follow_up = submit(team_id, user_id, view)
+        if outcome == "errors":
+            ack(response_action="errors", errors=detail)
+        elif outcome == "refused":
+            ack(response_action="update", view=detail)
+        else:
             ack()
-            team_id, user_id = _ids(body)
-            action_name = f"digest.{kind}"
-            program = console.authorize_click(team_id, user_id, _program_id(action), action_name)
-            if program is None:
-                refuse(respond)
-                return
-            if kind == "stats":
-                payload = console.stats_payload(program, user_id, action_name)
-            else:
-                payload = console.list_payload(program, user_id, kind)
-            respond(replace_original=False, response_type="ephemeral", **payload)
+            if follow_up is not None:
+                follow_up(client)
 
-        return listener
 
-    app.action(ids.COORD_DIGEST_STATS)(digest_button("stats"))
-    app.action(ids.COORD_DIGEST_UNMATCHED)(digest_button("unmatched"))
-    app.action(ids.COORD_DIGEST_AT_RISK)(digest_button("at_risk"))
+def _digest_button(console: CoordinatorFlow, kind: str) -> Callable[..., None]:
+    def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        action_name = f"digest.{kind}"
+        program = console.authorize_click(team_id, user_id, _program_id(action), action_name)
+        if program is None:
+            _refuse(respond)
+            return
+        if kind == "stats":
+            payload = console.stats_payload(program, user_id, action_name)
+        else:
+            payload = console.list_payload(program, user_id, kind)
+        respond(replace_original=False, response_type="ephemeral", **payload)
 
-    def match_answer(yes: bool) -> Callable[..., None]:
-        """Someone's answer to a match a coordinator proposed."""
+    return listener
 
-        def step(
-            client: WebClient, team_id: str, user_id: str, value: str | None, respond: Respond
-        ) -> None:
-            console.answer_match(client, team_id, user_id, value, yes, respond)
 
-        return value_listener(step)
+def _match_answer(console: CoordinatorFlow, yes: bool) -> Callable[..., None]:
+    """Someone's answer to a match a coordinator proposed."""
 
-    app.action(ids.COORD_MATCH_ACCEPT)(match_answer(True))
-    app.action(ids.COORD_MATCH_DECLINE)(match_answer(False))
+    def step(
+        client: WebClient, team_id: str, user_id: str, value: str | None, respond: Respond
+    ) -> None:
+        console.answer_match(client, team_id, user_id, value, yes, respond)
 
-    # A coordinator's matching run: "Send shortlists" is re-authorised and runs once.
-    app.action(ids.COORD_MATCH_RUN_SEND)(value_listener(console.confirm_match_run))
+    return value_listener(step)
 
-    @app.action(ids.COORD_MATCH_RUN_CANCEL)
+
+def _cancel_match_run(console: CoordinatorFlow) -> Callable[..., None]:
     def cancel_match_run(ack: Ack, respond: Respond) -> None:
         ack()
         console.cancel_match_run(respond)
+
+    return cancel_match_run

@@ -21,6 +21,7 @@ from bot.scheduling.sweeps import relationship_sweep
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+    from bot.flows.relationships import RelationshipFlow
 
 
 @dataclass(frozen=True)
@@ -40,38 +41,51 @@ def register(app: App, mentor: MentorApp) -> None:
     relationship = mentor.flows.relationship
     if relationship_sweep not in sweeps(mentor):
         sweeps(mentor).append(relationship_sweep)
+    _register_buttons(app, relationship)
+    _register_modals(app, relationship)
+    _register_commands(mentor, relationship)
 
-    def on_click(*action_ids: str) -> Callable[[Callable[[Click], None]], None]:
-        """Register `run(click)` for these buttons: acknowledged at once, then run."""
 
-        def register_run(run: Callable[[Click], None]) -> None:
-            def listener(
-                ack: Ack,
-                body: dict[str, Any],
-                action: dict[str, Any],
-                client: WebClient,
-                respond: Respond,
-            ) -> None:
-                ack()
-                team_id, user_id = _ids(body)
-                run(
-                    Click(
-                        client,
-                        team_id,
-                        user_id,
-                        decode_value(action.get("value")),
-                        reply_to(client, body, respond, user_id),
-                        trigger_id(body),
-                        str(action.get("action_id") or ""),
-                    )
+def _on_click(app: App, *action_ids: str) -> Callable[[Callable[[Click], None]], None]:
+    """Register `run(click)` for these buttons: acknowledged at once, then run."""
+
+    def register_run(run: Callable[[Click], None]) -> None:
+        def listener(
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: WebClient,
+            respond: Respond,
+        ) -> None:
+            ack()
+            team_id, user_id = _ids(body)
+            run(
+                Click(
+                    client,
+                    team_id,
+                    user_id,
+                    decode_value(action.get("value")),
+                    reply_to(client, body, respond, user_id),
+                    trigger_id(body),
+                    str(action.get("action_id") or ""),
                 )
+            )
 
-            for action_id in action_ids:
-                app.action(action_id)(listener)
+        for action_id in action_ids:
+            app.action(action_id)(listener)
 
-        return register_run
+    return register_run
 
-    # --- buttons -------------------------------------------------------------------------
+
+def _opening(opener: Callable[..., None]) -> Callable[[Click], None]:
+    return lambda c: opener(c.client, c.team_id, c.user_id, c.token, c.trigger_id, c.reply)
+
+
+def _stepping(step: Callable[..., None]) -> Callable[[Click], None]:
+    return lambda c: step(c.client, c.team_id, c.user_id, c.token, c.reply)
+
+
+def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
     # Buttons that open a modal (or say why not).
     openers = {
         ids.REL_AGREEMENT_OPEN: relationship.open_agreement,
@@ -79,12 +93,8 @@ def register(app: App, mentor: MentorApp) -> None:
         ids.REL_NOTE_OPEN: relationship.open_note,
         ids.REL_CHECKIN_OPEN: relationship.open_checkin,
     }
-
-    def opening(opener: Callable[..., None]) -> Callable[[Click], None]:
-        return lambda c: opener(c.client, c.team_id, c.user_id, c.token, c.trigger_id, c.reply)
-
     for action_id, opener in openers.items():
-        on_click(action_id)(opening(opener))
+        _on_click(app, action_id)(_opening(opener))
 
     # Buttons that hand the pair's token straight to one flow step.
     simple_steps = {
@@ -95,27 +105,24 @@ def register(app: App, mentor: MentorApp) -> None:
         ids.REL_EXTEND: relationship.extend,
         ids.REL_REMATCH: relationship.rematch,
     }
-
-    def stepping(step: Callable[..., None]) -> Callable[[Click], None]:
-        return lambda c: step(c.client, c.team_id, c.user_id, c.token, c.reply)
-
     for action_id, step in simple_steps.items():
-        on_click(action_id)(stepping(step))
+        _on_click(app, action_id)(_stepping(step))
 
-    @on_click(ids.REL_MET)
+    @_on_click(app, ids.REL_MET)
     def met(c: Click) -> None:
         relationship.met(c.client, c.team_id, c.user_id, c.reply, token=c.token)
 
-    @on_click(ids.REL_SCHEDULED, ids.REL_SNOOZE)
+    @_on_click(app, ids.REL_SCHEDULED, ids.REL_SNOOZE)
     def put_off(c: Click) -> None:
         snooze = c.action_id == ids.REL_SNOOZE
         relationship.scheduled_or_snooze(c.team_id, c.user_id, c.token, c.reply, snooze=snooze)
 
-    @on_click(ids.REL_RESUME)
+    @_on_click(app, ids.REL_RESUME)
     def resume_button(c: Click) -> None:
         relationship.resume(c.client, c.team_id, c.user_id, c.reply)
 
-    # --- modals --------------------------------------------------------------------------
+
+def _register_modals(app: App, relationship: RelationshipFlow) -> None:
     def submit_note(
         team_id: str, user_id: str, view: dict[str, Any]
     ) -> tuple[dict[str, str] | None, FollowUp | None]:
@@ -130,7 +137,10 @@ def register(app: App, mentor: MentorApp) -> None:
     for callback_id, submit in submissions.items():
         register_submission(app, callback_id, submit)
 
-    # --- /mentoring met | pause | resume -----------------------------------------------------
+
+def _register_commands(mentor: MentorApp, relationship: RelationshipFlow) -> None:
+    """/mentoring met | pause | resume"""
+
     def met_command(ctx: CommandContext) -> None:
         relationship.met(ctx.client, ctx.team_id, ctx.user_id, ctx.reply, args=ctx.args)
 

@@ -3,6 +3,8 @@ prompt, the playback of the whole profile, and the closing message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.platform import ids
@@ -59,159 +61,207 @@ def _value(conversation: Conversation, value: Any = None) -> str:
     return encode_value(c=conversation.id, v=conversation.version, s=conversation.step, x=value)
 
 
+@dataclass(frozen=True)
+class _Asking:
+    """What a step's prompt is drawn from."""
+
+    conversation: Conversation
+    form: ProfileForm
+    index: int  # which goal, for the per-goal steps
+    settings: ProgramSettings
+    name: str
+    program: str
+
+
 def prompt(
     conversation: Conversation, *, name: str, program: str, settings: ProgramSettings
 ) -> dict[str, Any]:
     """The message that asks the current step's question."""
     form = ob.draft_form(conversation)
     step = ob.step_name(conversation.step)
+    if step == ob.REVIEW:
+        return review(conversation)
+    ask = _PROMPTS.get(step)
+    if ask is None:
+        return done(form, name=name)
     index = ob.step_index(conversation.step)
     number, total = ob.progress(conversation)
-    blocks: list[Block] = []
-    if step == ob.ROLE:
-        blocks.append(section(mrkdwn("onboarding.welcome", name=name, program=program)))
-        text = mrkdwn("onboarding.role.question")
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    button(
-                        plain(f"onboarding.role.{r}"),
-                        f"{ids.ONBOARDING_ROLE}.{r}",
-                        _value(conversation, r),
-                    )
-                    for r in ("mentee", "mentor", "both")
-                ],
-                block_id="onboarding.role",
-            )
-        )
-    elif step == ob.GOALS:
-        limit = settings.max_goals
-        text = mrkdwn("onboarding.goals.question", limit=limit)
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    multi_select(
-                        ids.ONBOARDING_GOALS,
-                        plain("onboarding.goals.placeholder", limit=limit),
-                        groups=competency_groups(),
-                        initial=[g.competency_id for g in form.goals],
-                        max_selected=limit,
-                    )
-                ],
-                block_id=f"onboarding.goals.{_value(conversation)}"[:255],
-            )
-        )
-    elif step == ob.GOAL_SUCCESS:
-        goal = competency_name(form.goals[index].competency_id)
-        text = mrkdwn("onboarding.goal_success.question", goal=goal, limit=SUCCESS_MAX_CHARS)
-        blocks.append(section(text))
-    elif step == ob.GOAL_PRIORITY:
-        goal = competency_name(form.goals[index].competency_id)
-        text = mrkdwn("onboarding.goal_priority.question", goal=goal)
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    button(
-                        priority_label(p), f"{ids.ONBOARDING_PRIORITY}.{p}", _value(conversation, p)
-                    )
-                    for p in (1, 2, 3)
-                ]
-            )
-        )
-    elif step == ob.EXPERTISE:
-        text = mrkdwn("onboarding.expertise.question")
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    multi_select(
-                        ids.ONBOARDING_EXPERTISE,
-                        plain("onboarding.expertise.placeholder"),
-                        groups=competency_groups(),
-                        initial=form.expertise,
-                        max_selected=10,
-                    )
-                ],
-                block_id=f"onboarding.expertise.{_value(conversation)}"[:255],
-            )
-        )
-    elif step == ob.CAPACITY:
-        text = mrkdwn("onboarding.capacity.question")
-        limit = settings.max_mentor_capacity
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    button(str(n), f"{ids.ONBOARDING_CAPACITY}.{n}", _value(conversation, n))
-                    for n in range(1, limit + 1)
-                ]
-            )
-        )
-    elif step == ob.FORMAT:
-        text = mrkdwn("onboarding.format.question")
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    button(format_label(f), f"{ids.ONBOARDING_FORMAT}.{f}", _value(conversation, f))
-                    for f in ("remote", "in_person", "either")
-                ]
-            )
-        )
-    elif step == ob.LANGUAGES:
-        text = mrkdwn("onboarding.languages.question")
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    multi_select(
-                        ids.ONBOARDING_LANGUAGES,
-                        plain("onboarding.languages.placeholder"),
-                        options=language_options(),
-                        initial=form.languages,
-                    )
-                ],
-                block_id=f"onboarding.languages.{_value(conversation)}"[:255],
-            )
-        )
-    elif step == ob.NOTES:
-        text = mrkdwn("onboarding.notes.question", limit=NOTES_MAX_CHARS)
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    button(
-                        plain("onboarding.notes.skip"),
-                        ids.ONBOARDING_NOTES_SKIP,
-                        _value(conversation),
-                    )
-                ]
-            )
-        )
-    elif step == ob.CONFIDENTIALITY:
-        text = mrkdwn("onboarding.confidentiality.question", is_mentee=form.is_mentee)
-        blocks.append(section(text))
-        blocks.append(
-            actions(
-                [
-                    button(
-                        plain("onboarding.confidentiality.ack"),
-                        ids.ONBOARDING_CONFIDENTIALITY,
-                        _value(conversation, True),
-                        style="primary",
-                    )
-                ]
-            )
-        )
-    elif step == ob.REVIEW:
-        return review(conversation)
-    else:
-        return done(form, name=name)
+    text, blocks = ask(_Asking(conversation, form, index, settings, name, program))
     blocks.append(context(plain("onboarding.progress", number=number, total=total)))
     return message(text, blocks)
+
+
+# Each step's question: (the message's text, its blocks).
+def _ask_role(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.role.question")
+    return text, [
+        section(mrkdwn("onboarding.welcome", name=a.name, program=a.program)),
+        section(text),
+        actions(
+            [
+                button(
+                    plain(f"onboarding.role.{r}"),
+                    f"{ids.ONBOARDING_ROLE}.{r}",
+                    _value(a.conversation, r),
+                )
+                for r in ("mentee", "mentor", "both")
+            ],
+            block_id="onboarding.role",
+        ),
+    ]
+
+
+def _ask_goals(a: _Asking) -> tuple[str, list[Block]]:
+    limit = a.settings.max_goals
+    text = mrkdwn("onboarding.goals.question", limit=limit)
+    return text, [
+        section(text),
+        actions(
+            [
+                multi_select(
+                    ids.ONBOARDING_GOALS,
+                    plain("onboarding.goals.placeholder", limit=limit),
+                    groups=competency_groups(),
+                    initial=[g.competency_id for g in a.form.goals],
+                    max_selected=limit,
+                )
+            ],
+            block_id=f"onboarding.goals.{_value(a.conversation)}"[:255],
+        ),
+    ]
+
+
+def _ask_goal_success(a: _Asking) -> tuple[str, list[Block]]:
+    goal = competency_name(a.form.goals[a.index].competency_id)
+    text = mrkdwn("onboarding.goal_success.question", goal=goal, limit=SUCCESS_MAX_CHARS)
+    return text, [section(text)]
+
+
+def _ask_goal_priority(a: _Asking) -> tuple[str, list[Block]]:
+    goal = competency_name(a.form.goals[a.index].competency_id)
+    text = mrkdwn("onboarding.goal_priority.question", goal=goal)
+    return text, [
+        section(text),
+        actions(
+            [
+                button(
+                    priority_label(p), f"{ids.ONBOARDING_PRIORITY}.{p}", _value(a.conversation, p)
+                )
+                for p in (1, 2, 3)
+            ]
+        ),
+    ]
+
+
+def _ask_expertise(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.expertise.question")
+    return text, [
+        section(text),
+        actions(
+            [
+                multi_select(
+                    ids.ONBOARDING_EXPERTISE,
+                    plain("onboarding.expertise.placeholder"),
+                    groups=competency_groups(),
+                    initial=a.form.expertise,
+                    max_selected=10,
+                )
+            ],
+            block_id=f"onboarding.expertise.{_value(a.conversation)}"[:255],
+        ),
+    ]
+
+
+def _ask_capacity(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.capacity.question")
+    limit = a.settings.max_mentor_capacity
+    return text, [
+        section(text),
+        actions(
+            [
+                button(str(n), f"{ids.ONBOARDING_CAPACITY}.{n}", _value(a.conversation, n))
+                for n in range(1, limit + 1)
+            ]
+        ),
+    ]
+
+
+def _ask_format(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.format.question")
+    return text, [
+        section(text),
+        actions(
+            [
+                button(format_label(f), f"{ids.ONBOARDING_FORMAT}.{f}", _value(a.conversation, f))
+                for f in ("remote", "in_person", "either")
+            ]
+        ),
+    ]
+
+
+def _ask_languages(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.languages.question")
+    return text, [
+        section(text),
+        actions(
+            [
+                multi_select(
+                    ids.ONBOARDING_LANGUAGES,
+                    plain("onboarding.languages.placeholder"),
+                    options=language_options(),
+                    initial=a.form.languages,
+                )
+            ],
+            block_id=f"onboarding.languages.{_value(a.conversation)}"[:255],
+        ),
+    ]
+
+
+def _ask_notes(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.notes.question", limit=NOTES_MAX_CHARS)
+    return text, [
+        section(text),
+        actions(
+            [
+                button(
+                    plain("onboarding.notes.skip"),
+                    ids.ONBOARDING_NOTES_SKIP,
+                    _value(a.conversation),
+                )
+            ]
+        ),
+    ]
+
+
+def _ask_confidentiality(a: _Asking) -> tuple[str, list[Block]]:
+    text = mrkdwn("onboarding.confidentiality.question", is_mentee=a.form.is_mentee)
+    return text, [
+        section(text),
+        actions(
+            [
+                button(
+                    plain("onboarding.confidentiality.ack"),
+                    ids.ONBOARDING_CONFIDENTIALITY,
+                    _value(a.conversation, True),
+                    style="primary",
+                )
+            ]
+        ),
+    ]
+
+
+_PROMPTS: dict[str, Callable[[_Asking], tuple[str, list[Block]]]] = {
+    ob.ROLE: _ask_role,
+    ob.GOALS: _ask_goals,
+    ob.GOAL_SUCCESS: _ask_goal_success,
+    ob.GOAL_PRIORITY: _ask_goal_priority,
+    ob.EXPERTISE: _ask_expertise,
+    ob.CAPACITY: _ask_capacity,
+    ob.FORMAT: _ask_format,
+    ob.LANGUAGES: _ask_languages,
+    ob.NOTES: _ask_notes,
+    ob.CONFIDENTIALITY: _ask_confidentiality,
+}
 
 
 def answered(step: str, form: ProfileForm) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -561,22 +561,35 @@ def answer_match(
         answer.outcome = "declined"
         return answer
     if match.mentee_answer == "yes" and match.mentor_answer == "yes":
-        if not close_request(session, request.id, REQUEST_ACCEPTED, now):
-            return MatchAnswer("stale")
-        pair = Pair(
-            team_id=program.team_id,
-            program_id=program.id,
-            mentee_id=mentee.id,
-            mentor_id=mentor.id,
-            request_id=request.id,
-            status=PAIR_ACTIVE,
-            created_at=now,
-        )
-        session.add(pair)
-        session.flush()
-        match.decided_at = now
-        answer.outcome = "paired"
-        answer.pair_id = pair.id
+        return _pair_agreed_match(session, match, request, program, answer, now)
+    return answer
+
+
+def _pair_agreed_match(
+    session: Session,
+    match: CoordinatorMatch,
+    request: MentorRequest,
+    program: Program,
+    answer: MatchAnswer,
+    now: datetime,
+) -> MatchAnswer:
+    """Both said yes: the request is accepted and the pair starts."""
+    if not close_request(session, request.id, REQUEST_ACCEPTED, now):
+        return MatchAnswer("stale")
+    pair = Pair(
+        team_id=program.team_id,
+        program_id=program.id,
+        mentee_id=request.mentee_id,
+        mentor_id=request.mentor_id,
+        request_id=request.id,
+        status=PAIR_ACTIVE,
+        created_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    match.decided_at = now
+    answer.outcome = "paired"
+    answer.pair_id = pair.id
     return answer
 
 

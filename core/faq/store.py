@@ -22,7 +22,7 @@ converted to Slack mrkdwn.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -241,24 +241,32 @@ def _str_list(meta: Mapping[str, Any], key: str, rel: str, problems: list[str]) 
     return tuple(v.strip() for v in value)
 
 
-def _parse_entry(path: Path, rel: str) -> tuple[FaqEntry | None, list[str]]:
-    problems: list[str] = []
+def _read_entry_file(path: Path, rel: str) -> tuple[Mapping[Any, Any], str] | str:
+    """The front matter and the body of an entry file, or the problem that stops reading."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{rel}: cannot read file: {exc}"]
+        return f"{rel}: cannot read file: {exc}"
     try:
         raw_meta, body = split_front_matter(text)
     except ValueError as exc:
-        return None, [f"{rel}: {exc}"]
+        return f"{rel}: {exc}"
     try:
         meta = yaml.safe_load(raw_meta)
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())
-        return None, [f"{rel}: front matter is not valid YAML: {detail}"]
+        return f"{rel}: front matter is not valid YAML: {detail}"
     if not isinstance(meta, Mapping):
-        return None, [f"{rel}: front matter must be a YAML mapping of keys"]
+        return f"{rel}: front matter must be a YAML mapping of keys"
+    return meta, body
 
+
+def _parse_entry(path: Path, rel: str) -> tuple[FaqEntry | None, list[str]]:
+    read = _read_entry_file(path, rel)
+    if isinstance(read, str):
+        return None, [read]
+    meta, body = read
+    problems: list[str] = []
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
         problems.append(f"{rel}: front matter is missing required key(s): {', '.join(missing)}")
@@ -274,15 +282,9 @@ def _parse_entry(path: Path, rel: str) -> tuple[FaqEntry | None, list[str]]:
     # Problems that still leave a usable entry (so duplicates and links can be checked too).
     soft: list[str] = []
     entry_id = meta["id"]
-    if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
-        problems.append(f"{rel}: 'id' must be lower-case words joined by hyphens, got {entry_id!r}")
-    elif entry_id != path.stem:
-        soft.append(f"{rel}: id '{entry_id}' does not match the file name '{path.stem}'")
+    _check_id(entry_id, path, rel, problems, soft)
     title = meta["title"]
-    if not isinstance(title, str) or not title.strip():
-        problems.append(f"{rel}: 'title' must be a non-empty string")
-    elif len(title.strip()) > TITLE_MAX:
-        problems.append(f"{rel}: 'title' is {len(title.strip())} characters, max {TITLE_MAX}")
+    _check_title(title, rel, problems)
     questions = _str_list(meta, "questions", rel, problems)
     if isinstance(meta.get("questions"), list) and len(meta["questions"]) < MIN_QUESTIONS:
         problems.append(f"{rel}: 'questions' needs at least {MIN_QUESTIONS} phrasings")
@@ -314,6 +316,20 @@ def _parse_entry(path: Path, rel: str) -> tuple[FaqEntry | None, list[str]]:
         template=template,
     )
     return entry, soft
+
+
+def _check_id(entry_id: Any, path: Path, rel: str, problems: list[str], soft: list[str]) -> None:
+    if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
+        problems.append(f"{rel}: 'id' must be lower-case words joined by hyphens, got {entry_id!r}")
+    elif entry_id != path.stem:
+        soft.append(f"{rel}: id '{entry_id}' does not match the file name '{path.stem}'")
+
+
+def _check_title(title: Any, rel: str, problems: list[str]) -> None:
+    if not isinstance(title, str) or not title.strip():
+        problems.append(f"{rel}: 'title' must be a non-empty string")
+    elif len(title.strip()) > TITLE_MAX:
+        problems.append(f"{rel}: 'title' is {len(title.strip())} characters, max {TITLE_MAX}")
 
 
 def entry_files(content_dir: Path) -> list[Path]:
@@ -350,6 +366,17 @@ def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
     def rel_of(entry: FaqEntry) -> str:
         return entry.path.relative_to(content_dir).as_posix()
 
+    problems += _duplicate_ids(entries, rel_of)
+    problems += _duplicate_questions(entries, rel_of)
+    # Files that failed to parse still count as existing ids, so one broken file does not
+    # also make every link to it look wrong.
+    all_ids = {e.id for e in entries} | {p.stem for p in files}
+    problems += _broken_links(entries, all_ids, rel_of)
+    return entries, problems
+
+
+def _duplicate_ids(entries: Sequence[FaqEntry], rel_of: Callable[[FaqEntry], str]) -> list[str]:
+    problems: list[str] = []
     by_id: dict[str, FaqEntry] = {}
     for entry in entries:
         if entry.id in by_id:
@@ -358,7 +385,14 @@ def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
             )
         else:
             by_id[entry.id] = entry
+    return problems
 
+
+def _duplicate_questions(
+    entries: Sequence[FaqEntry], rel_of: Callable[[FaqEntry], str]
+) -> list[str]:
+    """Questions asked twice, in one entry or in two (compared normalized)."""
+    problems: list[str] = []
     seen_questions: dict[str, FaqEntry] = {}
     for entry in entries:
         for question in entry.questions:
@@ -372,17 +406,101 @@ def scan_entries(content_dir: Path) -> tuple[list[FaqEntry], list[str]]:
                 problems.append(
                     f"{rel_of(entry)}: question '{question}' is also asked in {rel_of(other)}"
                 )
+    return problems
 
-    # Files that failed to parse still count as existing ids, so one broken file does not
-    # also make every link to it look wrong.
-    all_ids = {e.id for e in entries} | {p.stem for p in files}
+
+def _broken_links(
+    entries: Sequence[FaqEntry], all_ids: set[str], rel_of: Callable[[FaqEntry], str]
+) -> list[str]:
+    """`related` ids that name the entry itself or no entry."""
+    problems: list[str] = []
     for entry in entries:
         for rid in entry.related:
             if rid == entry.id:
                 problems.append(f"{rel_of(entry)}: 'related' lists the entry itself ('{rid}')")
             elif rid not in all_ids:
                 problems.append(f"{rel_of(entry)}: 'related' id '{rid}' does not exist")
-    return entries, problems
+    return problems
+
+
+_NOT_TEXT_HINT = " (YAML reads yes/no/on/off/numbers as non-text: quote it)"
+
+
+def _read_synonyms_file(path: Path, rel: str) -> Mapping[Any, Any] | list[str]:
+    """The synonyms table as read, or the problems that leave it empty (none when the file
+    is missing or empty)."""
+    if not path.exists():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"{rel}: cannot read file: {exc}"]
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        return [f"{rel}: not valid YAML: {detail}"]
+    if data is None:
+        return []
+    if not isinstance(data, Mapping):
+        return [f"{rel}: expected a mapping of head word -> list of words people use for it"]
+    return data
+
+
+def _content_stems(entries: Sequence[FaqEntry]) -> set[str]:
+    """The stems of every content word the entries use."""
+    content_stems: set[str] = set()
+    for entry in entries:
+        for text in (*entry.questions, entry.title, *entry.tags, entry.body):
+            content_stems.update(stem(w) for w in content_words(text))
+    return content_stems
+
+
+def _head_problems(head: str, have_entries: bool, content_stems: set[str], rel: str) -> list[str]:
+    head_content = [stem(w) for w in content_words(head)]
+    if not head_content:
+        return [f"{rel}: head '{head}' has only common words; name a topic word"]
+    if have_entries and not all(s in content_stems for s in head_content):
+        return [
+            f"{rel}: head '{head}' is not used in any FAQ entry, so mapping words to it "
+            "changes nothing; use a word the entries use"
+        ]
+    return []
+
+
+def _good_alternatives(
+    head: str,
+    alternatives: list[Any],
+    heads: Mapping[tuple[str, ...], str],
+    owner: dict[tuple[str, ...], str],
+    rel: str,
+    problems: list[str],
+) -> list[str]:
+    """The usable alternatives of one head; `owner` records which head took each one."""
+    good: list[str] = []
+    for alt in alternatives:
+        if not isinstance(alt, str) or not words(alt):
+            problems.append(
+                f"{rel}: '{head}': {alt!r} must be a word or phrase"
+                + (_NOT_TEXT_HINT if alt is not None and not isinstance(alt, str) else "")
+            )
+            continue
+        key = tuple(words(alt))
+        if key == tuple(words(head)):
+            problems.append(f"{rel}: '{head}' lists itself as an alternative")
+        elif key in heads:
+            problems.append(
+                f"{rel}: '{alt}' (under '{head}') is also a head word; merge the two lists"
+            )
+        elif key in owner:
+            problems.append(f"{rel}: '{alt}' is listed under both '{owner[key]}' and '{head}'")
+        elif len(key) == 1 and key[0] in STOPWORDS:
+            problems.append(
+                f"{rel}: '{head}': '{alt}' is a common word the search ignores; "
+                "use it inside a phrase instead"
+            )
+        else:
+            owner[key] = head
+            good.append(alt)
+    return good
 
 
 def scan_synonyms(
@@ -402,71 +520,23 @@ def scan_synonyms(
     """
     path = Path(content_dir) / FAQ_DIR / SYNONYMS_FILE
     rel = f"{FAQ_DIR}/{SYNONYMS_FILE}"
-    if not path.exists():
-        return NO_SYNONYMS, []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return NO_SYNONYMS, [f"{rel}: cannot read file: {exc}"]
-    except yaml.YAMLError as exc:
-        detail = " ".join(str(exc).split())
-        return NO_SYNONYMS, [f"{rel}: not valid YAML: {detail}"]
-    if data is None:
-        return NO_SYNONYMS, []
+    data = _read_synonyms_file(path, rel)
     if not isinstance(data, Mapping):
-        return NO_SYNONYMS, [
-            f"{rel}: expected a mapping of head word -> list of words people use for it"
-        ]
-    hint = " (YAML reads yes/no/on/off/numbers as non-text: quote it)"
+        return NO_SYNONYMS, data
     problems: list[str] = []
     groups: dict[str, list[str]] = {}
     owner: dict[tuple[str, ...], str] = {}
     heads = {tuple(words(str(h))): str(h) for h in data if isinstance(h, str)}
-    content_stems: set[str] = set()
-    for entry in entries:
-        for text in (*entry.questions, entry.title, *entry.tags, entry.body):
-            content_stems.update(stem(w) for w in content_words(text))
+    content_stems = _content_stems(entries)
     for head, alternatives in data.items():
         if not isinstance(head, str) or not words(head):
-            problems.append(f"{rel}: head {head!r} must be a word or phrase{hint}")
+            problems.append(f"{rel}: head {head!r} must be a word or phrase{_NOT_TEXT_HINT}")
             continue
         if not isinstance(alternatives, list) or not alternatives:
             problems.append(f"{rel}: '{head}' must have a non-empty list of words people use")
             continue
-        head_content = [stem(w) for w in content_words(head)]
-        if not head_content:
-            problems.append(f"{rel}: head '{head}' has only common words; name a topic word")
-        elif entries and not all(s in content_stems for s in head_content):
-            problems.append(
-                f"{rel}: head '{head}' is not used in any FAQ entry, so mapping words to it "
-                "changes nothing; use a word the entries use"
-            )
-        good: list[str] = []
-        for alt in alternatives:
-            if not isinstance(alt, str) or not words(alt):
-                problems.append(
-                    f"{rel}: '{head}': {alt!r} must be a word or phrase"
-                    + (hint if alt is not None and not isinstance(alt, str) else "")
-                )
-                continue
-            key = tuple(words(alt))
-            if key == tuple(words(head)):
-                problems.append(f"{rel}: '{head}' lists itself as an alternative")
-            elif key in heads:
-                problems.append(
-                    f"{rel}: '{alt}' (under '{head}') is also a head word; merge the two lists"
-                )
-            elif key in owner:
-                problems.append(f"{rel}: '{alt}' is listed under both '{owner[key]}' and '{head}'")
-            elif len(key) == 1 and key[0] in STOPWORDS:
-                problems.append(
-                    f"{rel}: '{head}': '{alt}' is a common word the search ignores; "
-                    "use it inside a phrase instead"
-                )
-            else:
-                owner[key] = head
-                good.append(alt)
-        groups[head] = good
+        problems += _head_problems(head, bool(entries), content_stems, rel)
+        groups[head] = _good_alternatives(head, alternatives, heads, owner, rel, problems)
     if problems:
         return NO_SYNONYMS, problems
     return Synonyms(groups), []

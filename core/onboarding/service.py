@@ -12,7 +12,7 @@ format -> languages -> notes -> confidentiality -> review -> done
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -248,71 +248,19 @@ def answer(
     `version` is the version the button was drawn for (None for typed text, which always
     answers the current step). A mismatch, or a step that is no longer current, is stale.
     """
-    if version is not None and version != conversation.version:
-        return StepResult("stale", conversation)
-    if step != conversation.step:
-        return StepResult("stale", conversation)
-    name = step_name(step)
-    if typed and name not in TEXT_STEPS:
-        return StepResult("expects_button", conversation)
-    if not typed and name in TEXT_STEPS and name != NOTES:
-        return StepResult("expects_text", conversation)
+    refused = _refusal(conversation, step, version, typed)
+    if refused is not None:
+        return refused
     settings = program_settings(session.get(Program, conversation.program_id))
     draft = dict(conversation.draft or {})
     form = ProfileForm.from_dict(draft)
     index = step_index(step)
-
-    if name == ROLE:
-        if value not in ("mentee", "mentor", "both"):
-            return _invalid(conversation, plain("profile.errors.role"))
-        form.role = value
-        if not form.is_mentee:
-            form.goals = []
-        if not form.is_mentor:
-            form.expertise, form.capacity = [], None
-    elif name == GOALS:
-        chosen = [str(v) for v in (value or [])]
-        form.goals = [
-            next((g for g in form.goals if g.competency_id == c), GoalInput(c)) for c in chosen
-        ]
-        if not chosen:
-            return _invalid(conversation, plain("profile.errors.goals_required"))
-    elif name == GOAL_SUCCESS:
-        text = clean_text(str(value or ""))
-        problem = check_text(text, SUCCESS_MAX_CHARS)
-        if problem or text is None:
-            return _invalid(conversation, problem or plain("profile.errors.empty"))
-        form.goals[index].success = text
-    elif name == GOAL_PRIORITY:
-        try:
-            form.goals[index].priority = int(value)
-        except (TypeError, ValueError):
-            return _invalid(conversation, plain("profile.errors.priority"))
-    elif name == EXPERTISE:
-        form.expertise = [str(v) for v in (value or [])]
-        if not form.expertise:
-            return _invalid(conversation, plain("profile.errors.expertise_required"))
-    elif name == CAPACITY:
-        try:
-            form.capacity = int(value)
-        except (TypeError, ValueError):
-            return _invalid(conversation, plain("profile.errors.capacity", limit=5))
-    elif name == FORMAT:
-        form.meeting_format = str(value)
-    elif name == LANGUAGES:
-        form.languages = [str(v) for v in (value or [])]
-    elif name == NOTES:
-        text = None if value is None else clean_text(str(value))
-        problem = check_text(text, NOTES_MAX_CHARS)
-        if problem:
-            return _invalid(conversation, problem)
-        form.notes = text
-    elif name == CONFIDENTIALITY:
-        form.confidentiality_ack = bool(value)
-        if not form.confidentiality_ack:
-            return _invalid(conversation, plain("profile.errors.confidentiality"))
-    else:
+    apply = _APPLY.get(step_name(step))
+    if apply is None:
         return StepResult("stale", conversation)
+    problem = apply(form, value, index)
+    if problem is not None:
+        return _invalid(conversation, problem)
 
     errors = validate(form, settings, complete=False)
     if errors:
@@ -322,6 +270,117 @@ def answer(
     if not _transition(session, conversation, conversation.version, following, new_draft, clock):
         return StepResult("stale", conversation)
     return StepResult("ok", conversation, answered_step=step)
+
+
+def _refusal(
+    conversation: Conversation, step: str, version: int | None, typed: bool
+) -> StepResult | None:
+    """A stale answer, or one of the wrong kind (text for a button step or back)."""
+    if version is not None and version != conversation.version:
+        return StepResult("stale", conversation)
+    if step != conversation.step:
+        return StepResult("stale", conversation)
+    name = step_name(step)
+    if typed and name not in TEXT_STEPS:
+        return StepResult("expects_button", conversation)
+    if not typed and name in TEXT_STEPS and name != NOTES:
+        return StepResult("expects_text", conversation)
+    return None
+
+
+# Each step's answer is applied to the form by one function (form, value, goal index); it
+# returns the problem to show, or None.
+def _apply_role(form: ProfileForm, value: Any, index: int) -> str | None:
+    if value not in ("mentee", "mentor", "both"):
+        return plain("profile.errors.role")
+    form.role = value
+    if not form.is_mentee:
+        form.goals = []
+    if not form.is_mentor:
+        form.expertise, form.capacity = [], None
+    return None
+
+
+def _apply_goals(form: ProfileForm, value: Any, index: int) -> str | None:
+    chosen = [str(v) for v in (value or [])]
+    form.goals = [
+        next((g for g in form.goals if g.competency_id == c), GoalInput(c)) for c in chosen
+    ]
+    if not chosen:
+        return plain("profile.errors.goals_required")
+    return None
+
+
+def _apply_goal_success(form: ProfileForm, value: Any, index: int) -> str | None:
+    text = clean_text(str(value or ""))
+    problem = check_text(text, SUCCESS_MAX_CHARS)
+    if problem or text is None:
+        return problem or plain("profile.errors.empty")
+    form.goals[index].success = text
+    return None
+
+
+def _apply_goal_priority(form: ProfileForm, value: Any, index: int) -> str | None:
+    try:
+        form.goals[index].priority = int(value)
+    except (TypeError, ValueError):
+        return plain("profile.errors.priority")
+    return None
+
+
+def _apply_expertise(form: ProfileForm, value: Any, index: int) -> str | None:
+    form.expertise = [str(v) for v in (value or [])]
+    if not form.expertise:
+        return plain("profile.errors.expertise_required")
+    return None
+
+
+def _apply_capacity(form: ProfileForm, value: Any, index: int) -> str | None:
+    try:
+        form.capacity = int(value)
+    except (TypeError, ValueError):
+        return plain("profile.errors.capacity", limit=5)
+    return None
+
+
+def _apply_format(form: ProfileForm, value: Any, index: int) -> str | None:
+    form.meeting_format = str(value)
+    return None
+
+
+def _apply_languages(form: ProfileForm, value: Any, index: int) -> str | None:
+    form.languages = [str(v) for v in (value or [])]
+    return None
+
+
+def _apply_notes(form: ProfileForm, value: Any, index: int) -> str | None:
+    text = None if value is None else clean_text(str(value))
+    problem = check_text(text, NOTES_MAX_CHARS)
+    if problem:
+        return problem
+    form.notes = text
+    return None
+
+
+def _apply_confidentiality(form: ProfileForm, value: Any, index: int) -> str | None:
+    form.confidentiality_ack = bool(value)
+    if not form.confidentiality_ack:
+        return plain("profile.errors.confidentiality")
+    return None
+
+
+_APPLY: dict[str, Callable[[ProfileForm, Any, int], str | None]] = {
+    ROLE: _apply_role,
+    GOALS: _apply_goals,
+    GOAL_SUCCESS: _apply_goal_success,
+    GOAL_PRIORITY: _apply_goal_priority,
+    EXPERTISE: _apply_expertise,
+    CAPACITY: _apply_capacity,
+    FORMAT: _apply_format,
+    LANGUAGES: _apply_languages,
+    NOTES: _apply_notes,
+    CONFIDENTIALITY: _apply_confidentiality,
+}
 
 
 def replace_draft(

@@ -244,70 +244,42 @@ class _RowChecker:
         return ids
 
     def row(self, line: int, cells: Mapping[str, str], problems: list[ImportProblem]) -> PersonRow:
-        def cell(column: str) -> str:
-            return cells.get(column, "").strip()
-
-        slack_id = cell("slack_user_id")
-        if not slack_id:
-            problems.append(ImportProblem(line, "slack_user_id", "required, but empty"))
-        elif not _SLACK_ID.match(slack_id):
-            problems.append(
-                ImportProblem(
-                    line,
-                    "slack_user_id",
-                    f"'{slack_id}' is not a Slack member id (like U012ABCDEF)",
-                )
-            )
-        name = cell("name")
+        slack_id = _cell(cells, "slack_user_id")
+        _check_slack_id(line, slack_id, problems)
+        name = _cell(cells, "name")
         if not name:
             problems.append(ImportProblem(line, "name", "required, but empty"))
         row = PersonRow(line=line, slack_user_id=slack_id, name=name)
-        for column, limit in TEXT_LIMITS.items():
-            value = cell(column)
-            if len(value) > limit:
-                problems.append(
-                    ImportProblem(line, column, f"at most {limit} characters, got {len(value)}")
-                )
-        email = cell("email")
-        if email and not _EMAIL.match(email):
-            problems.append(ImportProblem(line, "email", f"'{email}' is not an email address"))
-        row.email = email or None
-        row.department = cell("department") or None
-        row.title = cell("title") or None
-        row.name = name
+        _check_text_limits(line, cells, problems)
+        _read_contact(row, cells, problems)
+        _read_manager(row, cells, problems)
+        _read_roles(row, cells, problems)
+        self._read_competencies(row, cells, problems)
+        self._read_capacity(row, cells, problems)
+        _read_timezone(row, cells, problems)
+        self._read_languages(row, cells, problems)
+        _read_meeting_format(row, cells, problems)
+        return row
 
-        manager = cell("manager")
-        if manager:
-            if not _SLACK_ID.match(manager):
-                problems.append(
-                    ImportProblem(line, "manager", f"'{manager}' is not a Slack member id")
-                )
-            elif manager == slack_id:
-                problems.append(ImportProblem(line, "manager", "a person cannot manage themselves"))
-        row.manager = manager or None
-
-        roles = {r.lower() for r in _split(cell("roles"))}
-        if roles - {"mentee", "mentor"}:
-            problems.append(
-                ImportProblem(
-                    line, "roles", f"'{cell('roles')}' is not mentee, mentor or mentee;mentor"
-                )
-            )
-            roles &= {"mentee", "mentor"}
-        row.roles = frozenset(roles)
-
+    def _read_competencies(
+        self, row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]
+    ) -> None:
+        """Goals (mentees only) and expertise (mentors only), when their columns are there."""
+        line = row.line
         if "goals" in cells:
-            goals = self.competencies(line, "goals", cell("goals"), self.max_goals, problems)
-            if goals and "mentee" not in roles:
+            goals = self.competencies(
+                line, "goals", _cell(cells, "goals"), self.max_goals, problems
+            )
+            if goals and "mentee" not in row.roles:
                 problems.append(
                     ImportProblem(line, "goals", "only mentees have goals: add mentee to roles")
                 )
             row.goals = goals
         if "expertise" in cells:
             expertise = self.competencies(
-                line, "expertise", cell("expertise"), MAX_EXPERTISE, problems
+                line, "expertise", _cell(cells, "expertise"), MAX_EXPERTISE, problems
             )
-            if expertise and "mentor" not in roles:
+            if expertise and "mentor" not in row.roles:
                 problems.append(
                     ImportProblem(
                         line, "expertise", "only mentors offer expertise: add mentor to roles"
@@ -315,62 +287,136 @@ class _RowChecker:
                 )
             row.expertise = expertise
 
-        capacity = cell("capacity")
-        if capacity:
-            try:
-                row.capacity = int(capacity)
-            except ValueError:
+    def _read_capacity(
+        self, row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]
+    ) -> None:
+        line = row.line
+        capacity = _cell(cells, "capacity")
+        if not capacity:
+            return
+        try:
+            row.capacity = int(capacity)
+        except ValueError:
+            problems.append(ImportProblem(line, "capacity", f"'{capacity}' is not a whole number"))
+            return
+        if not 0 <= row.capacity <= self.max_capacity:
+            problems.append(
+                ImportProblem(
+                    line,
+                    "capacity",
+                    f"must be from 0 to {self.max_capacity}, got {row.capacity}",
+                )
+            )
+
+    def _read_languages(
+        self, row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]
+    ) -> None:
+        if "languages" not in cells:
+            return
+        codes: list[str] = []
+        for code in _split(_cell(cells, "languages")):
+            known = self.languages.get(code.lower())
+            if known is None:
                 problems.append(
-                    ImportProblem(line, "capacity", f"'{capacity}' is not a whole number")
-                )
-            else:
-                if not 0 <= row.capacity <= self.max_capacity:
-                    problems.append(
-                        ImportProblem(
-                            line,
-                            "capacity",
-                            f"must be from 0 to {self.max_capacity}, got {row.capacity}",
-                        )
+                    ImportProblem(
+                        row.line,
+                        "languages",
+                        f"unknown language code '{code}' (see content/languages.yaml)",
                     )
-
-        timezone = cell("timezone")
-        if timezone and not _timezone_ok(timezone):
-            problems.append(
-                ImportProblem(
-                    line,
-                    "timezone",
-                    f"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin",
                 )
+            elif known not in codes:
+                codes.append(known)
+        row.languages = codes
+
+
+def _cell(cells: Mapping[str, str], column: str) -> str:
+    return cells.get(column, "").strip()
+
+
+def _check_slack_id(line: int, slack_id: str, problems: list[ImportProblem]) -> None:
+    if not slack_id:
+        problems.append(ImportProblem(line, "slack_user_id", "required, but empty"))
+    elif not _SLACK_ID.match(slack_id):
+        problems.append(
+            ImportProblem(
+                line,
+                "slack_user_id",
+                f"'{slack_id}' is not a Slack member id (like U012ABCDEF)",
             )
-        row.timezone = timezone or None
+        )
 
-        if "languages" in cells:
-            codes: list[str] = []
-            for code in _split(cell("languages")):
-                known = self.languages.get(code.lower())
-                if known is None:
-                    problems.append(
-                        ImportProblem(
-                            line,
-                            "languages",
-                            f"unknown language code '{code}' (see content/languages.yaml)",
-                        )
-                    )
-                elif known not in codes:
-                    codes.append(known)
-            row.languages = codes
 
-        meeting = cell("meeting_format").lower().replace("-", "_").replace(" ", "_")
-        if meeting and meeting not in MEETING_FORMATS:
+def _check_text_limits(line: int, cells: Mapping[str, str], problems: list[ImportProblem]) -> None:
+    for column, limit in TEXT_LIMITS.items():
+        value = _cell(cells, column)
+        if len(value) > limit:
             problems.append(
-                ImportProblem(
-                    line,
-                    "meeting_format",
-                    f"'{cell('meeting_format')}' is not remote, in_person or either",
-                )
+                ImportProblem(line, column, f"at most {limit} characters, got {len(value)}")
             )
-        row.meeting_format = meeting or None
-        return row
+
+
+def _read_contact(row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]) -> None:
+    """Email, department and title."""
+    email = _cell(cells, "email")
+    if email and not _EMAIL.match(email):
+        problems.append(ImportProblem(row.line, "email", f"'{email}' is not an email address"))
+    row.email = email or None
+    row.department = _cell(cells, "department") or None
+    row.title = _cell(cells, "title") or None
+
+
+def _read_manager(row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]) -> None:
+    manager = _cell(cells, "manager")
+    if manager:
+        if not _SLACK_ID.match(manager):
+            problems.append(
+                ImportProblem(row.line, "manager", f"'{manager}' is not a Slack member id")
+            )
+        elif manager == row.slack_user_id:
+            problems.append(ImportProblem(row.line, "manager", "a person cannot manage themselves"))
+    row.manager = manager or None
+
+
+def _read_roles(row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]) -> None:
+    roles = {r.lower() for r in _split(_cell(cells, "roles"))}
+    if roles - {"mentee", "mentor"}:
+        problems.append(
+            ImportProblem(
+                row.line,
+                "roles",
+                f"'{_cell(cells, 'roles')}' is not mentee, mentor or mentee;mentor",
+            )
+        )
+        roles &= {"mentee", "mentor"}
+    row.roles = frozenset(roles)
+
+
+def _read_timezone(row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]) -> None:
+    timezone = _cell(cells, "timezone")
+    if timezone and not _timezone_ok(timezone):
+        problems.append(
+            ImportProblem(
+                row.line,
+                "timezone",
+                f"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin",
+            )
+        )
+    row.timezone = timezone or None
+
+
+def _read_meeting_format(
+    row: PersonRow, cells: Mapping[str, str], problems: list[ImportProblem]
+) -> None:
+    meeting = _cell(cells, "meeting_format").lower().replace("-", "_").replace(" ", "_")
+    if meeting and meeting not in MEETING_FORMATS:
+        problems.append(
+            ImportProblem(
+                row.line,
+                "meeting_format",
+                f"'{_cell(cells, 'meeting_format')}' is not remote, in_person or either",
+            )
+        )
+    row.meeting_format = meeting or None
 
 
 def parse_people_csv(data: bytes, settings: ProgramSettings | None = None) -> ParsedFile:
@@ -727,7 +773,6 @@ def _write_participations(
         )
     }
     existing = _existing_participations(session, program)
-    goals_col, expertise_col = "goals" in parsed.columns, "expertise" in parsed.columns
     new_rows: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     # person id -> the goals / expertise to write, for those that change
@@ -737,46 +782,13 @@ def _write_participations(
     for row in rows:
         person_id = person_ids[row.slack_user_id]
         old = existing.get(person_id)
-        mentee, mentor = "mentee" in row.roles, "mentor" in row.roles
-        old_goals = old.goals if old else []
-        old_expertise = old.expertise if old else set()
-        goals = _goal_list(row.goals or []) if goals_col else old_goals
-        expertise = set(row.expertise or []) if expertise_col else old_expertise
-        if not mentee:
-            goals = []
-        if not mentor:
-            expertise = set()
-        if goals != old_goals:
+        goals, expertise = _competencies_after(row, old, parsed.columns)
+        if goals != (old.goals if old else []):
             goal_plan[person_id] = goals
-        if expertise != old_expertise:
+        if expertise != (old.expertise if old else set()):
             expertise_plan[person_id] = expertise
-        complete = (not mentee or bool(goals)) and (not mentor or bool(expertise))
-        if not mentor:
-            capacity = 0
-        elif row.capacity is not None:
-            capacity = row.capacity
-        else:
-            capacity = int(old.values["capacity"]) if old and old.is_mentor else 1
-        old_values = old.values if old else {}
-        values: dict[str, Any] = {
-            "is_mentee": mentee,
-            "is_mentor": mentor,
-            "capacity": capacity,
-            "meeting_format": (
-                row.meeting_format
-                if "meeting_format" in parsed.columns
-                else old_values.get("meeting_format")
-            )
-            or "either",
-            "languages": row.languages
-            if row.languages is not None
-            else old_values.get("languages", []),
-            "status": STATUS_ACTIVE if complete else STATUS_ONBOARDING,
-            "profile_confirmed_at": (old_values.get("profile_confirmed_at") or now)
-            if complete
-            else None,
-        }
-        confirmed += complete
+        values = _participation_values(row, old, parsed.columns, goals, expertise, now)
+        confirmed += values["status"] == STATUS_ACTIVE
         if old is None:
             new_rows.append(
                 {
@@ -788,22 +800,85 @@ def _write_participations(
                     **values,
                 }
             )
-        elif values != old_values:
+        elif values != old.values:
             changes.append({"id": old.id, "updated_at": now, **values})
     _insert(session, Participation.__table__, new_rows)
     _update(session, Participation.__table__, changes)
     if goal_plan or expertise_plan:
-        part_ids: dict[int, int] = {
-            person_id: pid
-            for person_id, pid in session.execute(
-                select(Participation.person_id, Participation.id).where(
-                    Participation.program_id == program.id
-                )
-            )
-        }
-        _write_goals(session, team, {part_ids[p]: g for p, g in goal_plan.items()})
-        _write_expertise(session, team, {part_ids[p]: e for p, e in expertise_plan.items()})
+        _write_competency_plans(session, team, program, goal_plan, expertise_plan)
     return len(rows), confirmed
+
+
+def _competencies_after(
+    row: PersonRow, old: _Existing | None, columns: frozenset[str]
+) -> tuple[list[tuple[str, int]], set[str]]:
+    """The goals and expertise a participation has after the import: from the file when it
+    has the column, else kept; none for a role the person does not have."""
+    old_goals = old.goals if old else []
+    old_expertise = old.expertise if old else set()
+    goals = _goal_list(row.goals or []) if "goals" in columns else old_goals
+    expertise = set(row.expertise or []) if "expertise" in columns else old_expertise
+    if "mentee" not in row.roles:
+        goals = []
+    if "mentor" not in row.roles:
+        expertise = set()
+    return goals, expertise
+
+
+def _participation_values(
+    row: PersonRow,
+    old: _Existing | None,
+    columns: frozenset[str],
+    goals: list[tuple[str, int]],
+    expertise: set[str],
+    now: datetime,
+) -> dict[str, Any]:
+    """The participation columns the import writes; active once its profile is complete."""
+    mentee, mentor = "mentee" in row.roles, "mentor" in row.roles
+    complete = (not mentee or bool(goals)) and (not mentor or bool(expertise))
+    if not mentor:
+        capacity = 0
+    elif row.capacity is not None:
+        capacity = row.capacity
+    else:
+        capacity = int(old.values["capacity"]) if old and old.is_mentor else 1
+    old_values = old.values if old else {}
+    return {
+        "is_mentee": mentee,
+        "is_mentor": mentor,
+        "capacity": capacity,
+        "meeting_format": (
+            row.meeting_format if "meeting_format" in columns else old_values.get("meeting_format")
+        )
+        or "either",
+        "languages": row.languages
+        if row.languages is not None
+        else old_values.get("languages", []),
+        "status": STATUS_ACTIVE if complete else STATUS_ONBOARDING,
+        "profile_confirmed_at": (old_values.get("profile_confirmed_at") or now)
+        if complete
+        else None,
+    }
+
+
+def _write_competency_plans(
+    session: Session,
+    team: str,
+    program: Program,
+    goal_plan: Mapping[int, list[tuple[str, int]]],
+    expertise_plan: Mapping[int, set[str]],
+) -> None:
+    """Write the changed goals and expertise (keyed by person) to their participations."""
+    part_ids: dict[int, int] = {
+        person_id: pid
+        for person_id, pid in session.execute(
+            select(Participation.person_id, Participation.id).where(
+                Participation.program_id == program.id
+            )
+        )
+    }
+    _write_goals(session, team, {part_ids[p]: g for p, g in goal_plan.items()})
+    _write_expertise(session, team, {part_ids[p]: e for p, e in expertise_plan.items()})
 
 
 def _write_goals(session: Session, team: str, plan: Mapping[int, list[tuple[str, int]]]) -> None:

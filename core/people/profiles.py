@@ -149,19 +149,7 @@ def validate(form: ProfileForm, settings: ProgramSettings, *, complete: bool) ->
     max_capacity = settings.max_mentor_capacity
     if form.role not in ROLES:
         errors["role"] = plain("profile.errors.role")
-    seen: set[str] = set()
-    for index, goal in enumerate(form.goals):
-        key = f"goal_{index}"
-        if goal.competency_id not in known:
-            errors[key] = plain("profile.errors.unknown_competency")
-        elif goal.competency_id in seen:
-            errors[key] = plain("profile.errors.duplicate_goal")
-        seen.add(goal.competency_id)
-        problem = check_text(goal.success, SUCCESS_MAX_CHARS)
-        if problem:
-            errors[f"success_{index}"] = problem
-        if goal.priority is not None and goal.priority not in PRIORITIES:
-            errors[f"priority_{index}"] = plain("profile.errors.priority")
+    errors.update(_goal_errors(form, known))
     if len(form.goals) > max_goals:
         errors["goals"] = plain("profile.errors.too_many_goals", limit=max_goals)
     if any(c not in known for c in form.expertise):
@@ -178,15 +166,42 @@ def validate(form: ProfileForm, settings: ProgramSettings, *, complete: bool) ->
     if problem:
         errors["notes"] = problem
     if complete:
-        if form.is_mentee and not form.goals:
-            errors.setdefault("goals", plain("profile.errors.goals_required"))
-        if form.is_mentor and not form.expertise:
-            errors.setdefault("expertise", plain("profile.errors.expertise_required"))
-        if form.is_mentor and not form.capacity:
-            errors.setdefault("capacity", plain("profile.errors.capacity", limit=max_capacity))
-        if not form.confidentiality_ack:
-            errors.setdefault("confidentiality", plain("profile.errors.confidentiality"))
+        for key, message in _missing_answers(form, max_capacity).items():
+            errors.setdefault(key, message)
     return errors
+
+
+def _goal_errors(form: ProfileForm, known: Mapping[str, Any]) -> dict[str, str]:
+    """Problems with each goal: its competency, its success words, its priority."""
+    errors: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, goal in enumerate(form.goals):
+        key = f"goal_{index}"
+        if goal.competency_id not in known:
+            errors[key] = plain("profile.errors.unknown_competency")
+        elif goal.competency_id in seen:
+            errors[key] = plain("profile.errors.duplicate_goal")
+        seen.add(goal.competency_id)
+        problem = check_text(goal.success, SUCCESS_MAX_CHARS)
+        if problem:
+            errors[f"success_{index}"] = problem
+        if goal.priority is not None and goal.priority not in PRIORITIES:
+            errors[f"priority_{index}"] = plain("profile.errors.priority")
+    return errors
+
+
+def _missing_answers(form: ProfileForm, max_capacity: int) -> dict[str, str]:
+    """What a confirmed profile needs and this form lacks."""
+    missing: dict[str, str] = {}
+    if form.is_mentee and not form.goals:
+        missing["goals"] = plain("profile.errors.goals_required")
+    if form.is_mentor and not form.expertise:
+        missing["expertise"] = plain("profile.errors.expertise_required")
+    if form.is_mentor and not form.capacity:
+        missing["capacity"] = plain("profile.errors.capacity", limit=max_capacity)
+    if not form.confidentiality_ack:
+        missing["confidentiality"] = plain("profile.errors.confidentiality")
+    return missing
 
 
 class ProfileInvalid(ValueError):

@@ -93,27 +93,38 @@ def parse_taxonomy(data: Any, source: str = TAXONOMY_FILE) -> Taxonomy:
         if not isinstance(raw_comps, list) or not raw_comps:
             problems.append(f"{where}: 'competencies' must be a non-empty list")
             continue
-        comps: list[Competency] = []
-        for ci, raw in enumerate(raw_comps, start=1):
-            cid = _text(raw.get("id")) if isinstance(raw, Mapping) else None
-            cname = _text(raw.get("name")) if isinstance(raw, Mapping) else None
-            if cid is None or not _ID_RE.match(cid):
-                problems.append(
-                    f"{where}: competency #{ci}: 'id' must be a lower-case-hyphenated id"
-                )
-                continue
-            if cname is None:
-                problems.append(f"{where}: competency '{cid}': 'name' must be a non-empty string")
-                continue
-            if cid in seen:
-                problems.append(f"{where}: duplicate competency id '{cid}' (also in '{seen[cid]}')")
-                continue
-            seen[cid] = gid
-            comps.append(Competency(cid, cname, gid, gname))
+        comps = _parse_competencies(raw_comps, where, gid, gname, seen, problems)
         groups.append(CompetencyGroup(gid, gname, tuple(comps)))
     if problems:
         raise TaxonomyError(problems)
     return Taxonomy(tuple(groups))
+
+
+def _parse_competencies(
+    raw_comps: list[Any],
+    where: str,
+    gid: str,
+    gname: str,
+    seen: dict[str, str],
+    problems: list[str],
+) -> list[Competency]:
+    """The competencies of one group; `seen` maps competency ids to their group so far."""
+    comps: list[Competency] = []
+    for ci, raw in enumerate(raw_comps, start=1):
+        cid = _text(raw.get("id")) if isinstance(raw, Mapping) else None
+        cname = _text(raw.get("name")) if isinstance(raw, Mapping) else None
+        if cid is None or not _ID_RE.match(cid):
+            problems.append(f"{where}: competency #{ci}: 'id' must be a lower-case-hyphenated id")
+            continue
+        if cname is None:
+            problems.append(f"{where}: competency '{cid}': 'name' must be a non-empty string")
+            continue
+        if cid in seen:
+            problems.append(f"{where}: duplicate competency id '{cid}' (also in '{seen[cid]}')")
+            continue
+        seen[cid] = gid
+        comps.append(Competency(cid, cname, gid, gname))
+    return comps
 
 
 def load_taxonomy(content_dir: Path) -> Taxonomy:

@@ -169,42 +169,62 @@ def _rows_about(
         if "team_id" not in table.c:
             continue
         fks = _fk_targets(table)
-        conditions: list[Any] = []
-        if table.name == "people":
-            conditions.append(table.c.id.in_(person_ids or {-1}))
-        if table.name == "participations":
-            conditions.append(table.c.id.in_(participation_ids or {-1}))
-        if table.name == "pairs":
-            conditions.append(table.c.id.in_(pair_ids or {-1}))
-        for column, target in fks.items():
-            if target in mine and mine[target]:
-                conditions.append(table.c[column].in_(mine[target]))
-            if target == "pairs" and table.name in PAIR_SHARED_TABLES and pair_ids:
-                conditions.append(table.c[column].in_(pair_ids))
-        if "slack_user_id" in table.c:
-            conditions.append(table.c.slack_user_id == user_id)
-        if table.name == "audit_events":
-            conditions.append(table.c.actor == user_id)
+        conditions = _about_conditions(table, fks, mine, pair_ids, user_id)
         if not conditions:
             continue
         rows = session.execute(
             select(table).where(table.c.team_id == team_id, or_(*conditions))
         ).mappings()
-        found: list[dict[str, Any]] = []
-        for row in rows:
-            item: dict[str, Any] = {}
-            for name, value in row.items():
-                owner = PRIVATE_COLUMNS.get((table.name, name))
-                if owner is not None and row.get(owner) not in participation_ids | person_ids:
-                    continue
-                target = fks.get(name) or ""
-                if target in mine and value is not None and value not in mine[target]:
-                    value = "someone else"
-                item[name] = _jsonable(value)
-            found.append(item)
+        found = [_as_shown(table, fks, mine, row) for row in rows]
         if found:
             out[table.name] = found
     return out
+
+
+def _about_conditions(
+    table: Table,
+    fks: Mapping[str, str],
+    mine: Mapping[str, set[int]],
+    pair_ids: set[int],
+    user_id: str,
+) -> list[Any]:
+    """The ways a row of `table` can refer to the person (any one of them selects it)."""
+    person_ids, participation_ids = mine["people"], mine["participations"]
+    conditions: list[Any] = []
+    if table.name == "people":
+        conditions.append(table.c.id.in_(person_ids or {-1}))
+    if table.name == "participations":
+        conditions.append(table.c.id.in_(participation_ids or {-1}))
+    if table.name == "pairs":
+        conditions.append(table.c.id.in_(pair_ids or {-1}))
+    for column, target in fks.items():
+        if target in mine and mine[target]:
+            conditions.append(table.c[column].in_(mine[target]))
+        if target == "pairs" and table.name in PAIR_SHARED_TABLES and pair_ids:
+            conditions.append(table.c[column].in_(pair_ids))
+    if "slack_user_id" in table.c:
+        conditions.append(table.c.slack_user_id == user_id)
+    if table.name == "audit_events":
+        conditions.append(table.c.actor == user_id)
+    return conditions
+
+
+def _as_shown(
+    table: Table, fks: Mapping[str, str], mine: Mapping[str, set[int]], row: Mapping[Any, Any]
+) -> dict[str, Any]:
+    """A row as the person sees it: fields private to someone else left out, other people's
+    ids replaced."""
+    own_ids = mine["participations"] | mine["people"]
+    item: dict[str, Any] = {}
+    for name, value in row.items():
+        owner = PRIVATE_COLUMNS.get((table.name, name))
+        if owner is not None and row.get(owner) not in own_ids:
+            continue
+        target = fks.get(name) or ""
+        if target in mine and value is not None and value not in mine[target]:
+            value = "someone else"
+        item[name] = _jsonable(value)
+    return item
 
 
 _PairOrRequest = TypeVar("_PairOrRequest", Pair, MentorRequest)
@@ -230,8 +250,6 @@ def _involving(
 
 def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     """Everything stored about one person, for `/mentoring my-data`."""
-    from core.people.profiles import competency_name
-
     person = session.scalars(
         select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)
     ).first()
@@ -246,66 +264,18 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     person_ids = {person.id} if person is not None else set()
     participations: list[Participation] = []
     if person is not None:
-        data.person = {
-            "name": person.display_name,
-            "title": person.title,
-            "department": person.department,
-            "timezone": person.timezone,
-            "locale": person.locale,
-            "email": person.email,
-            "since": person.created_at.date().isoformat(),
-        }
+        data.person = _person_summary(person)
         participations = list(
             session.scalars(select(Participation).where(Participation.person_id == person.id))
         )
     part_ids = {p.id for p in participations}
-    for p in participations:
-        data.programs.append(
-            {
-                "program": p.program.name,
-                "roles": p.roles,
-                "status": p.status,
-                "capacity": p.capacity if p.is_mentor else None,
-                "format": p.meeting_format,
-                "languages": list(p.languages or []),
-                "notes": p.notes,
-                "goals": [
-                    {
-                        "area": competency_name(g.competency_id),
-                        "success": g.success,
-                        "priority": g.priority,
-                    }
-                    for g in p.goals
-                ],
-                "expertise": [competency_name(e.competency_id) for e in p.expertise],
-                "joined": p.created_at.date().isoformat(),
-                "paused_until": p.paused_until.date().isoformat() if p.paused_until else None,
-            }
-        )
+    data.programs = [_program_summary(p) for p in participations]
     pairs = _involving(session, Pair, part_ids)
-    for pair in pairs:
-        i_am_mentee = pair.mentee_id in part_ids
-        partner = session.get(Participation, pair.mentor_id if i_am_mentee else pair.mentee_id)
-        data.pairs.append(
-            {
-                "role": "mentee" if i_am_mentee else "mentor",
-                "partner": partner.person.slack_user_id if partner else None,
-                "status": pair.status,
-                "since": pair.created_at.date().isoformat(),
-                "ended": pair.ended_at.date().isoformat() if pair.ended_at else None,
-            }
-        )
-    for req in _involving(session, MentorRequest, part_ids):
-        i_asked = req.mentee_id in part_ids
-        other = session.get(Participation, req.mentor_id if i_asked else req.mentee_id)
-        data.requests.append(
-            {
-                "direction": "sent" if i_asked else "received",
-                "other": other.person.slack_user_id if other else None,
-                "status": req.status,
-                "date": req.created_at.date().isoformat(),
-            }
-        )
+    data.pairs = [_pair_summary(session, pair, part_ids) for pair in pairs]
+    data.requests = [
+        _request_summary(session, req, part_ids)
+        for req in _involving(session, MentorRequest, part_ids)
+    ]
     data.audit_as_actor = len(
         list(
             session.scalars(
@@ -331,6 +301,66 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     )
     data.rows = _rows_about(session, team_id, user_id, person_ids, part_ids, {p.id for p in pairs})
     return data
+
+
+def _person_summary(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.display_name,
+        "title": person.title,
+        "department": person.department,
+        "timezone": person.timezone,
+        "locale": person.locale,
+        "email": person.email,
+        "since": person.created_at.date().isoformat(),
+    }
+
+
+def _program_summary(p: Participation) -> dict[str, Any]:
+    from core.people.profiles import competency_name
+
+    return {
+        "program": p.program.name,
+        "roles": p.roles,
+        "status": p.status,
+        "capacity": p.capacity if p.is_mentor else None,
+        "format": p.meeting_format,
+        "languages": list(p.languages or []),
+        "notes": p.notes,
+        "goals": [
+            {
+                "area": competency_name(g.competency_id),
+                "success": g.success,
+                "priority": g.priority,
+            }
+            for g in p.goals
+        ],
+        "expertise": [competency_name(e.competency_id) for e in p.expertise],
+        "joined": p.created_at.date().isoformat(),
+        "paused_until": p.paused_until.date().isoformat() if p.paused_until else None,
+    }
+
+
+def _pair_summary(session: Session, pair: Pair, part_ids: set[int]) -> dict[str, Any]:
+    i_am_mentee = pair.mentee_id in part_ids
+    partner = session.get(Participation, pair.mentor_id if i_am_mentee else pair.mentee_id)
+    return {
+        "role": "mentee" if i_am_mentee else "mentor",
+        "partner": partner.person.slack_user_id if partner else None,
+        "status": pair.status,
+        "since": pair.created_at.date().isoformat(),
+        "ended": pair.ended_at.date().isoformat() if pair.ended_at else None,
+    }
+
+
+def _request_summary(session: Session, req: MentorRequest, part_ids: set[int]) -> dict[str, Any]:
+    i_asked = req.mentee_id in part_ids
+    other = session.get(Participation, req.mentor_id if i_asked else req.mentee_id)
+    return {
+        "direction": "sent" if i_asked else "received",
+        "other": other.person.slack_user_id if other else None,
+        "status": req.status,
+        "date": req.created_at.date().isoformat(),
+    }
 
 
 # --- ending relationships (leave, forget me) ------------------------------------------------
@@ -400,6 +430,15 @@ def end_relationships(
     if not ids:
         return ending
     now = clock.now()
+    _end_pairs(session, ids, now, reason, ending)
+    _cancel_requests(session, ids, now, ending)
+    close_shortlists(session, ids)
+    session.expire_all()
+    return ending
+
+
+def _end_pairs(session: Session, ids: set[int], now: datetime, reason: str, ending: Ending) -> None:
+    """End the open pairs of these participations; the partners left behind are told."""
     for pair in session.scalars(
         select(Pair).where(
             Pair.status == PAIR_ACTIVE, or_(Pair.mentee_id.in_(ids), Pair.mentor_id.in_(ids))
@@ -412,6 +451,10 @@ def end_relationships(
             slack_id = _slack_id(session, other)
             if slack_id:
                 ending.partners.append(slack_id)
+
+
+def _cancel_requests(session: Session, ids: set[int], now: datetime, ending: Ending) -> None:
+    """Cancel the pending requests of these participations; the other side is told."""
     for req in session.scalars(
         select(MentorRequest).where(
             MentorRequest.status == REQUEST_PENDING,
@@ -431,9 +474,6 @@ def end_relationships(
                 mentee = session.get(Participation, req.mentee_id)
                 if mentee is not None:
                     ending.requester_programs[slack_id] = mentee.program_id
-    close_shortlists(session, ids)
-    session.expire_all()
-    return ending
 
 
 def leave(
