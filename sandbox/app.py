@@ -2,7 +2,7 @@
 
 One process, everything bound to 127.0.0.1:
 
-- a Starlette app (the sandbox server) serving the page (`sandbox/static/`), its small JSON
+- a Starlette app (the sandbox server, `sandbox.web`) serving the page (`sandbox/static/`), its small JSON
   API (`/api/...`) and the fake Slack Web API mounted under `/fake-slack`;
 - the unmodified bot in HTTP mode (`sandbox.harness.BotUnderTest`: `bot.app.create_app` served
   by uvicorn on its own loopback port) with `SLACK_API_URL` pointing at `/fake-slack/api/`;
@@ -17,6 +17,9 @@ The data is a separate SQLite file (default `sandbox.db`). The clock offset is k
 file's SQLite header (`PRAGMA user_version`, in seconds), and the fake Slack's conversations in
 a table of the sandbox's own (`sandbox.slack_store`), so both live and die with the data: a
 restart shows the same DMs, channels, Home tabs and modals, and a reset empties them.
+
+The people list reads where everyone is in the program from the bot's database
+(`sandbox.progress`).
 """
 
 from __future__ import annotations
@@ -27,42 +30,43 @@ import logging
 import secrets
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.scheduling.scheduler import start_scheduler
 from core.kernel.clock import OffsetClock
 from core.kernel.db import Database
 from core.kernel.migrate import upgrade
-from core.matchmaking.models import PAIR_ACTIVE, REQUEST_PENDING, MentorRequest, Pair
-from core.people.models import STATUS_LEFT, Participation, Person
-from core.programs.models import Program
-from core.programs.service import program_settings
 from sandbox import seed as demo
 from sandbox.asgi_thread import ServerStartError, ServerThread
 from sandbox.driver import SlackDriver
+from sandbox.errors import SandboxError, SandboxStartError
 from sandbox.fake_slack import Channel, FakeSlack, Message, View
 from sandbox.harness import BotUnderTest
+from sandbox.progress import program_stages
 from sandbox.slack_store import SlackStore
+from sandbox.web import FAKE_SLACK_PATH, STATIC_DIR, LocalOnly, build_app
+
+__all__ = [
+    "FAKE_SLACK_PATH",
+    "STATIC_DIR",
+    "LocalOnly",
+    "Sandbox",
+    "SandboxError",
+    "SandboxStartError",
+    "build_app",
+    "read_clock_offset",
+    "write_clock_offset",
+]
 
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
-FAKE_SLACK_PATH = "/fake-slack"
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 CLOCK_STEPS = {
     "hour": timedelta(hours=1),
     "day": timedelta(days=1),
@@ -70,18 +74,6 @@ CLOCK_STEPS = {
 }
 MAX_OFFSET_SECONDS = 2**31 - 1  # what PRAGMA user_version can hold (about 68 years)
 TABS = ("home", "messages")
-
-
-class SandboxError(Exception):
-    """Something the person using the page did that Slack would not allow (shown to them)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class SandboxStartError(RuntimeError):
-    """The sandbox could not start; the message says what to do."""
 
 
 # ------------------------------------------------------------------------- the clock file
@@ -592,55 +584,8 @@ class Sandbox:
 
     def _stages(self) -> dict[str, dict[str, Any]]:
         """Program status per Slack user id, read from the bot's database."""
-        fake = self._fake()
-        out: dict[str, dict[str, Any]] = {}
         with self._bot.app.db.transaction() as session:
-            program = session.scalars(
-                select(Program).where(Program.team_id == fake.team_id, Program.is_default)
-            ).first()
-            if program is None:
-                return out
-            coordinators = set()
-            for item in program_settings(program).coordinators:
-                slack_id = item.get("slack_id") if isinstance(item, dict) else item
-                if slack_id:
-                    coordinators.add(str(slack_id))
-            rows = session.execute(
-                select(Person.slack_user_id, Participation)
-                .join(Participation, Participation.person_id == Person.id)
-                .where(Participation.program_id == program.id)
-            ).all()
-            by_participation = {p.id: uid for uid, p in rows}
-            paired: set[str] = set()
-            for pair in session.scalars(
-                select(Pair).where(Pair.program_id == program.id, Pair.status == PAIR_ACTIVE)
-            ):
-                paired.update(by_participation.get(i, "") for i in (pair.mentee_id, pair.mentor_id))
-            waiting: set[str] = set()
-            for request in session.scalars(
-                select(MentorRequest).where(
-                    MentorRequest.program_id == program.id,
-                    MentorRequest.status == REQUEST_PENDING,
-                )
-            ):
-                waiting.update(
-                    by_participation.get(i, "") for i in (request.mentee_id, request.mentor_id)
-                )
-            for uid, participation in rows:
-                if participation.status == STATUS_LEFT:
-                    stage = "left"
-                elif not participation.confirmed:
-                    stage = "setting up"
-                else:
-                    stage = participation.roles
-                out[uid] = {
-                    "stage": stage,
-                    "paired": uid in paired,
-                    "request_pending": uid in waiting,
-                }
-            for uid in coordinators:
-                out.setdefault(uid, {"stage": "not joined"})["coordinator"] = True
-        return out
+            return program_stages(session, self._fake().team_id)
 
     @staticmethod
     def _message(msg: Message, users: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -701,157 +646,3 @@ def _rich_text(text: str) -> list[dict[str, Any]]:
             ],
         }
     ]
-
-
-# ------------------------------------------------------------------------- the web app
-def _local_hosts(port: int) -> set[str]:
-    return {f"127.0.0.1:{port}", f"localhost:{port}"}
-
-
-class LocalOnly:
-    """Refuse requests that do not address the sandbox by a loopback name (DNS rebinding), and
-    cross-site writes: the page's POSTs are JSON from its own origin."""
-
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
-        self.app = app
-        self.sandbox = sandbox
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            server = self.sandbox.server
-            port = server.port if server is not None else 0
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            host = headers.get("host", "")
-            origin = headers.get("origin")
-            allowed = _local_hosts(port)
-            problem = None
-            if host not in allowed:
-                problem = "the sandbox only answers requests addressed to 127.0.0.1 or localhost"
-            elif origin is not None and origin.removeprefix("http://") not in allowed:
-                problem = "cross-site requests are refused"
-            if problem is not None:
-                response = JSONResponse({"error": problem}, status_code=403)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-Handler = Callable[[dict[str, Any]], Any]
-
-
-def build_app(sandbox: Sandbox) -> ASGIApp:
-    """The sandbox server: the page, its JSON API, and the fake Slack Web API."""
-
-    def json_endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            if request.method == "POST":
-                if request.headers.get("content-type", "").split(";")[0] != "application/json":
-                    return JSONResponse({"error": "send JSON"}, status_code=415)
-                try:
-                    body = await request.json()
-                except ValueError:
-                    return JSONResponse({"error": "the body is not valid JSON"}, status_code=400)
-                if not isinstance(body, dict):
-                    return JSONResponse({"error": "send a JSON object"}, status_code=400)
-            else:
-                body = dict(request.query_params)
-            try:
-                result = await run_in_threadpool(fn, body)
-            except SandboxError as exc:
-                return JSONResponse({"error": str(exc)}, status_code=exc.status)
-            return JSONResponse({"ok": True, **(result or {})})
-
-        return endpoint
-
-    def need(body: dict[str, Any], key: str) -> str:
-        value = body.get(key)
-        if not isinstance(value, str) or not value:
-            raise SandboxError(f"missing {key}")
-        return value
-
-    def people(_body: dict[str, Any]) -> dict[str, Any]:
-        return {"people": sandbox.people(), "clock": sandbox.clock_info()}
-
-    def state(body: dict[str, Any]) -> dict[str, Any]:
-        return {"state": sandbox.state(need(body, "user"))}
-
-    def open_tab(body: dict[str, Any]) -> None:
-        sandbox.open_tab(need(body, "user"), need(body, "tab"))
-
-    def dm(body: dict[str, Any]) -> None:
-        sandbox.dm(need(body, "user"), need(body, "text"))
-
-    def slash(body: dict[str, Any]) -> None:
-        sandbox.slash(need(body, "user"), need(body, "text"), body.get("channel") or None)
-
-    def channel(body: dict[str, Any]) -> None:
-        sandbox.channel_message(need(body, "user"), need(body, "channel"), need(body, "text"))
-
-    def click(body: dict[str, Any]) -> None:
-        sandbox.click(
-            need(body, "user"),
-            body.get("source") or {},
-            need(body, "action_id"),
-            block_id=body.get("block_id"),
-            value=body.get("value"),
-        )
-
-    def select_(body: dict[str, Any]) -> None:
-        sandbox.select(
-            need(body, "user"),
-            body.get("source") or {},
-            need(body, "action_id"),
-            body.get("values"),
-            block_id=body.get("block_id"),
-        )
-
-    def submit(body: dict[str, Any]) -> dict[str, Any]:
-        outcome = sandbox.submit(
-            need(body, "user"), need(body, "view_id"), body.get("values") or {}
-        )
-        return {"outcome": outcome}
-
-    def close(body: dict[str, Any]) -> None:
-        sandbox.close_modal(need(body, "user"), need(body, "view_id"))
-
-    def clock(body: dict[str, Any]) -> dict[str, Any]:
-        sandbox.advance(need(body, "step"))
-        return {"clock": sandbox.clock_info()}
-
-    def reset(_body: dict[str, Any]) -> dict[str, Any]:
-        sandbox.reset()
-        return {"clock": sandbox.clock_info()}
-
-    def health(_body: dict[str, Any]) -> dict[str, Any]:
-        return {"sandbox": True, "bot": sandbox.bot is not None}
-
-    async def index(_request: Request) -> Response:
-        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
-
-    fake = sandbox._fake()
-    posts: dict[str, Handler] = {
-        "open": open_tab,
-        "dm": dm,
-        "slash": slash,
-        "channel-message": channel,
-        "click": click,
-        "select": select_,
-        "submit": submit,
-        "close": close,
-        "clock": clock,
-        "reset": reset,
-    }
-    gets: dict[str, Handler] = {"people": people, "state": state, "health": health}
-    routes: list[Route | Mount] = [Route("/", index, methods=["GET"])]
-    routes += [
-        Route(f"/api/{name}", json_endpoint(fn), methods=["GET"]) for name, fn in gets.items()
-    ]
-    routes += [
-        Route(f"/api/{name}", json_endpoint(fn), methods=["POST"]) for name, fn in posts.items()
-    ]
-    routes += [
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
-        Mount(FAKE_SLACK_PATH, app=fake.asgi_app),
-    ]
-    app = Starlette(routes=routes)
-    return LocalOnly(app, sandbox)

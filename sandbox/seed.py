@@ -20,7 +20,7 @@ import would) with nobody in the program yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -38,6 +38,7 @@ from core.onboarding import service as ob
 from core.onboarding.models import Conversation
 from core.people.directory import SlackProfile, upsert_person
 from core.people.models import STATUS_LEFT, Participation, Person
+from core.programs.models import Program
 from core.programs.service import default_program, ensure_workspace
 
 if TYPE_CHECKING:
@@ -269,68 +270,91 @@ def seed(db: Database, clock: Clock, fake: FakeSlack, kind: str = "demo") -> Non
         ensure_workspace(session, team_id, clock, name=fake.team_name)
         program = default_program(session, team_id, clock)
         program.settings = {**(program.settings or {}), "coordinators": [COORDINATOR]}
-        people: dict[str, Person] = {}
-        for demo in PEOPLE:
-            user = fake.user(demo.user_id)
-            if user is None:
-                raise RuntimeError(f"{demo.user_id} is not in the fake Slack: call add_to_slack")
-            person = upsert_person(
-                session, team_id, SlackProfile.from_users_info(user), demo.user_id, clock
-            )
-            # What a people import adds (Slack itself does not know the reporting line).
-            person.department = demo.department
-            person.manager_slack_id = demo.manager
-            people[demo.user_id] = person
+        people = _add_people(session, fake, clock)
         if kind == "empty":
             return
+        participations = _join_program(session, people, program, clock)
+        _add_pairs_and_requests(session, program, participations, now)
 
-        participations: dict[str, Participation] = {}
-        for demo in PEOPLE:
-            if demo.stage == NOT_JOINED:
-                continue
-            person = people[demo.user_id]
-            conversation, _ = ob.start(session, person, program, clock)
-            limit = demo.answered if demo.stage == ONBOARDING else None
-            _answer_onboarding(session, conversation, demo, clock, limit)
-            if demo.stage == ONBOARDING:
-                continue
-            if not ob.confirm(session, conversation, version=conversation.version, clock=clock).ok:
-                raise RuntimeError(f"the demo profile of {demo.user_id} was not confirmed")
-            participation = ob.find_participation(session, person, program)
-            assert participation is not None
-            if demo.stage == LEFT:
-                participation.status = STATUS_LEFT
-            participations[demo.user_id] = participation
 
-        def between(mentee: str, mentor: str) -> dict[str, Any]:
-            return {
-                "team_id": team_id,
-                "program_id": program.id,
-                "mentee_id": participations[mentee].id,
-                "mentor_id": participations[mentor].id,
-            }
+def _add_people(session: Session, fake: FakeSlack, clock: Clock) -> dict[str, Person]:
+    """Everyone, from their fake Slack profile plus what a people import adds."""
+    people: dict[str, Person] = {}
+    for demo in PEOPLE:
+        user = fake.user(demo.user_id)
+        if user is None:
+            raise RuntimeError(f"{demo.user_id} is not in the fake Slack: call add_to_slack")
+        person = upsert_person(
+            session, fake.team_id, SlackProfile.from_users_info(user), demo.user_id, clock
+        )
+        # What a people import adds (Slack itself does not know the reporting line).
+        person.department = demo.department
+        person.manager_slack_id = demo.manager
+        people[demo.user_id] = person
+    return people
 
-        for mentee, mentor, status, started, ended in PAIRS:
-            session.add(
-                Pair(
-                    **between(mentee, mentor),
-                    status=status,
-                    created_at=now - timedelta(days=started),
-                    ended_at=now - timedelta(days=ended) if ended is not None else None,
-                    end_reason="completed" if status == PAIR_COMPLETED else None,
-                )
+
+def _join_program(
+    session: Session, people: dict[str, Person], program: Program, clock: Clock
+) -> dict[str, Participation]:
+    """Walk everyone who joined through onboarding (part way for those still in it)."""
+    participations: dict[str, Participation] = {}
+    for demo in PEOPLE:
+        if demo.stage == NOT_JOINED:
+            continue
+        person = people[demo.user_id]
+        conversation, _ = ob.start(session, person, program, clock)
+        limit = demo.answered if demo.stage == ONBOARDING else None
+        _answer_onboarding(session, conversation, demo, clock, limit)
+        if demo.stage == ONBOARDING:
+            continue
+        if not ob.confirm(session, conversation, version=conversation.version, clock=clock).ok:
+            raise RuntimeError(f"the demo profile of {demo.user_id} was not confirmed")
+        participation = ob.find_participation(session, person, program)
+        assert participation is not None
+        if demo.stage == LEFT:
+            participation.status = STATUS_LEFT
+        participations[demo.user_id] = participation
+    return participations
+
+
+def _add_pairs_and_requests(
+    session: Session,
+    program: Program,
+    participations: dict[str, Participation],
+    now: datetime,
+) -> None:
+    """The demo's active and completed pairs and its pending mentor request."""
+
+    def between(mentee: str, mentor: str) -> dict[str, Any]:
+        return {
+            "team_id": program.team_id,
+            "program_id": program.id,
+            "mentee_id": participations[mentee].id,
+            "mentor_id": participations[mentor].id,
+        }
+
+    for mentee, mentor, status, started, ended in PAIRS:
+        session.add(
+            Pair(
+                **between(mentee, mentor),
+                status=status,
+                created_at=now - timedelta(days=started),
+                ended_at=now - timedelta(days=ended) if ended is not None else None,
+                end_reason="completed" if status == PAIR_COMPLETED else None,
             )
-        for mentee, mentor, asked in PENDING_REQUESTS:
-            created = now - timedelta(days=asked)
-            session.add(
-                MentorRequest(
-                    **between(mentee, mentor),
-                    status=REQUEST_PENDING,
-                    created_at=created,
-                    remind_at=created + REQUEST_REMIND_AFTER,
-                    expires_at=created + REQUEST_EXPIRE_AFTER,
-                )
+        )
+    for mentee, mentor, asked in PENDING_REQUESTS:
+        created = now - timedelta(days=asked)
+        session.add(
+            MentorRequest(
+                **between(mentee, mentor),
+                status=REQUEST_PENDING,
+                created_at=created,
+                remind_at=created + REQUEST_REMIND_AFTER,
+                expires_at=created + REQUEST_EXPIRE_AFTER,
             )
+        )
 
 
 def _answer_onboarding(

@@ -18,7 +18,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,35 +198,45 @@ class _Checker:
         """Check ``options`` (or ``option_groups``); return the flat list of valid options."""
         options = el.get("options")
         groups = el.get("option_groups") if groups_allowed else None
-        flat: list[dict[str, Any]] = []
         if options is not None and groups is not None:
             self.add("options and option_groups cannot both be set", ptr)
         if groups is not None:
-            if not isinstance(groups, list) or not groups:
-                self.add("must be a non-empty array", ptr + "/option_groups")
-                return flat
-            if len(groups) > 100:
-                self.add("no more than 100 items allowed", ptr + "/option_groups")
-            for gi, group in enumerate(groups):
-                gptr = f"{ptr}/option_groups/{gi}"
-                if not isinstance(group, dict):
-                    self.add("must be an option group object", gptr)
-                    continue
-                self.text_obj(group.get("label"), gptr + "/label", plain_only=True, max_len=75)
-                flat.extend(
-                    self.options(group, gptr, max_items=100, plain_only=True, groups_allowed=False)
-                )
-            return flat
+            return self.option_groups(groups, ptr)
         if options is None:
             self.add("missing required field: options", ptr + "/options")
-            return flat
+            return []
         if not isinstance(options, list):
             self.add("must be an array", ptr + "/options")
-            return flat
+            return []
         if len(options) < min_items:
             self.add(f"must provide at least {min_items} items", ptr + "/options")
         if len(options) > max_items:
             self.add(f"no more than {max_items} items allowed", ptr + "/options")
+        return self.option_list(options, ptr, plain_only=plain_only)
+
+    def option_groups(self, groups: Any, ptr: str) -> list[dict[str, Any]]:
+        flat: list[dict[str, Any]] = []
+        if not isinstance(groups, list) or not groups:
+            self.add("must be a non-empty array", ptr + "/option_groups")
+            return flat
+        if len(groups) > 100:
+            self.add("no more than 100 items allowed", ptr + "/option_groups")
+        for gi, group in enumerate(groups):
+            gptr = f"{ptr}/option_groups/{gi}"
+            if not isinstance(group, dict):
+                self.add("must be an option group object", gptr)
+                continue
+            self.text_obj(group.get("label"), gptr + "/label", plain_only=True, max_len=75)
+            flat.extend(
+                self.options(group, gptr, max_items=100, plain_only=True, groups_allowed=False)
+            )
+        return flat
+
+    def option_list(
+        self, options: list[Any], ptr: str, *, plain_only: bool
+    ) -> list[dict[str, Any]]:
+        """Check each option and that values are unique; return the option objects."""
+        flat: list[dict[str, Any]] = []
         seen: set[str] = set()
         for oi, opt in enumerate(options):
             self.option(opt, f"{ptr}/options/{oi}", plain_only=plain_only)
@@ -280,45 +290,9 @@ class _Checker:
         if el.get("confirm") is not None:
             self.confirm(el["confirm"], ptr + "/confirm")
 
-        if kind == "button":
-            self.text_obj(el.get("text"), ptr + "/text", plain_only=True, max_len=75)
-            self.max_str(el, "value", 2000, ptr)
-            self.max_str(el, "url", 3000, ptr)
-            style = el.get("style")
-            if style is not None and style not in ("primary", "danger"):
-                self.add("style must be 'primary' or 'danger'", ptr + "/style")
-        elif kind in ("static_select", "multi_static_select"):
-            flat = self.options(el, ptr, max_items=100, groups_allowed=True)
-            self.initial_options(el, flat, ptr, multi=kind.startswith("multi_"))
-        elif kind == "overflow":
-            self.options(el, ptr, max_items=5, min_items=1)
-        elif kind == "radio_buttons":
-            flat = self.options(el, ptr, max_items=10, plain_only=False)
-            self.initial_options(el, flat, ptr, multi=False)
-        elif kind == "checkboxes":
-            flat = self.options(el, ptr, max_items=10, plain_only=False)
-            self.initial_options(el, flat, ptr, multi=True)
-        elif kind == "plain_text_input":
-            for key in ("min_length", "max_length"):
-                value = el.get(key)
-                if value is not None and (not isinstance(value, int) or not 0 <= value <= 3000):
-                    self.add("must be an integer between 0 and 3000", f"{ptr}/{key}")
-            initial, max_len = el.get("initial_value"), el.get("max_length")
-            if isinstance(initial, str) and isinstance(max_len, int) and len(initial) > max_len:
-                self.add("initial_value is longer than max_length", ptr + "/initial_value")
-        elif kind == "datepicker":
-            initial = el.get("initial_date")
-            if initial is not None and not (isinstance(initial, str) and _DATE.match(initial)):
-                self.add("must be a date in YYYY-MM-DD format", ptr + "/initial_date")
-        elif kind == "timepicker":
-            initial = el.get("initial_time")
-            if initial is not None and not (isinstance(initial, str) and _TIME.match(initial)):
-                self.add("must be a time in HH:mm format", ptr + "/initial_time")
-        elif kind == "image":
-            if not el.get("image_url") and not el.get("slack_file"):
-                self.add("missing required field: image_url", ptr + "/image_url")
-            if not el.get("alt_text"):
-                self.add("missing required field: alt_text", ptr + "/alt_text")
+        check = _ELEMENT_CHECKS.get(str(kind))
+        if check is not None:
+            check(self, el, ptr)
         if context == "actions" and kind in (
             "plain_text_input",
             "email_text_input",
@@ -328,6 +302,54 @@ class _Checker:
             "image",
         ):
             self.add(f"{kind} is not allowed in an actions block", ptr + "/type")
+
+    def button(self, el: dict[str, Any], ptr: str) -> None:
+        self.text_obj(el.get("text"), ptr + "/text", plain_only=True, max_len=75)
+        self.max_str(el, "value", 2000, ptr)
+        self.max_str(el, "url", 3000, ptr)
+        style = el.get("style")
+        if style is not None and style not in ("primary", "danger"):
+            self.add("style must be 'primary' or 'danger'", ptr + "/style")
+
+    def static_select(self, el: dict[str, Any], ptr: str) -> None:
+        flat = self.options(el, ptr, max_items=100, groups_allowed=True)
+        self.initial_options(el, flat, ptr, multi=str(el.get("type")).startswith("multi_"))
+
+    def overflow(self, el: dict[str, Any], ptr: str) -> None:
+        self.options(el, ptr, max_items=5, min_items=1)
+
+    def radio_buttons(self, el: dict[str, Any], ptr: str) -> None:
+        flat = self.options(el, ptr, max_items=10, plain_only=False)
+        self.initial_options(el, flat, ptr, multi=False)
+
+    def checkboxes(self, el: dict[str, Any], ptr: str) -> None:
+        flat = self.options(el, ptr, max_items=10, plain_only=False)
+        self.initial_options(el, flat, ptr, multi=True)
+
+    def plain_text_input(self, el: dict[str, Any], ptr: str) -> None:
+        for key in ("min_length", "max_length"):
+            value = el.get(key)
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= 3000):
+                self.add("must be an integer between 0 and 3000", f"{ptr}/{key}")
+        initial, max_len = el.get("initial_value"), el.get("max_length")
+        if isinstance(initial, str) and isinstance(max_len, int) and len(initial) > max_len:
+            self.add("initial_value is longer than max_length", ptr + "/initial_value")
+
+    def datepicker(self, el: dict[str, Any], ptr: str) -> None:
+        initial = el.get("initial_date")
+        if initial is not None and not (isinstance(initial, str) and _DATE.match(initial)):
+            self.add("must be a date in YYYY-MM-DD format", ptr + "/initial_date")
+
+    def timepicker(self, el: dict[str, Any], ptr: str) -> None:
+        initial = el.get("initial_time")
+        if initial is not None and not (isinstance(initial, str) and _TIME.match(initial)):
+            self.add("must be a time in HH:mm format", ptr + "/initial_time")
+
+    def image_element(self, el: dict[str, Any], ptr: str) -> None:
+        if not el.get("image_url") and not el.get("slack_file"):
+            self.add("missing required field: image_url", ptr + "/image_url")
+        if not el.get("alt_text"):
+            self.add("missing required field: alt_text", ptr + "/alt_text")
 
     def confirm(self, obj: Any, ptr: str) -> None:
         if not isinstance(obj, dict):
@@ -340,72 +362,80 @@ class _Checker:
 
     # -------------------------------------------------------------- blocks
     def block(self, block: dict[str, Any], ptr: str) -> None:
-        kind = block.get("type")
         self.max_str(block, "block_id", 255, ptr)
-        if kind == "section":
-            if block.get("text") is None and block.get("fields") is None:
-                self.add("must provide text or fields", ptr)
-            if block.get("text") is not None:
-                self.text_obj(block["text"], ptr + "/text", max_len=3000)
-            fields = block.get("fields")
-            if fields is not None:
-                if not isinstance(fields, list) or not fields:
-                    self.add("must be a non-empty array", ptr + "/fields")
-                else:
-                    if len(fields) > 10:
-                        self.add("no more than 10 items allowed", ptr + "/fields")
-                    for fi, field in enumerate(fields):
-                        self.text_obj(field, f"{ptr}/fields/{fi}", max_len=2000)
-            if block.get("accessory") is not None:
-                self.element(block["accessory"], ptr + "/accessory", context="section")
-        elif kind == "header":
-            self.text_obj(block.get("text"), ptr + "/text", plain_only=True, max_len=150)
-        elif kind == "context":
-            elements = self.elements_of(block, ptr, 10)
-            for ei, el in enumerate(elements):
-                eptr = f"{ptr}/elements/{ei}"
-                if isinstance(el, dict) and el.get("type") in ("plain_text", "mrkdwn"):
-                    self.text_obj(el, eptr)
-                elif isinstance(el, dict) and el.get("type") == "image":
-                    self.element(el, eptr, context="context")
-                else:
-                    self.add("context elements must be text objects or images", eptr)
-        elif kind == "actions":
-            elements = self.elements_of(block, ptr, 25)
-            seen: set[str] = set()
-            for ei, el in enumerate(elements):
-                self.element(el, f"{ptr}/elements/{ei}", context="actions")
-                action_id = el.get("action_id") if isinstance(el, dict) else None
-                if isinstance(action_id, str):
-                    if action_id in seen:
-                        self.add(
-                            f"duplicate action_id {action_id!r} in one block",
-                            f"{ptr}/elements/{ei}/action_id",
-                        )
-                    seen.add(action_id)
-        elif kind == "input":
-            self.text_obj(block.get("label"), ptr + "/label", plain_only=True, max_len=2000)
-            if block.get("hint") is not None:
-                self.text_obj(block["hint"], ptr + "/hint", plain_only=True, max_len=2000)
-            element = block.get("element")
-            if element is None:
-                self.add("missing required field: element", ptr + "/element")
+        check = _BLOCK_CHECKS.get(str(block.get("type")))
+        if check is not None:
+            check(self, block, ptr)
+
+    def section_block(self, block: dict[str, Any], ptr: str) -> None:
+        if block.get("text") is None and block.get("fields") is None:
+            self.add("must provide text or fields", ptr)
+        if block.get("text") is not None:
+            self.text_obj(block["text"], ptr + "/text", max_len=3000)
+        fields = block.get("fields")
+        if fields is not None:
+            if not isinstance(fields, list) or not fields:
+                self.add("must be a non-empty array", ptr + "/fields")
             else:
-                self.element(element, ptr + "/element", context="input")
-                if isinstance(element, dict) and element.get("type") not in INPUT_ELEMENT_TYPES:
+                if len(fields) > 10:
+                    self.add("no more than 10 items allowed", ptr + "/fields")
+                for fi, field in enumerate(fields):
+                    self.text_obj(field, f"{ptr}/fields/{fi}", max_len=2000)
+        if block.get("accessory") is not None:
+            self.element(block["accessory"], ptr + "/accessory", context="section")
+
+    def header_block(self, block: dict[str, Any], ptr: str) -> None:
+        self.text_obj(block.get("text"), ptr + "/text", plain_only=True, max_len=150)
+
+    def context_block(self, block: dict[str, Any], ptr: str) -> None:
+        elements = self.elements_of(block, ptr, 10)
+        for ei, el in enumerate(elements):
+            eptr = f"{ptr}/elements/{ei}"
+            if isinstance(el, dict) and el.get("type") in ("plain_text", "mrkdwn"):
+                self.text_obj(el, eptr)
+            elif isinstance(el, dict) and el.get("type") == "image":
+                self.element(el, eptr, context="context")
+            else:
+                self.add("context elements must be text objects or images", eptr)
+
+    def actions_block(self, block: dict[str, Any], ptr: str) -> None:
+        elements = self.elements_of(block, ptr, 25)
+        seen: set[str] = set()
+        for ei, el in enumerate(elements):
+            self.element(el, f"{ptr}/elements/{ei}", context="actions")
+            action_id = el.get("action_id") if isinstance(el, dict) else None
+            if isinstance(action_id, str):
+                if action_id in seen:
                     self.add(
-                        f"{element.get('type')!r} cannot be used in an input block",
-                        ptr + "/element/type",
+                        f"duplicate action_id {action_id!r} in one block",
+                        f"{ptr}/elements/{ei}/action_id",
                     )
-        elif kind == "image":
-            if not block.get("image_url") and not block.get("slack_file"):
-                self.add("missing required field: image_url", ptr + "/image_url")
-            self.max_str(block, "image_url", 3000, ptr)
-            if not block.get("alt_text"):
-                self.add("missing required field: alt_text", ptr + "/alt_text")
-            self.max_str(block, "alt_text", 2000, ptr)
-            if block.get("title") is not None:
-                self.text_obj(block["title"], ptr + "/title", plain_only=True, max_len=2000)
+                seen.add(action_id)
+
+    def input_block(self, block: dict[str, Any], ptr: str) -> None:
+        self.text_obj(block.get("label"), ptr + "/label", plain_only=True, max_len=2000)
+        if block.get("hint") is not None:
+            self.text_obj(block["hint"], ptr + "/hint", plain_only=True, max_len=2000)
+        element = block.get("element")
+        if element is None:
+            self.add("missing required field: element", ptr + "/element")
+            return
+        self.element(element, ptr + "/element", context="input")
+        if isinstance(element, dict) and element.get("type") not in INPUT_ELEMENT_TYPES:
+            self.add(
+                f"{element.get('type')!r} cannot be used in an input block",
+                ptr + "/element/type",
+            )
+
+    def image_block(self, block: dict[str, Any], ptr: str) -> None:
+        if not block.get("image_url") and not block.get("slack_file"):
+            self.add("missing required field: image_url", ptr + "/image_url")
+        self.max_str(block, "image_url", 3000, ptr)
+        if not block.get("alt_text"):
+            self.add("missing required field: alt_text", ptr + "/alt_text")
+        self.max_str(block, "alt_text", 2000, ptr)
+        if block.get("title") is not None:
+            self.text_obj(block["title"], ptr + "/title", plain_only=True, max_len=2000)
 
     def blocks(self, blocks: Any, ptr: str, *, max_blocks: int) -> None:
         if not isinstance(blocks, list):
@@ -442,6 +472,29 @@ class _Checker:
             parsed.to_dict()
         except Exception as exc:  # slack_sdk raises SlackObjectFormationError, TypeError, ...
             self.add(f"{type(exc).__name__}: {exc}", ptr)
+
+
+# What each element and block type checks beyond the common fields.
+_ELEMENT_CHECKS: dict[str, Callable[[_Checker, dict[str, Any], str], None]] = {
+    "button": _Checker.button,
+    "static_select": _Checker.static_select,
+    "multi_static_select": _Checker.static_select,
+    "overflow": _Checker.overflow,
+    "radio_buttons": _Checker.radio_buttons,
+    "checkboxes": _Checker.checkboxes,
+    "plain_text_input": _Checker.plain_text_input,
+    "datepicker": _Checker.datepicker,
+    "timepicker": _Checker.timepicker,
+    "image": _Checker.image_element,
+}
+_BLOCK_CHECKS: dict[str, Callable[[_Checker, dict[str, Any], str], None]] = {
+    "section": _Checker.section_block,
+    "header": _Checker.header_block,
+    "context": _Checker.context_block,
+    "actions": _Checker.actions_block,
+    "input": _Checker.input_block,
+    "image": _Checker.image_block,
+}
 
 
 def validate_blocks(
