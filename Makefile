@@ -23,7 +23,8 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core bot sandbox
+	$(BIN)/mypy --strict core
+	$(BIN)/mypy bot sandbox
 	$(BIN)/mentorbot content check
 
 test: lint

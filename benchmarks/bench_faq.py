@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from core.faq.embedding import embedding_available
 from core.faq.evaluation import (
@@ -202,7 +203,7 @@ def _cross_validate(
         print(f"{method} {label:17} " + ", ".join(parts))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_faq")
     parser.add_argument("--all", action="store_true", help="measure every method")
     parser.add_argument("--fit", action="store_true", help="re-fit shipped methods on tuning")
@@ -226,6 +227,74 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=",".join(ALL_REPORTED),
         help=f"comma-separated splits to report (default: {','.join(ALL_REPORTED)})",
     )
+    return parser
+
+
+def _fit_and_write(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    store: FaqStore,
+    program: Any,
+    train: list[Any],
+) -> None:
+    have_embedding = embedding_available()
+    if args.write is not None and not have_embedding:
+        parser.error("--write needs the embedding packages, to fit both shipped methods")
+    methods = [m for m in SHIPPED if m != HYBRID_METHOD or have_embedding]
+    fusion, calibrations = _constants({m: _fit(store, program, train, m) for m in methods})
+    if args.write is None:
+        print(fusion + "\n" + calibrations, end="")
+    else:
+        _write_constants(args.write, fusion, calibrations)
+        print(f"wrote FUSION_WEIGHTS and CALIBRATIONS to {args.write}")
+
+
+def _measure(
+    names: list[str],
+    splits: list[str],
+    store: FaqStore,
+    program: Any,
+    items: list[Any],
+    repeats: int,
+) -> dict[tuple[str, str], EvalReport]:
+    train = select(items, TUNING)
+    base: dict[str, float] = {}
+    reports: dict[tuple[str, str], EvalReport] = {}
+    for name in names:
+        shipped = name in SHIPPED
+        build = _builder(store, program, name)
+        started = time.perf_counter()
+        index = build(None) if shipped else build(fit_calibration(build, train))
+        built = time.perf_counter() - started
+        for split in splits:
+            report = evaluate(index, select(items, split), repeats=repeats)
+            reports[(name, split)] = report
+            if name == BASELINE:
+                base[split] = report.top1
+            print(_row(name + ("*" if shipped else ""), split, report, base.get(split)))
+        print(f"  ({name}: index built in {built:.2f} s)", file=sys.stderr)
+    return reports
+
+
+def _print_latency_and_misses(
+    names: list[str], splits: list[str], reports: dict[tuple[str, str], EvalReport], misses: bool
+) -> None:
+    for name in names:
+        if name in SHIPPED and splits:
+            worst = max(reports[(name, split)].p95_ms for split in splits)
+            print(
+                f"{name}: p95 `ask` latency {worst:.2f} ms at most over the splits above "
+                f"(target < {P95_MS_TARGET:.0f} ms)"
+            )
+    if misses:
+        for name in names:
+            print(f"\nmisses on the tuning splits, {name}:")
+            for q, exp, got, band in reports[(name, TUNING)].misses:
+                print(f"  {band:8} expected={exp:32} top={got:32} {q}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     unknown = [s for s in splits if s not in ALL_REPORTED]
@@ -238,29 +307,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = FaqStore.load(cdir)
     program = load_program_defaults(cdir)
     items = load_eval_set(EVAL_PATH, store.ids)
-    train = select(items, TUNING)
-
-    have_embedding = embedding_available()
     if args.cv:
-        _cross_validate(store, program, train, args.method or default_method())
+        _cross_validate(store, program, select(items, TUNING), args.method or default_method())
         return 0
     if args.fit:
-        if args.write is not None and not have_embedding:
-            parser.error("--write needs the embedding packages, to fit both shipped methods")
-        methods = [m for m in SHIPPED if m != HYBRID_METHOD or have_embedding]
-        fusion, calibrations = _constants({m: _fit(store, program, train, m) for m in methods})
-        if args.write is None:
-            print(fusion + "\n" + calibrations, end="")
-        else:
-            _write_constants(args.write, fusion, calibrations)
-            print(f"wrote FUSION_WEIGHTS and CALIBRATIONS to {args.write}")
+        _fit_and_write(parser, args, store, program, select(items, TUNING))
         return 0
 
     names = list(METHODS) if args.all else [BASELINE, LEXICAL_METHOD, default_method()]
     names = list(dict.fromkeys(names))
     if args.misses and TUNING not in splits:
         splits.insert(0, TUNING)
-    if not have_embedding:
+    if not embedding_available():
         names = [n for n in names if n != HYBRID_METHOD]
         print("(hybrid skipped: embedding packages not installed)", file=sys.stderr)
 
@@ -272,37 +330,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"FAQ eval: {len(store)} entries, {len(store.synonyms)} synonym groups; {counts}")
     print(HEADER)
-    base: dict[str, float] = {}
-    reports: dict[tuple[str, str], EvalReport] = {}
-    for name in names:
-        shipped = name in SHIPPED
-        build = _builder(store, program, name)
-        started = time.perf_counter()
-        index = build(None) if shipped else build(fit_calibration(build, train))
-        built = time.perf_counter() - started
-        for split in splits:
-            report = evaluate(index, select(items, split), repeats=args.repeats)
-            reports[(name, split)] = report
-            if name == BASELINE:
-                base[split] = report.top1
-            print(_row(name + ("*" if shipped else ""), split, report, base.get(split)))
-        print(f"  ({name}: index built in {built:.2f} s)", file=sys.stderr)
+    reports = _measure(names, splits, store, program, items, args.repeats)
     print(
         "\n* shipped: weights and calibration stored in core/faq/retrieval.py (fitted on the "
         "tuning splits). Others: calibration fitted on the tuning splits in this run."
     )
-    for name in names:
-        if name in SHIPPED and splits:
-            worst = max(reports[(name, split)].p95_ms for split in splits)
-            print(
-                f"{name}: p95 `ask` latency {worst:.2f} ms at most over the splits above "
-                f"(target < {P95_MS_TARGET:.0f} ms)"
-            )
-    if args.misses:
-        for name in names:
-            print(f"\nmisses on the tuning splits, {name}:")
-            for q, exp, got, band in reports[(name, TUNING)].misses:
-                print(f"  {band:8} expected={exp:32} top={got:32} {q}")
+    _print_latency_and_misses(names, splits, reports, args.misses)
     return 0
 
 

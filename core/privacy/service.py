@@ -394,7 +394,7 @@ def end_pair(session: Session, pair_id: int, now: datetime, reason: str) -> bool
         .values(status=PAIR_ENDED_EARLY, ended_at=now, end_reason=reason)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def close_request(
@@ -408,7 +408,7 @@ def close_request(
         .values(status=status, responded_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def close_shortlists(session: Session, mentee_ids: Iterable[int]) -> None:
