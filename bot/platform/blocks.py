@@ -222,6 +222,26 @@ def text_message(text: str) -> dict[str, Any]:
     return message(text, [section(text)])
 
 
+def question(
+    text: str,
+    answer: tuple[str, str, str],
+    refuse: tuple[str, str],
+    value: str,
+    *,
+    block_id: str,
+    footer: str | None = None,
+) -> dict[str, Any]:
+    """A message that asks one thing: `text`, then an answer button (label, action id,
+    style) and a plain refusing one (label, action id) that carry the same `value`, and a
+    `footer` line when given."""
+    label, action_id, style = answer
+    buttons = [button(label, action_id, value, style=style), button(*refuse, value)]
+    blocks = [section(text), actions(buttons, block_id=block_id)]
+    if footer is not None:
+        blocks.append(context(footer))
+    return message(text, blocks)
+
+
 def note(key: str, **ctx: Any) -> dict[str, Any]:
     """A message of one section: the template `key` rendered as mrkdwn."""
     return text_message(mrkdwn(key, **ctx))

@@ -27,6 +27,7 @@ from bot.platform.blocks import (
     modal,
     note,
     plain_text,
+    question,
     section,
     static_select,
     text_input,
@@ -483,25 +484,13 @@ def match_ask(
         program=program,
         reason=reason,
     )
-    value = _value(m=match_id)
-    return message(
+    return question(
         text,
-        [
-            section(text),
-            actions(
-                [
-                    button(
-                        plain("coordinator.match.accept"),
-                        ids.COORD_MATCH_ACCEPT,
-                        value,
-                        style="primary",
-                    ),
-                    button(plain("coordinator.match.decline"), ids.COORD_MATCH_DECLINE, value),
-                ],
-                block_id=f"coordinator.match.{match_id}",
-            ),
-            context(mrkdwn("coordinator.match.footer")),
-        ],
+        (plain("coordinator.match.accept"), ids.COORD_MATCH_ACCEPT, "primary"),
+        (plain("coordinator.match.decline"), ids.COORD_MATCH_DECLINE),
+        _value(m=match_id),
+        block_id=f"coordinator.match.{match_id}",
+        footer=mrkdwn("coordinator.match.footer"),
     )
 
 
@@ -518,27 +507,13 @@ def match_run_confirm(program_id: int, plan: RunPlan, token: int) -> dict[str, A
         no_mentor=plan.no_mentor,
         choosing=plan.choosing,
     )
-    value = _value(p=program_id, t=token)
-    return message(
+    return question(
         text,
-        [
-            section(text),
-            actions(
-                [
-                    button(
-                        plain("coordinator.match_run.send"),
-                        ids.COORD_MATCH_RUN_SEND,
-                        value,
-                        style="primary",
-                    ),
-                    button(
-                        plain("coordinator.match_run.cancel"), ids.COORD_MATCH_RUN_CANCEL, value
-                    ),
-                ],
-                block_id="coordinator.match_run",
-            ),
-            context(mrkdwn("coordinator.match_run.footer")),
-        ],
+        (plain("coordinator.match_run.send"), ids.COORD_MATCH_RUN_SEND, "primary"),
+        (plain("coordinator.match_run.cancel"), ids.COORD_MATCH_RUN_CANCEL),
+        _value(p=program_id, t=token),
+        block_id="coordinator.match_run",
+        footer=mrkdwn("coordinator.match_run.footer"),
     )
 
 

@@ -7,7 +7,17 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.platform import ids
-from bot.platform.blocks import Block, actions, button, context, header, message, note, section
+from bot.platform.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    header,
+    message,
+    note,
+    question,
+    section,
+)
 from core.kernel.texts import mrkdwn, plain
 from core.privacy.service import MyData
 from core.relationships.models import INDEFINITE
@@ -73,42 +83,23 @@ def confirm(kind: str, token: str) -> dict[str, Any]:
     """A leave / forget-me confirmation (`kind`: "leave" or "forget")."""
     confirm_id = ids.EVERYONE_LEAVE_CONFIRM if kind == "leave" else ids.EVERYONE_FORGET_CONFIRM
     cancel_id = ids.EVERYONE_LEAVE_CANCEL if kind == "leave" else ids.EVERYONE_FORGET_CANCEL
-    text = mrkdwn(f"everyone.{kind}.question")
-    return message(
-        text,
-        [
-            section(text),
-            actions(
-                [
-                    button(plain(f"everyone.{kind}.confirm"), confirm_id, token, style="danger"),
-                    button(plain("everyone.keep"), cancel_id, token),
-                ],
-                block_id=f"everyone.{kind}",
-            ),
-        ],
+    return question(
+        mrkdwn(f"everyone.{kind}.question"),
+        (plain(f"everyone.{kind}.confirm"), confirm_id, "danger"),
+        (plain("everyone.keep"), cancel_id),
+        token,
+        block_id=f"everyone.{kind}",
     )
 
 
 def confirm_leave_program(program: str, token: str) -> dict[str, Any]:
     """Leave one program (`--program`): its confirmation."""
-    text = mrkdwn("everyone.leave.question_program", program=program)
-    return message(
-        text,
-        [
-            section(text),
-            actions(
-                [
-                    button(
-                        plain("everyone.leave.confirm"),
-                        ids.EVERYONE_LEAVE_CONFIRM,
-                        token,
-                        style="danger",
-                    ),
-                    button(plain("everyone.keep"), ids.EVERYONE_LEAVE_CANCEL, token),
-                ],
-                block_id="everyone.leave",
-            ),
-        ],
+    return question(
+        mrkdwn("everyone.leave.question_program", program=program),
+        (plain("everyone.leave.confirm"), ids.EVERYONE_LEAVE_CONFIRM, "danger"),
+        (plain("everyone.keep"), ids.EVERYONE_LEAVE_CANCEL),
+        token,
+        block_id="everyone.leave",
     )
 
 
