@@ -92,43 +92,51 @@ def prompt(
 
 
 # Each step's question: (the message's text, its blocks).
-def _ask_role(a: _Asking) -> tuple[str, list[Block]]:
-    text = mrkdwn("onboarding.role.question")
-    return text, [
-        section(mrkdwn("onboarding.welcome", name=a.name, program=a.program)),
-        section(text),
-        actions(
-            [
-                button(
-                    plain(f"onboarding.role.{r}"),
-                    f"{ids.ONBOARDING_ROLE}.{r}",
-                    _value(a.conversation, r),
-                )
-                for r in ("mentee", "mentor", "both")
-            ],
-            block_id="onboarding.role",
-        ),
+def _asked(
+    text: str, elements: list[Block], block_id: str | None = None
+) -> tuple[str, list[Block]]:
+    """A question and the controls that answer it."""
+    return text, [section(text), actions(elements, block_id=block_id)]
+
+
+def _choices(a: _Asking, action_id: str, choices: list[tuple[str, Any]]) -> list[Block]:
+    """One button per (label, value); each button's action id ends in its value."""
+    return [
+        button(label, f"{action_id}.{value}", _value(a.conversation, value))
+        for label, value in choices
     ]
+
+
+def _picked(a: _Asking, step: str, text: str, select: Block) -> tuple[str, list[Block]]:
+    """A multi-select step: its block id carries the conversation (a selection sends no value)."""
+    return _asked(text, [select], f"onboarding.{step}.{_value(a.conversation)}"[:255])
+
+
+def _ask_role(a: _Asking) -> tuple[str, list[Block]]:
+    roles = [(plain(f"onboarding.role.{r}"), r) for r in ("mentee", "mentor", "both")]
+    text, blocks = _asked(
+        mrkdwn("onboarding.role.question"),
+        _choices(a, ids.ONBOARDING_ROLE, roles),
+        "onboarding.role",
+    )
+    welcome = section(mrkdwn("onboarding.welcome", name=a.name, program=a.program))
+    return text, [welcome, *blocks]
 
 
 def _ask_goals(a: _Asking) -> tuple[str, list[Block]]:
     limit = a.settings.max_goals
-    text = mrkdwn("onboarding.goals.question", limit=limit)
-    return text, [
-        section(text),
-        actions(
-            [
-                multi_select(
-                    ids.ONBOARDING_GOALS,
-                    plain("onboarding.goals.placeholder", limit=limit),
-                    groups=competency_groups(),
-                    initial=[g.competency_id for g in a.form.goals],
-                    max_selected=limit,
-                )
-            ],
-            block_id=f"onboarding.goals.{_value(a.conversation)}"[:255],
+    return _picked(
+        a,
+        "goals",
+        mrkdwn("onboarding.goals.question", limit=limit),
+        multi_select(
+            ids.ONBOARDING_GOALS,
+            plain("onboarding.goals.placeholder", limit=limit),
+            groups=competency_groups(),
+            initial=[g.competency_id for g in a.form.goals],
+            max_selected=limit,
         ),
-    ]
+    )
 
 
 def _ask_goal_success(a: _Asking) -> tuple[str, list[Block]]:
@@ -139,115 +147,68 @@ def _ask_goal_success(a: _Asking) -> tuple[str, list[Block]]:
 
 def _ask_goal_priority(a: _Asking) -> tuple[str, list[Block]]:
     goal = competency_name(a.form.goals[a.index].competency_id)
-    text = mrkdwn("onboarding.goal_priority.question", goal=goal)
-    return text, [
-        section(text),
-        actions(
-            [
-                button(
-                    priority_label(p), f"{ids.ONBOARDING_PRIORITY}.{p}", _value(a.conversation, p)
-                )
-                for p in (1, 2, 3)
-            ]
-        ),
-    ]
+    priorities = [(priority_label(p), p) for p in (1, 2, 3)]
+    return _asked(
+        mrkdwn("onboarding.goal_priority.question", goal=goal),
+        _choices(a, ids.ONBOARDING_PRIORITY, priorities),
+    )
 
 
 def _ask_expertise(a: _Asking) -> tuple[str, list[Block]]:
-    text = mrkdwn("onboarding.expertise.question")
-    return text, [
-        section(text),
-        actions(
-            [
-                multi_select(
-                    ids.ONBOARDING_EXPERTISE,
-                    plain("onboarding.expertise.placeholder"),
-                    groups=competency_groups(),
-                    initial=a.form.expertise,
-                    max_selected=10,
-                )
-            ],
-            block_id=f"onboarding.expertise.{_value(a.conversation)}"[:255],
+    return _picked(
+        a,
+        "expertise",
+        mrkdwn("onboarding.expertise.question"),
+        multi_select(
+            ids.ONBOARDING_EXPERTISE,
+            plain("onboarding.expertise.placeholder"),
+            groups=competency_groups(),
+            initial=a.form.expertise,
+            max_selected=10,
         ),
-    ]
+    )
 
 
 def _ask_capacity(a: _Asking) -> tuple[str, list[Block]]:
-    text = mrkdwn("onboarding.capacity.question")
-    limit = a.settings.max_mentor_capacity
-    return text, [
-        section(text),
-        actions(
-            [
-                button(str(n), f"{ids.ONBOARDING_CAPACITY}.{n}", _value(a.conversation, n))
-                for n in range(1, limit + 1)
-            ]
-        ),
-    ]
+    counts = [(str(n), n) for n in range(1, a.settings.max_mentor_capacity + 1)]
+    return _asked(
+        mrkdwn("onboarding.capacity.question"), _choices(a, ids.ONBOARDING_CAPACITY, counts)
+    )
 
 
 def _ask_format(a: _Asking) -> tuple[str, list[Block]]:
-    text = mrkdwn("onboarding.format.question")
-    return text, [
-        section(text),
-        actions(
-            [
-                button(format_label(f), f"{ids.ONBOARDING_FORMAT}.{f}", _value(a.conversation, f))
-                for f in ("remote", "in_person", "either")
-            ]
-        ),
-    ]
+    formats = [(format_label(f), f) for f in ("remote", "in_person", "either")]
+    return _asked(mrkdwn("onboarding.format.question"), _choices(a, ids.ONBOARDING_FORMAT, formats))
 
 
 def _ask_languages(a: _Asking) -> tuple[str, list[Block]]:
-    text = mrkdwn("onboarding.languages.question")
-    return text, [
-        section(text),
-        actions(
-            [
-                multi_select(
-                    ids.ONBOARDING_LANGUAGES,
-                    plain("onboarding.languages.placeholder"),
-                    options=language_options(),
-                    initial=a.form.languages,
-                )
-            ],
-            block_id=f"onboarding.languages.{_value(a.conversation)}"[:255],
+    return _picked(
+        a,
+        "languages",
+        mrkdwn("onboarding.languages.question"),
+        multi_select(
+            ids.ONBOARDING_LANGUAGES,
+            plain("onboarding.languages.placeholder"),
+            options=language_options(),
+            initial=a.form.languages,
         ),
-    ]
+    )
 
 
 def _ask_notes(a: _Asking) -> tuple[str, list[Block]]:
-    text = mrkdwn("onboarding.notes.question", limit=NOTES_MAX_CHARS)
-    return text, [
-        section(text),
-        actions(
-            [
-                button(
-                    plain("onboarding.notes.skip"),
-                    ids.ONBOARDING_NOTES_SKIP,
-                    _value(a.conversation),
-                )
-            ]
-        ),
-    ]
+    skip = button(plain("onboarding.notes.skip"), ids.ONBOARDING_NOTES_SKIP, _value(a.conversation))
+    return _asked(mrkdwn("onboarding.notes.question", limit=NOTES_MAX_CHARS), [skip])
 
 
 def _ask_confidentiality(a: _Asking) -> tuple[str, list[Block]]:
+    ack = button(
+        plain("onboarding.confidentiality.ack"),
+        ids.ONBOARDING_CONFIDENTIALITY,
+        _value(a.conversation, True),
+        style="primary",
+    )
     text = mrkdwn("onboarding.confidentiality.question", is_mentee=a.form.is_mentee)
-    return text, [
-        section(text),
-        actions(
-            [
-                button(
-                    plain("onboarding.confidentiality.ack"),
-                    ids.ONBOARDING_CONFIDENTIALITY,
-                    _value(a.conversation, True),
-                    style="primary",
-                )
-            ]
-        ),
-    ]
+    return _asked(text, [ack])
 
 
 _PROMPTS: dict[str, Callable[[_Asking], tuple[str, list[Block]]]] = {
