@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from core.match_engine.constants import (
     DEFAULT_WORK_HOURS,
@@ -39,30 +38,43 @@ def check_work_hours(who: str, hours: object) -> tuple[float, float]:
     return (float(start), float(end))
 
 
-def _check_common(
-    who: str, obj: Any, timezone: object, meeting_format: object, department: object
-) -> None:
-    if timezone is not None and (not isinstance(timezone, str) or not timezone):
-        raise ValueError(f"{who}: timezone must be an IANA name such as 'Europe/Berlin' or None")
-    if meeting_format not in MEETING_FORMATS:
-        raise ValueError(
-            f"{who}: meeting_format must be one of {sorted(MEETING_FORMATS)}, "
-            f"got {meeting_format!r}"
-        )
-    if department is not None and not isinstance(department, str):
-        raise ValueError(f"{who}: department must be a string or None")
-    languages = obj.languages
-    if isinstance(languages, str) or not isinstance(languages, Iterable):
-        raise ValueError(f"{who}: languages must be a set of language codes")
-    langs = frozenset(languages)
-    if not all(isinstance(x, str) and x for x in langs):
-        raise ValueError(f"{who}: languages must be non-empty strings")
-    object.__setattr__(obj, "languages", langs)
-    object.__setattr__(obj, "work_hours", check_work_hours(who, obj.work_hours))
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Whereabouts:
+    """What mentees and mentors both tell about when, where and how they can meet (keyword
+    arguments of both inputs)."""
+
+    timezone: str | None = None
+    work_hours: tuple[float, float] = DEFAULT_WORK_HOURS
+    languages: frozenset[str] = frozenset()
+    meeting_format: MeetingFormat = "either"
+    department: str | None = None
+    location: str | None = None
+
+    def _check_whereabouts(self, who: str) -> None:
+        timezone, department = self.timezone, self.department
+        if timezone is not None and (not isinstance(timezone, str) or not timezone):
+            raise ValueError(
+                f"{who}: timezone must be an IANA name such as 'Europe/Berlin' or None"
+            )
+        if self.meeting_format not in MEETING_FORMATS:
+            raise ValueError(
+                f"{who}: meeting_format must be one of {sorted(MEETING_FORMATS)}, "
+                f"got {self.meeting_format!r}"
+            )
+        if department is not None and not isinstance(department, str):
+            raise ValueError(f"{who}: department must be a string or None")
+        languages: object = self.languages
+        if isinstance(languages, str) or not isinstance(languages, Iterable):
+            raise ValueError(f"{who}: languages must be a set of language codes")
+        langs = frozenset(languages)
+        if not all(isinstance(x, str) and x for x in langs):
+            raise ValueError(f"{who}: languages must be non-empty strings")
+        object.__setattr__(self, "languages", langs)
+        object.__setattr__(self, "work_hours", check_work_hours(who, self.work_hours))
 
 
 @dataclass(frozen=True, slots=True)
-class MenteeInput:
+class MenteeInput(_Whereabouts):
     """A mentee as the matching core sees them.
 
     - ``goals``: competency ids, highest priority first, at most :data:`MAX_GOALS`, no repeats.
@@ -77,12 +89,6 @@ class MenteeInput:
     id: str
     goals: tuple[str, ...] = ()
     goal_weights: tuple[float, ...] | None = None
-    timezone: str | None = None
-    work_hours: tuple[float, float] = DEFAULT_WORK_HOURS
-    languages: frozenset[str] = frozenset()
-    meeting_format: MeetingFormat = "either"
-    department: str | None = None
-    location: str | None = None
 
     def __post_init__(self) -> None:
         check_id("mentee", self.id)
@@ -104,7 +110,7 @@ class MenteeInput:
             if not all(math.isfinite(w) and w > 0 for w in weights):
                 raise ValueError(f"{who}: goal_weights must be positive numbers")
             object.__setattr__(self, "goal_weights", weights)
-        _check_common(who, self, self.timezone, self.meeting_format, self.department)
+        self._check_whereabouts(who)
 
     def weights(self) -> tuple[float, ...]:
         """The normalised goal weights (summing to 1), in goal order."""
@@ -114,7 +120,7 @@ class MenteeInput:
 
 
 @dataclass(frozen=True, slots=True)
-class MentorInput:
+class MentorInput(_Whereabouts):
     """A mentor as the matching core sees them.
 
     ``capacity`` (0-5) is how many mentees they take at once; ``open_load`` counts their open
@@ -126,12 +132,6 @@ class MentorInput:
     expertise: frozenset[str] = frozenset()
     capacity: int = 1
     open_load: int = 0
-    timezone: str | None = None
-    work_hours: tuple[float, float] = DEFAULT_WORK_HOURS
-    languages: frozenset[str] = frozenset()
-    meeting_format: MeetingFormat = "either"
-    department: str | None = None
-    location: str | None = None
 
     def __post_init__(self) -> None:
         check_id("mentor", self.id)
@@ -151,7 +151,7 @@ class MentorInput:
             if value < 0 or (top is not None and value > top):
                 limit = f"between 0 and {top}" if top is not None else "0 or more"
                 raise ValueError(f"{who}: {name} must be {limit}, got {value}")
-        _check_common(who, self, self.timezone, self.meeting_format, self.department)
+        self._check_whereabouts(who)
 
     @property
     def remaining_capacity(self) -> int:
