@@ -13,8 +13,10 @@ from typing import Any
 
 
 class TrackedExecutor(ThreadPoolExecutor):
-    def __init__(self, max_workers: int = 8) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+    def __init__(
+        self, max_workers: int | None = 8, *, thread_name_prefix: str = "listener"
+    ) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._pending = 0
         self._idle = threading.Condition()
 
