@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Reply = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button pressed in one of the relationship's messages (or App Home)."""
+
+    client: WebClient
+    team_id: str
+    user_id: str
+    token: dict[str, Any]  # the button's value
+    reply: Reply
+    trigger_id: str
+    action_id: str
 
 
 def error_text(exc: RelationshipError) -> str:
@@ -201,18 +215,10 @@ class RelationshipFlow:
         self.refresh_homes(client, info)
 
     # --- agreement ---------------------------------------------------------------------------
-    def open_agreement(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        trigger_id: str,
-        reply: Reply,
-    ) -> None:
+    def open_agreement(self, c: Click) -> None:
         try:
             with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, token.get("p"))
+                info, member = member_of(session, c.team_id, c.user_id, c.token.get("p"))
                 agreement = agreement_of(session, info.pair_id)
                 if agreement is not None and agreement.status == AGREEMENT_ACTIVE:
                     raise RelationshipError("already_active")
@@ -243,12 +249,12 @@ class RelationshipFlow:
                     )
                     review = None
         except RelationshipError as exc:
-            reply(error_text(exc))
+            c.reply(error_text(exc))
             return
         if view is not None:
-            client.views_open(trigger_id=trigger_id, view=view)
+            c.client.views_open(trigger_id=c.trigger_id, view=view)
         elif review is not None:
-            slack_io.post_dm(client, user_id, message(review.text, review.blocks))
+            slack_io.post_dm(c.client, c.user_id, message(review.text, review.blocks))
 
     def submit_agreement(
         self, team_id: str, user_id: str, view: dict[str, Any]
@@ -280,33 +286,25 @@ class RelationshipFlow:
 
         self._as_member(team_id, user_id, token, reply, step, client)
 
-    def open_suggest(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        trigger_id: str,
-        reply: Reply,
-    ) -> None:
+    def open_suggest(self, c: Click) -> None:
         try:
             with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, token.get("p"))
+                info, member = member_of(session, c.team_id, c.user_id, c.token.get("p"))
                 agreement = agreement_of(session, info.pair_id)
                 if member.role != "mentor":
                     raise RelationshipError("only_mentor_confirms", partner=info.mentor.name)
                 if (
                     agreement is None
                     or agreement.status != AGREEMENT_PROPOSED
-                    or agreement.version != token.get("v")
+                    or agreement.version != c.token.get("v")
                 ):
                     raise RelationshipError("stale")
         except RelationshipError as exc:
-            reply(error_text(exc))
+            c.reply(error_text(exc))
             return
-        client.views_open(
-            trigger_id=trigger_id,
-            view=views.suggest_modal(info.mentee.name, {"p": info.pair_id, "v": token.get("v")}),
+        c.client.views_open(
+            trigger_id=c.trigger_id,
+            view=views.suggest_modal(info.mentee.name, {"p": info.pair_id, "v": c.token.get("v")}),
         )
 
     def submit_suggestion(
@@ -375,25 +373,19 @@ class RelationshipFlow:
 
         self._as_member(team_id, user_id, token, reply, step)
 
-    def open_note(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        trigger_id: str,
-        reply: Reply,
-    ) -> None:
+    def open_note(self, c: Click) -> None:
         try:
             with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, token.get("p"), active=False)
-                meeting = meetings.meeting_of_pair(session, info, token.get("m"))
+                info, member = member_of(
+                    session, c.team_id, c.user_id, c.token.get("p"), active=False
+                )
+                meeting = meetings.meeting_of_pair(session, info, c.token.get("m"))
                 note = meetings.note_of(session, meeting.id, member.person_id)
                 view = views.note_modal(meeting.met_on, note, {"p": info.pair_id, "m": meeting.id})
         except RelationshipError as exc:
-            reply(error_text(exc))
+            c.reply(error_text(exc))
             return
-        client.views_open(trigger_id=trigger_id, view=view)
+        c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def submit_note(
         self, team_id: str, user_id: str, view: dict[str, Any]
@@ -461,28 +453,22 @@ class RelationshipFlow:
             logger.info("could not refresh App Home: %s", type(exc).__name__)
 
     # --- check-ins ---------------------------------------------------------------------------
-    def open_checkin(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        trigger_id: str,
-        reply: Reply,
-    ) -> None:
+    def open_checkin(self, c: Click) -> None:
         try:
             with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, token.get("p"))
-                seq = checkins.check_seq(session, info, token.get("s"))
+                info, member = member_of(session, c.team_id, c.user_id, c.token.get("p"))
+                seq = checkins.check_seq(session, info, c.token.get("s"))
                 if checkins.answered(session, info, member, seq) is not None:
                     raise RelationshipError("stale")
                 goals = checkins.checkin_goals(session, info)
                 partner = info.partner(member.person_id)
         except RelationshipError as exc:
-            reply(mrkdwn("relationship.checkin.already") if exc.key == "stale" else error_text(exc))
+            c.reply(
+                mrkdwn("relationship.checkin.already") if exc.key == "stale" else error_text(exc)
+            )
             return
-        client.views_open(
-            trigger_id=trigger_id,
+        c.client.views_open(
+            trigger_id=c.trigger_id,
             view=views.checkin_modal(goals, partner.name, {"p": info.pair_id, "s": seq}),
         )
 

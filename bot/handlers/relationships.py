@@ -5,13 +5,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows.relationships import Reply, reply_to
+from bot.flows.relationships import Click, reply_to
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import FollowUp, Submit, _ids, register_submission, trigger_id
 from bot.platform import ids
@@ -22,19 +21,6 @@ from bot.scheduling.sweeps import relationship_sweep
 if TYPE_CHECKING:
     from bot.app import MentorApp
     from bot.flows.relationships import RelationshipFlow
-
-
-@dataclass(frozen=True)
-class Click:
-    """A button pressed in one of the relationship's messages (or App Home)."""
-
-    client: WebClient
-    team_id: str
-    user_id: str
-    token: dict[str, Any]  # the button's value
-    reply: Reply
-    trigger_id: str
-    action_id: str
 
 
 def register(app: App, mentor: MentorApp) -> None:
@@ -77,10 +63,6 @@ def _on_click(app: App, *action_ids: str) -> Callable[[Callable[[Click], None]],
     return register_run
 
 
-def _opening(opener: Callable[..., None]) -> Callable[[Click], None]:
-    return lambda c: opener(c.client, c.team_id, c.user_id, c.token, c.trigger_id, c.reply)
-
-
 def _stepping(step: Callable[..., None]) -> Callable[[Click], None]:
     return lambda c: step(c.client, c.team_id, c.user_id, c.token, c.reply)
 
@@ -94,7 +76,7 @@ def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
         ids.REL_CHECKIN_OPEN: relationship.open_checkin,
     }
     for action_id, opener in openers.items():
-        _on_click(app, action_id)(_opening(opener))
+        _on_click(app, action_id)(opener)
 
     # Buttons that hand the pair's token straight to one flow step.
     simple_steps = {
