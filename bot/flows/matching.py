@@ -30,6 +30,18 @@ logger = logging.getLogger(__name__)
 NOT_WAITING = ("pending_request", "paired")
 
 
+@dataclass(frozen=True)
+class Press:
+    """A button of a shortlist or of a mentor's request, pressed."""
+
+    client: WebClient
+    team_id: str
+    user_id: str
+    token: dict[str, Any]  # the button's value
+    clicked: MessageRef | None  # the message the button is in
+    trigger_id: str = ""  # only for the buttons that open a modal
+
+
 @dataclass
 class RunSent:
     """What a coordinator's run delivered: counts only."""
@@ -188,35 +200,30 @@ class MatchingFlow:
         return outcomes
 
     # --- requesting -----------------------------------------------------------------------
-    def on_request(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        clicked: MessageRef | None,
-    ) -> None:
-        shortlist_id, mentor_id = _int(token.get("s")), _int(token.get("m"))
+    def on_request(self, p: Press) -> None:
+        shortlist_id, mentor_id = _int(p.token.get("s")), _int(p.token.get("m"))
         if shortlist_id is None or mentor_id is None:
             return
         with self.db.transaction() as session:
             outcome = svc.request_mentor(
                 session,
-                team_id=team_id,
-                user_id=user_id,
+                team_id=p.team_id,
+                user_id=p.user_id,
                 shortlist_id=shortlist_id,
                 mentor_id=mentor_id,
                 clock=self.clock,
             )
-        shown = outcome.shortlist_message or clicked
+        shown = outcome.shortlist_message or p.clicked
         if outcome.status == "ok":
             assert outcome.mentor and outcome.mentee and outcome.request_id and outcome.expires_at
             self._update(
-                client, [shown], views.shortlist_requested(outcome.mentor.name, outcome.expires_at)
+                p.client,
+                [shown],
+                views.shortlist_requested(outcome.mentor.name, outcome.expires_at),
             )
             posted = self._dm(
-                client,
-                team_id,
+                p.client,
+                p.team_id,
                 outcome.mentor.user_id,
                 views.request_message(
                     outcome.request_id, outcome.mentee.name, outcome.goals, outcome.expires_at
@@ -228,9 +235,11 @@ class MatchingFlow:
             return
         if outcome.status in ("taken", "unavailable"):
             assert outcome.mentor is not None
-            self._update(client, [shown], views.shortlist_replaced())
+            self._update(p.client, [shown], views.shortlist_replaced())
             kind = "taken" if outcome.status == "taken" else "unavailable"
-            self._notice_and_next(client, team_id, user_id, outcome.next, kind, outcome.mentor.name)
+            self._notice_and_next(
+                p.client, p.team_id, p.user_id, outcome.next, kind, outcome.mentor.name
+            )
             return
         if outcome.status == "already_pending":
             asked = outcome.pending_with
@@ -238,14 +247,17 @@ class MatchingFlow:
                 return  # a double click on the same button: it has been sent already
             kind = "already_pending" if asked is not None else "already_pending_unknown"
             self._dm(
-                client, team_id, user_id, views.mentee_notice(kind, asked.name if asked else None)
+                p.client,
+                p.team_id,
+                p.user_id,
+                views.mentee_notice(kind, asked.name if asked else None),
             )
             return
         if outcome.status == "already_paired":
-            self._dm(client, team_id, user_id, views.mentee_notice("already_paired"))
+            self._dm(p.client, p.team_id, p.user_id, views.mentee_notice("already_paired"))
             return
         if outcome.status == "stale":
-            self._update(client, [clicked], views.out_of_date())
+            self._update(p.client, [p.clicked], views.out_of_date())
         # not_yours: someone else's button (a forwarded message): ignore
 
     # --- the mentor answers ---------------------------------------------------------------
@@ -258,30 +270,27 @@ class MatchingFlow:
             client, [*outcome.mentor_messages, clicked], views.request_closed(state, mentee)
         )
 
-    def on_accept(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        clicked: MessageRef | None,
-    ) -> None:
-        request_id = _int(token.get("r"))
+    def on_accept(self, p: Press) -> None:
+        request_id = _int(p.token.get("r"))
         if request_id is None:
             return
         with self.db.transaction() as session:
             outcome = svc.accept_request(
-                session, team_id=team_id, user_id=user_id, request_id=request_id, clock=self.clock
+                session,
+                team_id=p.team_id,
+                user_id=p.user_id,
+                request_id=request_id,
+                clock=self.clock,
             )
         if outcome.status == "accepted":
             assert outcome.pair_id is not None
-            self._close_mentor_messages(client, outcome, clicked)
-            self._introduce(client, team_id, outcome)
-            self.hooks.pair_created(client, team_id, outcome.pair_id)
+            self._close_mentor_messages(p.client, outcome, p.clicked)
+            self._introduce(p.client, p.team_id, outcome)
+            self.hooks.pair_created(p.client, p.team_id, outcome.pair_id)
         elif outcome.status == "already_answered":
-            self._close_mentor_messages(client, outcome, clicked)
+            self._close_mentor_messages(p.client, outcome, p.clicked)
         elif outcome.status == "overdue":
-            self.expire(client, request_id, clicked)
+            self.expire(p.client, request_id, p.clicked)
 
     def _introduce(self, client: WebClient, team_id: str, outcome: AnswerOutcome) -> None:
         mentee, mentor = outcome.mentee, outcome.mentor
@@ -301,29 +310,21 @@ class MatchingFlow:
         with self.db.transaction() as session:
             svc.record_pair_intro(session, outcome.pair_id, channel)
 
-    def open_decline(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        trigger_id: str,
-        token: dict[str, Any],
-        clicked: MessageRef | None,
-    ) -> None:
-        request_id = _int(token.get("r"))
+    def open_decline(self, p: Press) -> None:
+        request_id = _int(p.token.get("r"))
         if request_id is None:
             return
         with self.db.transaction() as session:
             outcome = svc.request_for_mentor(
-                session, team_id=team_id, user_id=user_id, request_id=request_id
+                session, team_id=p.team_id, user_id=p.user_id, request_id=request_id
             )
         if outcome.status == "pending":
             assert outcome.mentee is not None
-            client.views_open(
-                trigger_id=trigger_id, view=views.decline_modal(request_id, outcome.mentee.name)
+            p.client.views_open(
+                trigger_id=p.trigger_id, view=views.decline_modal(request_id, outcome.mentee.name)
             )
         elif outcome.status == "already_answered":
-            self._close_mentor_messages(client, outcome, clicked)
+            self._close_mentor_messages(p.client, outcome, p.clicked)
 
     def submit_decline(
         self, client: WebClient, team_id: str, user_id: str, request_id: int, reason: str | None
@@ -357,26 +358,18 @@ class MatchingFlow:
         self._notice_and_next(client, team_id, mentee.user_id, nxt, "unavailable", mentor_name)
 
     # --- "none of these suit me" ----------------------------------------------------------
-    def open_none_suit(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        trigger_id: str,
-        token: dict[str, Any],
-        clicked: MessageRef | None,
-    ) -> None:
-        shortlist_id = _int(token.get("s"))
+    def open_none_suit(self, p: Press) -> None:
+        shortlist_id = _int(p.token.get("s"))
         if shortlist_id is None:
             return
         with self.db.transaction() as session:
             is_open = svc.shortlist_is_open(
-                session, team_id=team_id, user_id=user_id, shortlist_id=shortlist_id
+                session, team_id=p.team_id, user_id=p.user_id, shortlist_id=shortlist_id
             )
         if is_open:
-            client.views_open(trigger_id=trigger_id, view=views.none_suit_modal(shortlist_id))
+            p.client.views_open(trigger_id=p.trigger_id, view=views.none_suit_modal(shortlist_id))
         else:
-            self._update(client, [clicked], views.out_of_date())
+            self._update(p.client, [p.clicked], views.out_of_date())
 
     def submit_none_suit(
         self,

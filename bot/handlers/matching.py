@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.flows.matching import MatchingFlow, matching_sweep
+from bot.flows.matching import MatchingFlow, Press, matching_sweep
 from bot.handlers.common import _ids, trigger_id
 from bot.platform import ids
 from bot.platform.blocks import decode_value
@@ -47,8 +47,7 @@ def register(app: App, mentor: MentorApp) -> None:
     def on_click(
         action_id: str | re.Pattern[str], step: Callable[..., None], *, opens_modal: bool
     ) -> None:
-        """A button of the shortlist or of a mentor's request: `step(flow, client, team_id,
-        user_id, [trigger_id,] token, clicked)`."""
+        """A button of the shortlist or of a mentor's request: `step(flow, press)`."""
 
         @app.action(action_id)
         def clicked(
@@ -56,9 +55,9 @@ def register(app: App, mentor: MentorApp) -> None:
         ) -> None:
             ack()
             team_id, user_id = _ids(body)
-            trigger = (trigger_id(body),) if opens_modal else ()
+            trigger = trigger_id(body) if opens_modal else ""
             token = decode_value(action.get("value"))
-            step(flow, client, team_id, user_id, *trigger, token, _clicked(body))
+            step(flow, Press(client, team_id, user_id, token, _clicked(body), trigger))
 
     on_click(
         re.compile(rf"^{re.escape(ids.MATCH_REQUEST)}\.\d+$"),
