@@ -6,9 +6,10 @@ assigns shortlists and builds the result; see `core.matching` for the overview.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from core.match_engine.candidates import Pool, generate
 from core.match_engine.constants import Bool
@@ -30,23 +31,18 @@ from core.match_engine.solver import solve_flow, solve_greedy
 _Solver = Callable[[Prepared, Pool], tuple[Bool, dict[str, Any]]]
 
 
-def _run(
-    solver_name: str,
-    solver: _Solver,
+_SOLVERS: dict[str, _Solver] = {"min_cost_flow": solve_flow, "greedy": solve_greedy}
+
+
+def _prepared(
     mentees: Sequence[MenteeInput],
     mentors: Sequence[MentorInput],
     organisation: Organisation,
     names: Mapping[str, str],
     constraints: MatchConstraints | None,
-    settings: MatchSettings | None,
-    templates: ReasonTemplates | Mapping[str, str] | None,
-    language_names: Mapping[str, str] | None,
-) -> MatchResult:
-    compiled = compiled_templates(templates) if templates is not None else None
-    settings = settings or MatchSettings()
-    check_size(mentees, mentors, settings)
-    t0 = time.monotonic()
-    prep = Prepared(
+    settings: MatchSettings,
+) -> Prepared:
+    return Prepared(
         mentees,
         mentors,
         organisation,
@@ -54,17 +50,6 @@ def _run(
         settings,
         names,
     )
-    t1 = time.monotonic()
-    pool = generate(prep)
-    t2 = time.monotonic()
-    chosen, info = solver(prep, pool)
-    t3 = time.monotonic()
-    timings = {"prepare": t1 - t0, "candidates": t2 - t1, "solve": t3 - t2}
-    result = build_result(prep, pool, chosen, solver_name, info, timings, language_names)
-    t4 = time.monotonic()
-    result.stats["timings_s"]["build"] = round(t4 - t3, 4)
-    result.stats["timings_s"]["total"] = round(t4 - t0, 4)
-    return render_result(result, compiled) if compiled is not None else result
 
 
 def match(
@@ -77,54 +62,38 @@ def match(
     settings: MatchSettings | None = None,
     templates: ReasonTemplates | Mapping[str, str] | None = None,
     language_names: Mapping[str, str] | None = None,
+    solver: Literal["min_cost_flow", "greedy"] = "min_cost_flow",
 ) -> MatchResult:
     """Exposure-balanced, explained shortlists for ``mentees`` (exact min-cost flow).
 
     ``names`` maps every competency id used by a goal or expertise to its display name (ids
     missing from it raise ValueError). ``language_names`` optionally maps language codes to
     display names for reasons. With ``templates`` the reason texts are rendered; otherwise
-    ``text``/``reason`` are "" until :func:`render_result` is called.
+    ``text``/``reason`` are "" until :func:`render_result` is called. ``solver="greedy"`` is
+    the baseline of :func:`greedy_shortlists`.
 
     Deterministic: the result does not depend on the order of ``mentees`` or ``mentors``.
     """
-    return _run(
-        "min_cost_flow",
-        solve_flow,
-        mentees,
-        mentors,
-        organisation,
-        names,
-        constraints,
-        settings,
-        templates,
-        language_names,
-    )
+    compiled = compiled_templates(templates) if templates is not None else None
+    settings = settings or MatchSettings()
+    check_size(mentees, mentors, settings)
+    t0 = time.monotonic()
+    prep = _prepared(mentees, mentors, organisation, names, constraints, settings)
+    t1 = time.monotonic()
+    pool = generate(prep)
+    t2 = time.monotonic()
+    chosen, info = _SOLVERS[solver](prep, pool)
+    t3 = time.monotonic()
+    timings = {"prepare": t1 - t0, "candidates": t2 - t1, "solve": t3 - t2}
+    result = build_result(prep, pool, chosen, solver, info, timings, language_names)
+    t4 = time.monotonic()
+    result.stats["timings_s"]["build"] = round(t4 - t3, 4)
+    result.stats["timings_s"]["total"] = round(t4 - t0, 4)
+    return render_result(result, compiled) if compiled is not None else result
 
 
-def greedy_shortlists(
-    mentees: Sequence[MenteeInput],
-    mentors: Sequence[MentorInput],
-    organisation: Organisation,
-    *,
-    names: Mapping[str, str],
-    constraints: MatchConstraints | None = None,
-    settings: MatchSettings | None = None,
-    templates: ReasonTemplates | Mapping[str, str] | None = None,
-    language_names: Mapping[str, str] | None = None,
-) -> MatchResult:
-    """Baseline for benchmarks and tests: same candidates, greedy assignment (mentees by id)."""
-    return _run(
-        "greedy",
-        solve_greedy,
-        mentees,
-        mentors,
-        organisation,
-        names,
-        constraints,
-        settings,
-        templates,
-        language_names,
-    )
+# Baseline for benchmarks and tests: the same candidates, greedy assignment (mentees by id).
+greedy_shortlists = functools.partial(match, solver="greedy")
 
 
 def candidate_pool(
@@ -144,14 +113,7 @@ def candidate_pool(
     """
     settings = settings or MatchSettings()
     check_size(mentees, mentors, settings)
-    prep = Prepared(
-        mentees,
-        mentors,
-        organisation,
-        constraints or MatchConstraints(),
-        settings,
-        names,
-    )
+    prep = _prepared(mentees, mentors, organisation, names, constraints, settings)
     pool = generate(prep)
     factory = ReasonFactory(prep, language_names)
     devs = prep.dev_pairs(pool.mentee, pool.mentor).tolist()
