@@ -1,0 +1,117 @@
+"""Bulk SQL on the delivery ledger's table: many rows per statement, on PostgreSQL and SQLite.
+
+The ledger (`core.messaging.ledger`) and its claim (`core.messaging.claim`) insert and update
+thousands of rows at once; on PostgreSQL every column is bound as one array and unnested, so a
+statement stays short however many rows it touches. Elsewhere SQLAlchemy's executemany is used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Integer, Table, any_, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.messaging.models import Delivery
+
+KEY_COLUMNS = ("recipient_id", "kind", "subject", "period")
+
+_table: Table = Delivery.__table__  # type: ignore[assignment]
+
+
+def dialect_insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# PostgreSQL array types of the ledger columns, for bulk inserts through unnest().
+_PG_ARRAY_TYPES = {
+    "team_id": "varchar[]",
+    "recipient_id": "integer[]",
+    "kind": "varchar[]",
+    "subject": "varchar[]",
+    "period": "varchar[]",
+    "batched": "boolean[]",
+    "status": "varchar[]",
+    "payload": "json[]",
+    "due_at": "timestamptz[]",
+    "not_before": "timestamptz[]",
+    "attempts": "integer[]",
+    "created_at": "timestamptz[]",
+    "claimed_by": "varchar[]",
+    "claimed_until": "timestamptz[]",
+}
+
+
+def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """INSERT ... ON CONFLICT DO NOTHING for many ledger rows; returns (id, recipient_id) of
+    the rows that were new. On PostgreSQL one statement binds each column as an array and
+    unnests it (a 20,000-row insert is one short query); elsewhere SQLAlchemy's batched
+    executemany."""
+    if not rows:
+        return []
+    if is_postgres(session):
+        columns = list(rows[0])
+        values = {c: [json.dumps(r[c]) if c == "payload" else r[c] for r in rows] for c in columns}
+        # Columns with one value for every row are bound once; the others as arrays.
+        varying = [c for c in columns if any(v != values[c][0] for v in values[c])]
+        params = {c: values[c] if c in varying else values[c][0] for c in columns}
+        source = (
+            "unnest("
+            + ", ".join(f"CAST(:{c} AS {_PG_ARRAY_TYPES[c]})" for c in varying)
+            + f") AS u({', '.join(varying)})"
+            if varying
+            else "(SELECT 1) AS u"
+        )
+        picked = ", ".join(
+            f"u.{c}" if c in varying else f"CAST(:{c} AS {_PG_ARRAY_TYPES[c][:-2]})"
+            for c in columns
+        )
+        statement = text(
+            f"INSERT INTO deliveries ({', '.join(columns)}) SELECT {picked} FROM {source}"
+            f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO NOTHING RETURNING id, recipient_id"
+        )
+        found: list[Any] = list(session.execute(statement, params).all())
+        return [(int(r[0]), int(r[1])) for r in found]
+    stmt = (
+        dialect_insert(session)
+        .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
+        .returning(Delivery.id, Delivery.recipient_id)
+    )
+    inserted: list[Any] = list(session.connection().execute(stmt, rows).all())
+    return [(int(r[0]), int(r[1])) for r in inserted]
+
+
+def set_many(session: Session, column: str, pg_type: str, values: dict[int, Any]) -> None:
+    """UPDATE deliveries SET <column> = value WHERE id = key, for many rows at once."""
+    if not values:
+        return
+    if is_postgres(session):
+        session.execute(
+            text(
+                f"UPDATE deliveries SET {column} = v.value"
+                f" FROM unnest(CAST(:ids AS integer[]), CAST(:values AS {pg_type}[]))"
+                " AS v(id, value) WHERE deliveries.id = v.id"
+            ),
+            {"ids": list(values), "values": list(values.values())},
+        )
+        return
+    session.connection().execute(
+        _table.update().where(_table.c.id == bindparam("b_id")).values({column: bindparam("b_v")}),
+        [{"b_id": k, "b_v": v} for k, v in values.items()],
+    )
+
+
+def among(session: Session, column: Any, ids: Iterable[int]) -> Any:
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`: one bound parameter, however many."""
+    values = sorted(set(ids))
+    if is_postgres(session):
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer)))
+    return column.in_(values)
