@@ -1,7 +1,7 @@
 """Choosing a mentor in Slack: the mentee's shortlist, the mentor's request, the answers,
-reminders and expiry. Each step runs one `core.matchmaking.service` use case (one transaction),
-then sends what it returned; the state lives in the database, so a restart, a retry or a
-double click changes nothing twice."""
+reminders and expiry. Each step runs one `core.matchmaking.use_cases` use case (it opens its
+own transaction and applies the rules), then sends what it returned; the state lives in the
+database, so a restart, a retry or a double click changes nothing twice."""
 
 from __future__ import annotations
 
@@ -19,15 +19,13 @@ from bot.platform.hooks import Hooks
 from bot.views import matching as views
 from core.kernel.clock import Clock
 from core.kernel.db import Database
-from core.matchmaking import service as svc
-from core.matchmaking.service import AnswerOutcome, MessageRef, ShortlistOutcome
+from core.matchmaking import use_cases as uc
+from core.matchmaking.service import AnswerOutcome, MessageRef, ReminderDue, ShortlistOutcome
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
 
 logger = logging.getLogger(__name__)
-
-NOT_WAITING = ("pending_request", "paired")
 
 
 @dataclass(frozen=True)
@@ -68,10 +66,10 @@ class MatchingFlow:
     # --- sending, and people Slack cannot reach --------------------------------------------
     def _dm(
         self, client: WebClient, team_id: str, user_id: str, payload: dict[str, Any]
-    ) -> tuple[str, str] | None:
-        """Post a DM; (channel, ts), or None if it failed (an unreachable person is marked)."""
+    ) -> MessageRef | None:
+        """Post a DM; the message, or None if it failed (an unreachable person is marked)."""
         try:
-            return slack_io.post_dm(client, user_id, payload)
+            return MessageRef(*slack_io.post_dm(client, user_id, payload))
         except SlackApiError as exc:
             self._failed(client, team_id, user_id, exc)
             return None
@@ -86,12 +84,10 @@ class MatchingFlow:
     def unreachable(self, client: WebClient, team_id: str, user_id: str) -> None:
         """Slack cannot deliver to this person: leave them out of matching, and give the
         mentees waiting on them their next candidates."""
-        with self.db.transaction() as session:
-            pending = svc.mark_unreachable(session, team_id, user_id)
+        pending = uc.mark_unreachable(self.db, team_id, user_id)
         logger.info("%s cannot be messaged; left out of matching", user_id)
         for request_id in pending:
-            with self.db.transaction() as session:
-                outcome = svc.cancel_request(session, request_id, self.clock)
+            outcome = uc.cancel_request(self.db, request_id, self.clock)
             if outcome is not None:
                 self._close_mentor_messages(client, outcome)
                 self._offer_next(client, outcome)
@@ -111,17 +107,12 @@ class MatchingFlow:
         """DM a mentee their new shortlist (or why there is none) and retire older lists.
         True if the DM was posted."""
         self._update(client, outcome.superseded, views.shortlist_replaced())
-        if outcome.unmatched_code in NOT_WAITING:
+        if not outcome.for_mentee:
             return False
         posted = self._dm(
             client, outcome.team_id, outcome.mentee.user_id, views.shortlist_message(outcome)
         )
-        if outcome.shortlist_id is not None:
-            with self.db.transaction() as session:
-                if posted is not None:
-                    svc.record_shortlist_message(session, outcome.shortlist_id, *posted)
-                else:
-                    svc.close_shortlist(session, outcome.shortlist_id)
+        uc.shortlist_delivered(self.db, outcome, posted)
         return posted is not None
 
     def send_shortlists(self, client: WebClient, outcomes: Iterable[ShortlistOutcome]) -> RunSent:
@@ -139,7 +130,7 @@ class MatchingFlow:
         sent = RunSent()
         for outcome in outcomes:
             if not self.send_shortlist(paced, outcome):
-                sent.unreachable += int(outcome.unmatched_code not in NOT_WAITING)
+                sent.unreachable += int(outcome.for_mentee)
             elif outcome.has_candidates:
                 sent.shortlists += 1
             else:
@@ -167,10 +158,7 @@ class MatchingFlow:
     ) -> None:
         """A mentee's confirmed (or edited) profile in a program (None: the default one): send
         them a fresh shortlist there, unless they already asked someone or have a mentor."""
-        with self.db.transaction() as session:
-            outcome = svc.shortlist_for_user(
-                session, team_id, user_id, self.clock, program_id=program_id
-            )
+        outcome = uc.fresh_shortlist(self.db, team_id, user_id, self.clock, program_id)
         if outcome is not None:
             self.send_shortlist(client, outcome)
 
@@ -179,10 +167,7 @@ class MatchingFlow:
     ) -> None:
         """A mentee whose pair ended asks for a new mentor: a fresh shortlist (the previous
         mentor is never offered again)."""
-        with self.db.transaction() as session:
-            outcome = svc.shortlist_for_user(
-                session, team_id, user_id, self.clock, program_id=program_id
-            )
+        outcome = uc.fresh_shortlist(self.db, team_id, user_id, self.clock, program_id)
         if outcome is not None:
             self.send_shortlist(client, outcome)
 
@@ -191,11 +176,7 @@ class MatchingFlow:
     ) -> list[ShortlistOutcome]:
         """A coordinator's run: every confirmed mentee without an open request or pair gets a
         new, exposure-balanced shortlist (or the reason they have none)."""
-        with self.db.transaction() as session:
-            program = svc.find_program(session, team_id, program_name)
-            if program is None:
-                raise svc.MatchingError(f"workspace {team_id} has no program {program_name or ''}")
-            outcomes = svc.run_matching(session, program, self.clock)
+        outcomes = uc.run_program(self.db, team_id, program_name, self.clock)
         self.send_shortlists(client, outcomes)
         return outcomes
 
@@ -204,15 +185,14 @@ class MatchingFlow:
         shortlist_id, mentor_id = _int(p.token.get("s")), _int(p.token.get("m"))
         if shortlist_id is None or mentor_id is None:
             return
-        with self.db.transaction() as session:
-            outcome = svc.request_mentor(
-                session,
-                team_id=p.team_id,
-                user_id=p.user_id,
-                shortlist_id=shortlist_id,
-                mentor_id=mentor_id,
-                clock=self.clock,
-            )
+        outcome = uc.request_mentor(
+            self.db,
+            team_id=p.team_id,
+            user_id=p.user_id,
+            shortlist_id=shortlist_id,
+            mentor_id=mentor_id,
+            clock=self.clock,
+        )
         shown = outcome.shortlist_message or p.clicked
         if outcome.status == "ok":
             assert outcome.mentor and outcome.mentee and outcome.request_id and outcome.expires_at
@@ -230,8 +210,7 @@ class MatchingFlow:
                 ),
             )
             if posted is not None:
-                with self.db.transaction() as session:
-                    svc.record_request_message(session, outcome.request_id, *posted)
+                uc.record_request_message(self.db, outcome.request_id, posted)
             return
         if outcome.status in ("taken", "unavailable"):
             assert outcome.mentor is not None
@@ -243,8 +222,6 @@ class MatchingFlow:
             return
         if outcome.status == "already_pending":
             asked = outcome.pending_with
-            if asked is not None and asked.participation_id == mentor_id:
-                return  # a double click on the same button: it has been sent already
             kind = "already_pending" if asked is not None else "already_pending_unknown"
             self._dm(
                 p.client,
@@ -258,6 +235,7 @@ class MatchingFlow:
             return
         if outcome.status == "stale":
             self._update(p.client, [p.clicked], views.out_of_date())
+        # already_sent: a double click on the same button, it has been sent already;
         # not_yours: someone else's button (a forwarded message): ignore
 
     # --- the mentor answers ---------------------------------------------------------------
@@ -274,14 +252,9 @@ class MatchingFlow:
         request_id = _int(p.token.get("r"))
         if request_id is None:
             return
-        with self.db.transaction() as session:
-            outcome = svc.accept_request(
-                session,
-                team_id=p.team_id,
-                user_id=p.user_id,
-                request_id=request_id,
-                clock=self.clock,
-            )
+        outcome = uc.accept_request(
+            self.db, team_id=p.team_id, user_id=p.user_id, request_id=request_id, clock=self.clock
+        )
         if outcome.status == "accepted":
             assert outcome.pair_id is not None
             self._close_mentor_messages(p.client, outcome, p.clicked)
@@ -307,17 +280,15 @@ class MatchingFlow:
             for person in (mentee, mentor):
                 self._dm(client, team_id, person.user_id, payload)
             return
-        with self.db.transaction() as session:
-            svc.record_pair_intro(session, outcome.pair_id, channel)
+        uc.record_pair_intro(self.db, outcome.pair_id, channel)
 
     def open_decline(self, p: Press) -> None:
         request_id = _int(p.token.get("r"))
         if request_id is None:
             return
-        with self.db.transaction() as session:
-            outcome = svc.request_for_mentor(
-                session, team_id=p.team_id, user_id=p.user_id, request_id=request_id
-            )
+        outcome = uc.request_for_mentor(
+            self.db, team_id=p.team_id, user_id=p.user_id, request_id=request_id
+        )
         if outcome.status == "pending":
             assert outcome.mentee is not None
             p.client.views_open(
@@ -329,15 +300,14 @@ class MatchingFlow:
     def submit_decline(
         self, client: WebClient, team_id: str, user_id: str, request_id: int, reason: str | None
     ) -> None:
-        with self.db.transaction() as session:
-            outcome = svc.decline_request(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                request_id=request_id,
-                reason=reason,
-                clock=self.clock,
-            )
+        outcome = uc.decline_request(
+            self.db,
+            team_id=team_id,
+            user_id=user_id,
+            request_id=request_id,
+            reason=reason,
+            clock=self.clock,
+        )
         if outcome.status == "declined":
             self._close_mentor_messages(client, outcome)
             self._offer_next(client, outcome)
@@ -350,23 +320,19 @@ class MatchingFlow:
         mentee, mentor, nxt = outcome.mentee, outcome.mentor, outcome.next
         if mentee is None:
             return
-        team_id = nxt.team_id if nxt is not None else ""
-        if not team_id:
-            with self.db.transaction() as session:
-                team_id = svc.team_of(session, mentee.participation_id)
         mentor_name = mentor.name if mentor else ""
-        self._notice_and_next(client, team_id, mentee.user_id, nxt, "unavailable", mentor_name)
+        self._notice_and_next(
+            client, outcome.team_id, mentee.user_id, nxt, "unavailable", mentor_name
+        )
 
     # --- "none of these suit me" ----------------------------------------------------------
     def open_none_suit(self, p: Press) -> None:
         shortlist_id = _int(p.token.get("s"))
         if shortlist_id is None:
             return
-        with self.db.transaction() as session:
-            is_open = svc.shortlist_is_open(
-                session, team_id=p.team_id, user_id=p.user_id, shortlist_id=shortlist_id
-            )
-        if is_open:
+        if uc.shortlist_is_open(
+            self.db, team_id=p.team_id, user_id=p.user_id, shortlist_id=shortlist_id
+        ):
             p.client.views_open(trigger_id=p.trigger_id, view=views.none_suit_modal(shortlist_id))
         else:
             self._update(p.client, [p.clicked], views.out_of_date())
@@ -380,16 +346,15 @@ class MatchingFlow:
         reason_code: str | None,
         reason: str | None,
     ) -> None:
-        with self.db.transaction() as session:
-            outcome = svc.none_suit(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                shortlist_id=shortlist_id,
-                reason_code=reason_code,
-                reason=reason,
-                clock=self.clock,
-            )
+        outcome = uc.none_suit(
+            self.db,
+            team_id=team_id,
+            user_id=user_id,
+            shortlist_id=shortlist_id,
+            reason_code=reason_code,
+            reason=reason,
+            clock=self.clock,
+        )
         if outcome.status != "ok":
             return
         self._update(client, [outcome.shortlist_message], views.shortlist_none_done())
@@ -397,8 +362,7 @@ class MatchingFlow:
 
     # --- reminders and expiry (the sweep) -------------------------------------------------
     def expire(self, client: WebClient, request_id: int, clicked: MessageRef | None = None) -> None:
-        with self.db.transaction() as session:
-            outcome = svc.expire_request(session, request_id, self.clock)
+        outcome = uc.expire_request(self.db, request_id, self.clock)
         if outcome is None:
             return
         self._close_mentor_messages(client, outcome, clicked)
@@ -406,48 +370,41 @@ class MatchingFlow:
 
     def sweep(self, client: WebClient) -> None:
         """Expire unanswered requests and send the one reminder, each exactly once."""
-        with self.db.transaction() as session:
-            due = svc.due_expiries(session, self.clock)
-        for request_id in due:
+        for request_id in uc.due_expiries(self.db, self.clock):
             self.expire(client, request_id)
-        with self.db.transaction() as session:
-            reminders = svc.due_reminders(session, self.clock)
-        for request_id in reminders:
-            with self.db.transaction() as session:
-                claimed = svc.claim_reminder(session, request_id, self.clock)
+        for request_id in uc.due_reminders(self.db, self.clock):
+            claimed = uc.claim_reminder(self.db, request_id, self.clock)
             if claimed is None:
                 continue  # another replica took it
-            payload = views.reminder_message(
-                request_id, claimed.mentee.name, claimed.goals, claimed.expires_at
-            )
-            try:
-                slack_io.post_dm(client, claimed.mentor.user_id, payload)
-            except SlackApiError as exc:
-                if _error(exc) in slack_io.UNREACHABLE_ERRORS:
-                    with self.db.transaction() as session:
-                        team_id = svc.team_of(session, claimed.mentor.participation_id)
-                    self.unreachable(client, team_id, claimed.mentor.user_id)
-                else:
-                    logger.warning("reminder %s not sent (%s); will retry", request_id, _error(exc))
-                    with self.db.transaction() as session:
-                        svc.release_reminder(session, request_id)
+            self._remind(client, claimed)
+
+    def _remind(self, client: WebClient, claimed: ReminderDue) -> None:
+        payload = views.reminder_message(
+            claimed.request_id, claimed.mentee.name, claimed.goals, claimed.expires_at
+        )
+        try:
+            slack_io.post_dm(client, claimed.mentor.user_id, payload)
+        except SlackApiError as exc:
+            if _error(exc) in slack_io.UNREACHABLE_ERRORS:
+                self.unreachable(client, claimed.team_id, claimed.mentor.user_id)
+            else:
+                logger.warning(
+                    "reminder %s not sent (%s); will retry", claimed.request_id, _error(exc)
+                )
+                uc.reminder_not_delivered(self.db, claimed.request_id)
 
     # --- App Home -------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
         """`hooks.on_home_section`: the default program's matching, for someone in one program
         (someone in several sees each program's under it: `program_home_section`)."""
-        with self.db.transaction() as session:
-            if svc.in_several_programs(session, team_id, user_id):
-                return []
-            state = svc.home_matching(session, team_id, user_id)
-        return views.home_blocks(state)
+        state = uc.home_section(self.db, team_id, user_id)
+        return [] if state is None else views.home_blocks(state)
 
     def program_home_section(
         self, team_id: str, user_id: str, program_id: int
     ) -> list[dict[str, Any]]:
         """`hooks.on_program_home_section`: the person's own matching in one program."""
-        with self.db.transaction() as session:
-            state = svc.home_matching(session, team_id, user_id, program_id)
+        state = uc.program_home_section(self.db, team_id, user_id, program_id)
         return views.home_blocks(state, titled=False)
 
 

@@ -65,6 +65,7 @@ def _request_outcome(
     return AnswerOutcome(
         status,
         request_id=request.id,
+        team_id=request.team_id,
         current_status=request.status,
         mentee=mentee,
         mentor=mentor,
@@ -123,6 +124,7 @@ def accept_request(
     return AnswerOutcome(
         "accepted",
         request_id=request.id,
+        team_id=request.team_id,
         current_status=REQUEST_ACCEPTED,
         mentee=mentee,
         mentor=mentor,

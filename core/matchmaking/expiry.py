@@ -91,6 +91,7 @@ def claim_reminder(session: Session, request_id: int, clock: Clock) -> ReminderD
         created_at=request.created_at,
         expires_at=request.expires_at,
         settings=settings,
+        team_id=request.team_id,
     )
 
 

@@ -53,6 +53,9 @@ class MatchingTooLarge(MatchingError):
         )
 
 
+# Why a mentee gets no new shortlist because they are not waiting for a mentor.
+NOT_WAITING = ("pending_request", "paired")
+
 # --------------------------------------------------------------------------------------------
 # Plain results for the Slack layer
 # --------------------------------------------------------------------------------------------
@@ -104,9 +107,22 @@ class ShortlistOutcome:
     def has_candidates(self) -> bool:
         return self.shortlist_id is not None and bool(self.candidates)
 
+    @property
+    def for_mentee(self) -> bool:
+        """Whether the mentee is told about it: not when they have already asked a mentor or
+        have one (then there is no list and nothing new to say)."""
+        return self.unmatched_code not in NOT_WAITING
+
 
 RequestStatus = Literal[
-    "ok", "taken", "unavailable", "already_pending", "already_paired", "stale", "not_yours"
+    "ok",
+    "taken",
+    "unavailable",
+    "already_pending",
+    "already_sent",  # "already_pending" with the very mentor asked again: a double click
+    "already_paired",
+    "stale",
+    "not_yours",
 ]
 
 
@@ -145,6 +161,7 @@ class AnswerOutcome:
 
     status: AnswerStatus
     request_id: int | None = None
+    team_id: str = ""  # the request's workspace ("" when there is no such request)
     current_status: str | None = None  # the request's status afterwards
     mentee: PersonRef | None = None
     mentor: PersonRef | None = None
@@ -179,6 +196,7 @@ class ReminderDue:
     created_at: datetime
     expires_at: datetime
     settings: ProgramSettings
+    team_id: str = ""  # the request's workspace
 
 
 @dataclass

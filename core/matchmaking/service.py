@@ -10,9 +10,11 @@ This module is the public face of `core.matchmaking`: callers import the use cas
 - :mod:`.answers`: a mentor accepts or declines; cancellation and expiry;
 - :mod:`.expiry`: when a request is reminded and expires, and what the sweeps find due;
 - :mod:`.home`: what App Home shows, unreachable people, small listings;
-- :mod:`.lookups`: small reads and guards the request and answer use cases share.
+- :mod:`.lookups`: small reads and guards the request and answer use cases share;
+- :mod:`.use_cases`: the same use cases as the Slack side calls them, each opening its own
+  transaction on the `Database` and returning the outcome to render (`bot.flows.matching`).
 
-Each public function is one use case and runs inside the caller's transaction
+Each public function here is one use case and runs inside the caller's transaction
 (`Database.transaction()`): it reads what it needs, changes state with conditional updates whose
 row count is checked, and returns plain data (no live ORM objects) for the Slack layer to show.
 

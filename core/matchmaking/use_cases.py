@@ -1,0 +1,235 @@
+"""Matching as the Slack side calls it: one use case per step of a conversation. Each takes
+the `Database`, opens its own transaction, applies matchmaking's rules (through the
+session-level functions of :mod:`core.matchmaking.service`) and returns what the flow renders
+and sends. The flow parses a click, calls one of these, and sends; it opens no transaction
+and decides nothing about matching itself.
+
+Sending is not done here, so the Slack side reports back what came of it with the `record_*`
+and `*_not_delivered` use cases (one small transaction each), after the message went out or
+failed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from core.kernel.clock import Clock
+from core.kernel.db import Database
+from core.matchmaking import service as svc
+from core.matchmaking.home import HomeMatching
+from core.matchmaking.outcomes import (
+    AnswerOutcome,
+    MatchingError,
+    MessageRef,
+    NoneSuitOutcome,
+    ReminderDue,
+    RequestOutcome,
+    ShortlistOutcome,
+)
+
+# --- shortlists ---------------------------------------------------------------------------
+
+
+def fresh_shortlist(
+    db: Database, team_id: str, user_id: str, clock: Clock, program_id: int | None = None
+) -> ShortlistOutcome | None:
+    """A new shortlist for a mentee of a program (None: the workspace's default one), after
+    they confirmed or edited their profile or asked for a new mentor. The outcome says why
+    there is none (`for_mentee` is False when they already asked someone or have a mentor);
+    None if they are not a mentee there."""
+    with db.transaction() as session:
+        return svc.shortlist_for_user(session, team_id, user_id, clock, program_id=program_id)
+
+
+def run_program(
+    db: Database, team_id: str, program_name: str | None, clock: Clock
+) -> list[ShortlistOutcome]:
+    """A coordinator's run over a program (by name, or the default one): every confirmed
+    mentee without an open request or pair gets a new shortlist, or the reason for none.
+    Raises `MatchingError` when the workspace has no such program."""
+    with db.transaction() as session:
+        program = svc.find_program(session, team_id, program_name)
+        if program is None:
+            raise MatchingError(f"workspace {team_id} has no program {program_name or ''}")
+        return svc.run_matching(session, program, clock)
+
+
+def shortlist_delivered(db: Database, outcome: ShortlistOutcome, posted: MessageRef | None) -> None:
+    """What came of DMing a shortlist: its message is kept (to mark it replaced or requested
+    later), or, if it could not be delivered, the list is closed so that it holds no one's
+    exposure. Nothing to do for an outcome without a stored list."""
+    if outcome.shortlist_id is None:
+        return
+    with db.transaction() as session:
+        if posted is not None:
+            svc.record_shortlist_message(session, outcome.shortlist_id, posted.channel, posted.ts)
+        else:
+            svc.close_shortlist(session, outcome.shortlist_id)
+
+
+def shortlist_is_open(db: Database, *, team_id: str, user_id: str, shortlist_id: int) -> bool:
+    """Whether this person may still answer this shortlist (it is theirs and open)."""
+    with db.transaction() as session:
+        return svc.shortlist_is_open(
+            session, team_id=team_id, user_id=user_id, shortlist_id=shortlist_id
+        )
+
+
+def none_suit(
+    db: Database,
+    *,
+    team_id: str,
+    user_id: str,
+    shortlist_id: int,
+    reason_code: str | None,
+    reason: str | None,
+    clock: Clock,
+) -> NoneSuitOutcome:
+    """None of the suggested mentors suit the mentee: see `service.none_suit`."""
+    with db.transaction() as session:
+        return svc.none_suit(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            shortlist_id=shortlist_id,
+            reason_code=reason_code,
+            reason=reason,
+            clock=clock,
+        )
+
+
+# --- requests and answers -----------------------------------------------------------------
+
+
+def request_mentor(
+    db: Database, *, team_id: str, user_id: str, shortlist_id: int, mentor_id: int, clock: Clock
+) -> RequestOutcome:
+    """The mentee asks a mentor from their shortlist: see `service.request_mentor`. Asking the
+    mentor they have already asked (a double click) is "already_sent": nothing to say."""
+    with db.transaction() as session:
+        outcome = svc.request_mentor(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            shortlist_id=shortlist_id,
+            mentor_id=mentor_id,
+            clock=clock,
+        )
+    asked = outcome.pending_with
+    if outcome.status == "already_pending" and asked and asked.participation_id == mentor_id:
+        return replace(outcome, status="already_sent")
+    return outcome
+
+
+def record_request_message(db: Database, request_id: int, message: MessageRef) -> None:
+    """Keep the mentor's request message, to close it when the request ends."""
+    with db.transaction() as session:
+        svc.record_request_message(session, request_id, message.channel, message.ts)
+
+
+def accept_request(
+    db: Database, *, team_id: str, user_id: str, request_id: int, clock: Clock
+) -> AnswerOutcome:
+    """The mentor says yes: see `service.accept_request` ("overdue": it is to be expired)."""
+    with db.transaction() as session:
+        return svc.accept_request(
+            session, team_id=team_id, user_id=user_id, request_id=request_id, clock=clock
+        )
+
+
+def record_pair_intro(db: Database, pair_id: int, channel: str) -> None:
+    """Keep the group DM where a new pair was introduced."""
+    with db.transaction() as session:
+        svc.record_pair_intro(session, pair_id, channel)
+
+
+def request_for_mentor(
+    db: Database, *, team_id: str, user_id: str, request_id: int
+) -> AnswerOutcome:
+    """The mentor's request as it is now (before the decline modal opens), changing nothing."""
+    with db.transaction() as session:
+        return svc.request_for_mentor(
+            session, team_id=team_id, user_id=user_id, request_id=request_id
+        )
+
+
+def decline_request(
+    db: Database, *, team_id: str, user_id: str, request_id: int, reason: str | None, clock: Clock
+) -> AnswerOutcome:
+    """The mentor says no (with an optional reason): see `service.decline_request`."""
+    with db.transaction() as session:
+        return svc.decline_request(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            request_id=request_id,
+            reason=reason,
+            clock=clock,
+        )
+
+
+def expire_request(db: Database, request_id: int, clock: Clock) -> AnswerOutcome | None:
+    """Expire an unanswered request once: see `service.expire_request`."""
+    with db.transaction() as session:
+        return svc.expire_request(session, request_id, clock)
+
+
+# --- people Slack cannot reach ------------------------------------------------------------
+
+
+def mark_unreachable(db: Database, team_id: str, user_id: str) -> list[int]:
+    """Slack cannot deliver to this person: they are left out of matching. Returns their
+    pending requests as a mentor, each to be cancelled with :func:`cancel_request`."""
+    with db.transaction() as session:
+        return svc.mark_unreachable(session, team_id, user_id)
+
+
+def cancel_request(db: Database, request_id: int, clock: Clock) -> AnswerOutcome | None:
+    """Close a request whose mentor cannot be reached: see `service.cancel_request`."""
+    with db.transaction() as session:
+        return svc.cancel_request(session, request_id, clock)
+
+
+# --- the sweep: expiry and reminders ------------------------------------------------------
+
+
+def due_expiries(db: Database, clock: Clock) -> list[int]:
+    """The pending requests whose time is up, each to be expired with :func:`expire_request`."""
+    with db.transaction() as session:
+        return svc.due_expiries(session, clock)
+
+
+def due_reminders(db: Database, clock: Clock) -> list[int]:
+    """The pending requests whose mentor is due their one reminder."""
+    with db.transaction() as session:
+        return svc.due_reminders(session, clock)
+
+
+def claim_reminder(db: Database, request_id: int, clock: Clock) -> ReminderDue | None:
+    """Take a due reminder to send (once): None if another sweep took it or it is not due."""
+    with db.transaction() as session:
+        return svc.claim_reminder(session, request_id, clock)
+
+
+def reminder_not_delivered(db: Database, request_id: int) -> None:
+    """Slack refused a reminder for a passing reason: it is released, to be tried again by
+    the next sweep. (A mentor Slack cannot reach is :func:`mark_unreachable` instead.)"""
+    with db.transaction() as session:
+        svc.release_reminder(session, request_id)
+
+
+# --- App Home -----------------------------------------------------------------------------
+
+
+def home_section(db: Database, team_id: str, user_id: str) -> HomeMatching | None:
+    """The default program's matching for App Home: None for someone in several programs
+    (they see matching under each program's own section: :func:`program_home_section`)."""
+    with db.transaction() as session:
+        if svc.in_several_programs(session, team_id, user_id):
+            return None
+        return svc.home_matching(session, team_id, user_id)
+
+
+def program_home_section(db: Database, team_id: str, user_id: str, program_id: int) -> HomeMatching:
+    """Someone's own matching in one program, for that program's App Home section."""
+    with db.transaction() as session:
+        return svc.home_matching(session, team_id, user_id, program_id)
