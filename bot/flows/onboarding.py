@@ -1,6 +1,6 @@
 """The onboarding conversation in Slack: posts each step's question in the DM, applies the
-answers through `core.onboarding.service` (one transaction each) and keeps the DM tidy by turning an
-answered question into its answer."""
+answers through `core.onboarding.use_cases` (each its own transaction) and keeps the DM tidy by
+turning an answered question into its answer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import logging
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -21,20 +20,10 @@ from bot.views import onboarding as views
 from bot.views import people as profile_views
 from core.kernel.texts import mrkdwn
 from core.onboarding import service as ob
-from core.onboarding.models import Conversation
-from core.people.directory import find_person, upsert_person
-from core.people.models import STATUS_ACTIVE, STATUS_LEFT, Participation, Person
-from core.people.profiles import ProfileForm, ProfileInvalid, competency_name, save_profile
-from core.programs.models import Program
-from core.programs.service import (
-    default_program,
-    program_in_workspace,
-    program_named,
-    program_settings,
-    taking_part,
-    workspace_programs,
-)
-from core.programs.settings import ProgramSettings
+from core.onboarding import use_cases as uc
+from core.onboarding.use_cases import Snapshot
+
+__all__ = ["OnboardingFlow", "Snapshot", "program_option"]
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -59,75 +48,21 @@ def program_option(args: str) -> str | None:
     return name or None
 
 
-@dataclass
-class Snapshot:
-    """What a flow needs after its transaction has committed (no live ORM objects)."""
-
-    person_id: int
-    name: str
-    program: str
-    settings: ProgramSettings
-    conversation: Conversation | None
-    participation_status: str | None
-    confirmed: bool
-
-
 class OnboardingFlow:
     def __init__(self, mentor: MentorApp) -> None:
         self.mentor = mentor
 
     # --- people ----------------------------------------------------------------------------
-    def _person(self, session: Any, team_id: str, user_id: str, *, create: bool = True) -> Any:
-        person = find_person(session, team_id, user_id)
-        if person is None and create:
-            person = upsert_person(session, team_id, None, user_id, self.mentor.clock)
-        return person
-
     def sync_person(self, client: WebClient, team_id: str, user_id: str) -> None:
         """Refresh name, title and time zone from users.info (not asked in onboarding)."""
         profile = slack_io.fetch_profile(client, user_id)
-        with self.mentor.db.transaction() as session:
-            upsert_person(session, team_id, profile, user_id, self.mentor.clock)
+        uc.refresh_person(self.mentor.db, team_id, user_id, profile, self.mentor.clock)
 
     def is_participant(self, team_id: str, user_id: str) -> bool:
         """Does the person take part in any of the workspace's programs?"""
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id, create=False)
-            return bool(taking_part(session, person))
+        return uc.is_participant(self.mentor.db, team_id, user_id)
 
     # --- which program ---------------------------------------------------------------------
-    def _current_program(self, session: Any, team_id: str, person: Person | None) -> Program:
-        """The program someone's Home tab and profile are about: the one whose onboarding is
-        under way, else the one they take part in (the default first), else the default."""
-        conversation = ob.unfinished_conversation(session, person) if person else None
-        if conversation is not None:
-            return _program(session, conversation)
-        mine = taking_part(session, person)
-        return mine[0] if mine else default_program(session, team_id, self.mentor.clock)
-
-    def _program_to_join(
-        self, session: Any, team_id: str, person: Person, *, explicit: bool
-    ) -> Program | list[Program] | None:
-        """Which program a Join with no program named is about: the onboarding under way;
-        else the only program; else, when asked explicitly, the programs to choose from (those
-        the person has not joined yet). None: nothing to do."""
-        conversation = ob.unfinished_conversation(session, person)
-        if conversation is not None:
-            return _program(session, conversation)
-        default = default_program(session, team_id, self.mentor.clock)
-        programs = workspace_programs(session, team_id)
-        if len(programs) <= 1:
-            return default
-        if not explicit:
-            return None  # several programs: the Home tab's Join button asks which
-        joined = {
-            p.program_id for p in person.participations if p.status != STATUS_LEFT and p.confirmed
-        }
-        open_programs = [p for p in programs if p.id not in joined]
-        if not open_programs:
-            return taking_part(session, person)[0]  # in every program: "already set up"
-        return open_programs
-
     def join(self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any]) -> bool:
         """A Join button: the App Home's (no program: `start` decides), an invitation's or
         the program chooser's. The program it names is looked up in the clicker's workspace
@@ -136,13 +71,7 @@ class OnboardingFlow:
         if program_id is None and name is None:
             self.start(client, team_id, user_id, explicit=True)
             return True
-        with self.mentor.db.transaction() as session:
-            program = (
-                program_in_workspace(session, team_id, program_id)
-                if program_id is not None
-                else program_named(session, team_id, name)
-            )
-            found = program.id if program is not None else None
+        found = uc.joinable_program(self.mentor.db, team_id, program_id, name)
         if found is None:
             logger.warning("a Join button for a program outside this workspace was refused")
             slack_io.post_dm(client, user_id, views.program_unavailable())
@@ -157,12 +86,10 @@ class OnboardingFlow:
         name = program_option(args)
         if name is None:
             return None, None
-        with self.mentor.db.transaction() as session:
-            program = program_named(session, team_id, name)
-            if program is not None:
-                return program.id, None
-            names = [p.name for p in workspace_programs(session, team_id)]
-        return None, mrkdwn("onboarding.unknown_program", name=name, programs=names)
+        lookup = uc.program_by_name(self.mentor.db, team_id, name)
+        if lookup.program_id is not None:
+            return lookup.program_id, None
+        return None, mrkdwn("onboarding.unknown_program", name=name, programs=lookup.programs)
 
     # --- starting --------------------------------------------------------------------------
     def start(
@@ -175,67 +102,26 @@ class OnboardingFlow:
         program_id: int | None = None,
     ) -> None:
         """Start (or resume) onboarding in `program_id` (already checked to be one of the
-        workspace's), or when none is given in the program `_program_to_join` picks (or ask
+        workspace's), or when none is given in the program the use case picks (or ask
         which). `explicit` when the person asked to join: then an existing conversation's
         current question is shown again, and a finished one says so."""
         self.sync_person(client, team_id, user_id)
-        clock = self.mentor.clock
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id)
-            chosen = (
-                program_in_workspace(session, team_id, program_id)
-                if program_id is not None
-                else self._program_to_join(session, team_id, person, explicit=explicit)
-            )
-            if chosen is None:
-                return
-            if isinstance(chosen, list):
-                choices = [(p.id, p.name) for p in chosen]
-                snapshot = None
-            else:
-                program = chosen
-                several = len(workspace_programs(session, team_id)) > 1
-                participation = ob.find_participation(session, person, program)
-                restart = participation is not None and participation.status == STATUS_LEFT
-                if participation is not None and participation.confirmed and not restart:
-                    # Already has a profile (confirmed here, or imported by a coordinator).
-                    snapshot = self._snapshot(session, person, program, None)
-                    started = False
-                else:
-                    conversation, started = ob.start(
-                        session, person, program, clock, restart=restart
-                    )
-                    snapshot = self._snapshot(session, person, program, conversation)
-        if snapshot is None:
-            slack_io.post_dm(client, user_id, views.choose_program(choices))
-            return
-        if snapshot.confirmed and not started:
-            if explicit:
-                slack_io.post_dm(
-                    client,
-                    user_id,
-                    views.already_in_program(snapshot.program) if several else views.already_done(),
-                )
-            return
-        if not started and not explicit:
-            return
-        self.post_prompt(client, team_id, user_id, snapshot)
-
-    def _snapshot(
-        self, session: Any, person: Person, program: Any, conversation: Conversation | None
-    ) -> Snapshot:
-        participation = ob.find_participation(session, person, program)
-        return Snapshot(
-            person_id=person.id,
-            name=person.display_name,
-            program=program.name,
-            settings=program_settings(program),
-            conversation=conversation,
-            participation_status=participation.status if participation else None,
-            confirmed=bool(
-                participation and participation.confirmed and participation.status == STATUS_ACTIVE
-            ),
+        outcome = uc.start_onboarding(
+            self.mentor.db,
+            team_id,
+            user_id,
+            self.mentor.clock,
+            explicit=explicit,
+            program_id=program_id,
         )
+        if outcome.action == "choose":
+            slack_io.post_dm(client, user_id, views.choose_program(outcome.choices))
+        elif outcome.action == "already" and outcome.snapshot is not None:
+            program = outcome.snapshot.program
+            payload = views.already_in_program(program) if outcome.several else views.already_done()
+            slack_io.post_dm(client, user_id, payload)
+        elif outcome.action == "prompt" and outcome.snapshot is not None:
+            self.post_prompt(client, team_id, user_id, outcome.snapshot)
 
     def post_prompt(
         self, client: WebClient, team_id: str, user_id: str, snapshot: Snapshot
@@ -246,10 +132,7 @@ class OnboardingFlow:
             conversation, name=snapshot.name, program=snapshot.program, settings=snapshot.settings
         )
         channel, ts = slack_io.post_dm(client, user_id, payload)
-        with self.mentor.db.transaction() as session:
-            current = session.get(Conversation, conversation.id)
-            if current is not None and current.version == conversation.version:
-                current.prompt_channel, current.prompt_ts = channel, ts
+        uc.record_prompt(self.mentor.db, conversation.id, conversation.version, channel, ts)
 
     # --- answers ---------------------------------------------------------------------------
     def on_answer(
@@ -263,51 +146,24 @@ class OnboardingFlow:
         typed: bool = False,
     ) -> None:
         """Apply a click or menu choice (`token` is the decoded button value)."""
-        clock = self.mentor.clock
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id)
-            conversation = _own_conversation(session, person, token.get("c"))
-            if conversation is None:
-                return
-            prompt_at = (conversation.prompt_channel, conversation.prompt_ts)
-            result = ob.answer(
-                session,
-                conversation,
-                step=str(token.get("s")),
-                version=token.get("v"),
-                value=value,
-                clock=clock,
-                typed=typed,
-            )
-            snapshot = self._snapshot(
-                session, person, _program(session, conversation), conversation
-            )
-        self._after(client, team_id, user_id, result, snapshot, prompt_at)
+        answered = uc.answer_button(
+            self.mentor.db,
+            team_id,
+            user_id,
+            self.mentor.clock,
+            token=token,
+            value=value,
+            typed=typed,
+        )
+        if answered is not None:
+            self._after(client, team_id, user_id, answered)
 
     def on_text(self, client: WebClient, team_id: str, user_id: str, text: str) -> bool:
         """A DM typed by someone in onboarding. False when no onboarding is running."""
-        clock = self.mentor.clock
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id, create=False)
-            conversation = ob.unfinished_conversation(session, person) if person else None
-            if person is None or conversation is None:
-                return False
-            program = _program(session, conversation)
-            prompt_at = (conversation.prompt_channel, conversation.prompt_ts)
-            if ob.step_name(conversation.step) == ob.REVIEW:
-                result = ob.StepResult("expects_button", conversation)
-            else:
-                result = ob.answer(
-                    session,
-                    conversation,
-                    step=conversation.step,
-                    version=None,
-                    value=text,
-                    clock=clock,
-                    typed=True,
-                )
-            snapshot = self._snapshot(session, person, program, conversation)
-        self._after(client, team_id, user_id, result, snapshot, prompt_at, typed=text)
+        answered = uc.answer_typed(self.mentor.db, team_id, user_id, text, self.mentor.clock)
+        if answered is None:
+            return False
+        self._after(client, team_id, user_id, answered, typed=text)
         return True
 
     def _after(
@@ -315,11 +171,10 @@ class OnboardingFlow:
         client: WebClient,
         team_id: str,
         user_id: str,
-        result: ob.StepResult,
-        snapshot: Snapshot,
-        prompt_at: tuple[str | None, str | None],
+        answered: uc.Answered,
         typed: str | None = None,
     ) -> None:
+        result, snapshot = answered.result, answered.snapshot
         if result.outcome == "stale":
             logger.info("stale onboarding answer ignored (conversation %s)", result.conversation.id)
             return
@@ -337,7 +192,7 @@ class OnboardingFlow:
             slack_io.post_dm(client, user_id, views.hint("invalid", result.error))
             return
         form = ob.draft_form(result.conversation)
-        channel, ts = prompt_at
+        channel, ts = answered.prompt_at
         if channel and ts and result.answered_step:
             if result.answered_step == ob.REVIEW:
                 slack_io.update_message(client, channel, ts, views.reviewed(form))
@@ -355,22 +210,11 @@ class OnboardingFlow:
         self.post_prompt(client, team_id, user_id, snapshot)
 
     def confirm(self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any]) -> None:
-        clock = self.mentor.clock
-        try:
-            with self.mentor.db.transaction() as session:
-                person = self._person(session, team_id, user_id)
-                conversation = _own_conversation(session, person, token.get("c"))
-                if conversation is None:
-                    return
-                prompt_at = (conversation.prompt_channel, conversation.prompt_ts)
-                result = ob.confirm(session, conversation, version=token.get("v"), clock=clock)
-                snapshot = self._snapshot(
-                    session, person, _program(session, conversation), conversation
-                )
-        except ob.StaleConfirm:
-            logger.info("a concurrent confirm won; this one changed nothing")
-            return
-        self._after(client, team_id, user_id, result, snapshot, prompt_at)
+        answered = uc.confirm_profile(
+            self.mentor.db, team_id, user_id, self.mentor.clock, token=token
+        )
+        if answered is not None:
+            self._after(client, team_id, user_id, answered)
 
     # --- editing ---------------------------------------------------------------------------
     def profile_command(
@@ -381,18 +225,12 @@ class OnboardingFlow:
         answered with their programs. Returns the private reply to show, else None (the
         profile modal, or onboarding, was opened)."""
         name = program_option(args)
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id, create=False)
-            mine = taking_part(session, person)
-            program_id: int | None = None
-            if name is not None:
-                chosen = next((p for p in mine if p.name.lower() == name.lower()), None)
-                if chosen is None:
-                    return views.not_your_program(name, [p.name for p in mine])
-                program_id = chosen.id
-            elif len(mine) > 1:
-                return views.choose_profile([(p.id, p.name) for p in mine])
-        self.open_editor(client, team_id, user_id, trigger_id, program_id=program_id)
+        choice = uc.profile_to_edit(self.mentor.db, team_id, user_id, name)
+        if choice.status == "not_yours" and name is not None:
+            return views.not_your_program(name, [n for _, n in choice.programs])
+        if choice.status == "choose":
+            return views.choose_profile(choice.programs)
+        self.open_editor(client, team_id, user_id, trigger_id, program_id=choice.program_id)
         return None
 
     def profile_chosen(
@@ -401,18 +239,12 @@ class OnboardingFlow:
         """A button of the profile chooser: open that program's profile, if the person takes
         part in it (the id is checked against the clicker's own programs). What to show, and
         whether it replaces the chooser (a refusal is a new private note)."""
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id, create=False)
-            mine = {p.id: p.name for p in taking_part(session, person)}
-        if (
-            not isinstance(program_id, int)
-            or isinstance(program_id, bool)
-            or program_id not in mine
-        ):
+        name = uc.chosen_profile(self.mentor.db, team_id, user_id, program_id)
+        if name is None or not isinstance(program_id, int):
             logger.warning("a profile button for a program the clicker is not in was refused")
             return views.profile_program_unavailable(), False
         self.open_editor(client, team_id, user_id, trigger_id, program_id=program_id)
-        return views.profile_program_chosen(mine[program_id]), True
+        return views.profile_program_chosen(name), True
 
     def open_editor(
         self,
@@ -427,37 +259,17 @@ class OnboardingFlow:
         """Open the profile modal of `program_id` (checked to be the workspace's), else of
         the current program: over the onboarding draft while reviewing, else over the
         confirmed profile. Someone not in the program is started on onboarding instead."""
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id)
-            program = (
-                program_in_workspace(session, team_id, program_id)
-                if program_id is not None
-                else None
-            ) or self._current_program(session, team_id, person)
-            several = len(taking_part(session, person)) > 1
-            title = program.name if several else None
-            participation = ob.find_participation(session, person, program)
-            conversation = ob.find_conversation(session, person, program)
-            settings = program_settings(program)
-            if conversation is not None and conversation.step == ob.REVIEW:
-                form = ob.draft_form(conversation)
-                metadata = {"mode": "draft", "c": conversation.id, "v": conversation.version}
-            elif (
-                participation is not None
-                and participation.confirmed
-                and participation.status != STATUS_LEFT
-            ):
-                form = ProfileForm.from_participation(participation)
-                metadata = {"mode": "profile", "p": participation.id}
-            else:
-                form = None
-                metadata = {}
-        if form is None:
+        editor = uc.profile_editor(
+            self.mentor.db, team_id, user_id, self.mentor.clock, program_id=program_id
+        )
+        if editor is None:
             self.start(client, team_id, user_id, explicit=True, program_id=program_id)
             return
         client.views_open(
             trigger_id=trigger_id,
-            view=profile_views.profile_modal(form, settings, json.dumps(metadata), program=title),
+            view=profile_views.profile_modal(
+                editor.form, editor.settings, json.dumps(editor.metadata), program=editor.title
+            ),
         )
 
     def submit_editor(
@@ -467,96 +279,58 @@ class OnboardingFlow:
 
         Returns (block errors for the modal, None) or (None, the follow-up to run once the
         modal has been answered: redraw the playback, or confirm the saved profile)."""
-        clock = self.mentor.clock
-        metadata = view_metadata(view)
         values = view_values(view)
-        with self.mentor.db.transaction() as session:
-            program = _edited_program(session, team_id, metadata) or default_program(
-                session, team_id, clock
-            )
-            settings = program_settings(program)
-            form, errors = profile_views.form_from_state(values, settings)
-            if errors:
-                return errors, None
-            person = self._person(session, team_id, user_id)
-            try:
-                if metadata.get("mode") == "draft":
-                    conversation = _own_conversation(session, person, metadata.get("c"))
-                    if conversation is None or conversation.step != ob.REVIEW:
-                        return None, None  # a stale modal: nothing to change
-                    prompt_at = (conversation.prompt_channel, conversation.prompt_ts)
-                    result = ob.replace_draft(session, conversation, form, clock)
-                    snapshot = self._snapshot(session, person, program, conversation)
+        edit = uc.save_profile_edit(
+            self.mentor.db,
+            team_id,
+            user_id,
+            self.mentor.clock,
+            metadata=view_metadata(view),
+            read_form=lambda settings: profile_views.form_from_state(values, settings),
+        )
+        if edit.status == "unreadable":
+            return edit.errors, None
+        if edit.status == "invalid":
+            return profile_views.block_errors(edit.errors or {}), None
+        if edit.status == "refused":
+            logger.warning("a profile modal for someone else's profile was refused")
+        if edit.status == "draft" and edit.answered is not None:
+            answered = edit.answered
+            return None, lambda client: self._redraw_review(client, user_id, answered)
+        if edit.status == "saved" and edit.form is not None:
+            form, program_id = edit.form, edit.program_id
 
-                    def redraw(client: WebClient) -> None:
-                        self._redraw_review(client, user_id, snapshot, prompt_at, result)
+            def confirm_saved(client: WebClient) -> None:
+                slack_io.post_dm(client, user_id, views.profile_saved(form))
+                self.publish_home(client, team_id, user_id)
+                self.mentor.hooks.profile_confirmed(client, team_id, user_id, program_id)
 
-                    return None, redraw
-                if metadata.get("mode") == "profile":
-                    participation = session.get(Participation, metadata.get("p"))
-                    if participation is None or participation.person_id != person.id:
-                        logger.warning("a profile modal for someone else's profile was refused")
-                        return None, None
-                    save_profile(session, participation, form, settings, clock, confirm=False)
+            return None, confirm_saved
+        return None, None
 
-                    program_id = participation.program_id
-
-                    def confirm_saved(client: WebClient) -> None:
-                        slack_io.post_dm(client, user_id, views.profile_saved(form))
-                        self.publish_home(client, team_id, user_id)
-                        self.mentor.hooks.profile_confirmed(client, team_id, user_id, program_id)
-
-                    return None, confirm_saved
-                return None, None
-            except ProfileInvalid as exc:
-                return profile_views.block_errors(exc.errors), None
-
-    def _redraw_review(
-        self,
-        client: WebClient,
-        user_id: str,
-        snapshot: Snapshot,
-        prompt_at: tuple[str | None, str | None],
-        result: ob.StepResult,
-    ) -> None:
-        channel, ts = prompt_at
-        payload = views.review(result.conversation)
+    def _redraw_review(self, client: WebClient, user_id: str, answered: uc.Answered) -> None:
+        channel, ts = answered.prompt_at
+        payload = views.review(answered.result.conversation)
         if channel and ts and slack_io.update_message(client, channel, ts, payload):
             return
-        assert snapshot.conversation is not None
-        self.post_prompt(client, "", user_id, snapshot)
+        assert answered.snapshot.conversation is not None
+        self.post_prompt(client, "", user_id, answered.snapshot)
 
     # --- App Home --------------------------------------------------------------------------
     def home_state(self, team_id: str, user_id: str) -> home_views.HomeState:
-        with self.mentor.db.transaction() as session:
-            person = self._person(session, team_id, user_id, create=False)
-            program = self._current_program(session, team_id, person)
-            mine = taking_part(session, person)
-            if person is not None and len(mine) > 1:
-                return home_views.HomeState(
-                    program=program.name,
-                    status="several",
-                    programs=[_program_home(session, person, p) for p in mine],
+        home = uc.home(self.mentor.db, team_id, user_id, self.mentor.clock)
+        current = home.current
+        return home_views.HomeState(
+            program=current.program,
+            status=current.status,
+            programs=[
+                home_views.ProgramHome(
+                    program_id=p.program_id, program=p.program, status=p.status, **_profile(p)
                 )
-            participation = ob.find_participation(session, person, program) if person else None
-            state = home_views.HomeState(program=program.name, status="none")
-            if participation is not None:
-                if participation.status == STATUS_LEFT:
-                    state.status = "left"
-                elif participation.confirmed:
-                    state.status = "active"
-                    state.is_mentee, state.is_mentor = (
-                        participation.is_mentee,
-                        participation.is_mentor,
-                    )
-                    state.goals = [competency_name(g.competency_id) for g in participation.goals]
-                    state.areas = [
-                        competency_name(e.competency_id) for e in participation.expertise
-                    ]
-                    state.capacity = participation.capacity
-                else:
-                    state.status = "onboarding"
-            return state
+                for p in home.programs
+            ],
+            **_profile(current),
+        )
 
     def publish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         state = self.home_state(team_id, user_id)
@@ -568,41 +342,12 @@ class OnboardingFlow:
         client.views_publish(user_id=user_id, view=home_views.home_view(state))
 
 
-def _program_home(session: Any, person: Person, program: Program) -> home_views.ProgramHome:
-    """One program's status on the Home tab of someone in several programs."""
-    participation = ob.find_participation(session, person, program)
-    home = home_views.ProgramHome(program_id=program.id, program=program.name, status="onboarding")
-    if participation is not None and participation.confirmed:
-        home.status = "active"
-        home.is_mentee, home.is_mentor = participation.is_mentee, participation.is_mentor
-        home.goals = [competency_name(g.competency_id) for g in participation.goals]
-        home.areas = [competency_name(e.competency_id) for e in participation.expertise]
-        home.capacity = participation.capacity
-    return home
-
-
-def _program(session: Any, conversation: Conversation) -> Program:
-    program = session.get(Program, conversation.program_id)
-    assert program is not None
-    return program
-
-
-def _edited_program(session: Any, team_id: str, metadata: dict[str, Any]) -> Program | None:
-    """The program of the draft or profile a profile modal edits (its settings apply);
-    whose it is is checked before anything is saved."""
-    row: Conversation | Participation | None = None
-    if metadata.get("mode") == "draft" and isinstance(metadata.get("c"), int):
-        row = session.get(Conversation, metadata["c"])
-    elif metadata.get("mode") == "profile" and isinstance(metadata.get("p"), int):
-        row = session.get(Participation, metadata["p"])
-    return program_in_workspace(session, team_id, row.program_id) if row is not None else None
-
-
-def _own_conversation(session: Any, person: Person, conversation_id: Any) -> Conversation | None:
-    """The conversation a button points at, only if it belongs to the person who clicked."""
-    if not isinstance(conversation_id, int):
-        return None
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None or conversation.person_id != person.id:
-        return None
-    return conversation
+def _profile(standing: uc.Standing) -> dict[str, Any]:
+    """The profile fields of a program's standing, as the Home tab's state takes them."""
+    return {
+        "is_mentee": standing.is_mentee,
+        "is_mentor": standing.is_mentor,
+        "goals": list(standing.goals),
+        "areas": list(standing.areas),
+        "capacity": standing.capacity,
+    }

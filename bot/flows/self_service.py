@@ -1,8 +1,9 @@
 """Everyone's own `/mentoring` commands: help (by role), status, leave, my-data, forget-me.
 
 Leaving and forgetting ask for a confirmation first; the confirmation button acts only on the
-data of the person who clicks it (checked from the click, not from the message) and expires
-after a day. Partners are told kindly, without a reason.
+data of the person who clicks it (the ids passed are the click's, not the message's) and
+expires after a day: those rules live in `core.privacy.use_cases`. Partners are told kindly,
+without a reason.
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.flows.onboarding import program_option
 from bot.platform import slack_io
-from bot.platform.blocks import decode_value
 from bot.views import self_service as views
-from core.coordination.service import coordinated_programs
 from core.kernel.texts import mrkdwn
-from core.people.directory import find_person
-from core.privacy.service import Ending, forget_me, leave, my_data
-from core.programs.service import program_in_workspace, taking_part
-from core.self_service.service import my_status
+from core.privacy import use_cases as privacy
+from core.privacy.service import Ending
+from core.self_service import use_cases as self_service
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -31,8 +29,6 @@ if TYPE_CHECKING:
     from bot.handlers.commands import CommandContext
 
 logger = logging.getLogger(__name__)
-
-CONFIRM_VALID_SECONDS = 24 * 3600
 
 
 class EveryoneFlow:
@@ -42,8 +38,7 @@ class EveryoneFlow:
 
     # --- help and status -------------------------------------------------------------------
     def help(self, ctx: CommandContext, available: set[str], *, unknown: str | None = None) -> None:
-        with self.mentor.db.transaction() as session:
-            programs = [p.name for p in coordinated_programs(session, ctx.team_id, ctx.user_id)]
+        programs = self_service.coordinated_program_names(self.mentor.db, ctx.team_id, ctx.user_id)
         text = mrkdwn(
             "commands.help",
             unknown=unknown,
@@ -54,8 +49,7 @@ class EveryoneFlow:
         ctx.reply(text)
 
     def status(self, ctx: CommandContext) -> None:
-        with self.mentor.db.transaction() as session:
-            status = my_status(session, ctx.team_id, ctx.user_id, self.mentor.clock)
+        status = self_service.status(self.mentor.db, ctx.team_id, ctx.user_id, self.mentor.clock)
         ctx.respond(response_type="ephemeral", replace_original=False, **views.status(status))
 
     # --- leave -----------------------------------------------------------------------------
@@ -64,54 +58,30 @@ class EveryoneFlow:
         it; someone in several confirms with the button of the program to leave, or of all
         of them (`--program` asks about that one only)."""
         name = program_option(ctx.args)
-        with self.mentor.db.transaction() as session:
-            mine = [
-                (p.id, p.name)
-                for p in taking_part(session, find_person(session, ctx.team_id, ctx.user_id))
-            ]
-        if name is not None:
-            chosen = next((p for p in mine if p[1].lower() == name.lower()), None)
-            if chosen is None:
-                ctx.reply(
-                    mrkdwn("everyone.leave.not_yours", name=name, programs=[n for _, n in mine])
-                )
-                return
-            payload = views.confirm_leave_program(chosen[1], self._token(chosen[0]))
-        elif len(mine) > 1:
-            payload = views.choose_leave([(n, self._token(pid)) for pid, n in mine], self._token())
+        question = privacy.ask_leave(
+            self.mentor.db, ctx.team_id, ctx.user_id, name, self.mentor.clock
+        )
+        if question.status == "not_yours":
+            ctx.reply(mrkdwn("everyone.leave.not_yours", name=name, programs=question.programs))
+            return
+        if question.status == "program" and question.program is not None:
+            payload = views.confirm_leave_program(question.program, question.token)
+        elif question.status == "choose":
+            payload = views.choose_leave(question.choices, question.token)
         else:
-            payload = views.confirm("leave", self._token())
+            payload = views.confirm("leave", question.token)
         ctx.respond(response_type="ephemeral", replace_original=False, **payload)
 
     def ask_forget(self, ctx: CommandContext) -> None:
         ctx.respond(
             response_type="ephemeral",
             replace_original=False,
-            **views.confirm("forget", self._token()),
+            **views.confirm("forget", privacy.confirmation(self.mentor.clock)),
         )
 
-    def _token(self, program_id: int | None = None) -> str:
-        """A confirmation button's value: when it was issued, and the program it leaves
-        (none: every program)."""
-        token: dict[str, int] = {"t": int(self.mentor.clock.now().timestamp())}
-        if program_id is not None:
-            token["p"] = program_id
-        return json.dumps(token)
-
-    def _fresh(self, value: str | None) -> bool:
-        try:
-            issued = int(json.loads(value or "{}").get("t"))
-        except (TypeError, ValueError, AttributeError):
-            return False
-        age = self.mentor.clock.now().timestamp() - issued
-        return 0 <= age <= CONFIRM_VALID_SECONDS
-
-    def _still_fresh(self, value: str | None, respond: Any) -> bool:
+    def _expired(self, respond: Any) -> None:
         """A confirmation button is only good for a while; an old one is answered so."""
-        if self._fresh(value):
-            return True
         respond(replace_original=True, **views.note("everyone.expired"))
-        return False
 
     def _ended(
         self,
@@ -119,57 +89,44 @@ class EveryoneFlow:
         team_id: str,
         user_id: str,
         respond: Any,
-        done_key: str,
+        done: dict[str, Any],
         ending: Ending,
     ) -> None:
         """Done: say so in place of the question, tell the others, redraw App Home."""
-        respond(replace_original=True, **views.note(done_key))
+        respond(replace_original=True, **done)
         self.tell_others(client, team_id, user_id, ending)
         self._refresh_home(client, team_id, user_id)
 
     def confirm_leave(
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
     ) -> None:
-        if not self._still_fresh(value, respond):
+        outcome = privacy.confirm_leave(self.mentor.db, team_id, user_id, value, self.mentor.clock)
+        if outcome.status == "expired":
+            self._expired(respond)
             return
-        program_id = decode_value(value).get("p")
-        with self.mentor.db.transaction() as session:
-            if program_id is not None:
-                # Only a program of the clicker's workspace; `leave` checks it is theirs.
-                program = program_in_workspace(session, team_id, program_id)
-                ending = (
-                    leave(session, team_id, user_id, self.mentor.clock, program_id=program.id)
-                    if program is not None
-                    else None
-                )
-            else:
-                ending = leave(session, team_id, user_id, self.mentor.clock)
-            still_in = [
-                p.name for p in taking_part(session, find_person(session, team_id, user_id))
-            ]
+        ending = outcome.ending
         if ending is None:
             respond(replace_original=True, **views.note("everyone.leave.not_in_program"))
             return
         logger.info("a participant left (team %s, %d pairs ended)", team_id, len(ending.partners))
-        if program_id is None or not still_in:
-            self._ended(client, team_id, user_id, respond, "everyone.leave.done", ending)
-            return
-        respond(
-            replace_original=True,
-            **views.note("everyone.leave.done_program", program=ending.programs, others=still_in),
-        )
-        self.tell_others(client, team_id, user_id, ending)
-        self._refresh_home(client, team_id, user_id)
+        if outcome.status == "left":
+            done = views.note("everyone.leave.done")
+        else:
+            done = views.note(
+                "everyone.leave.done_program", program=ending.programs, others=outcome.still_in
+            )
+        self._ended(client, team_id, user_id, respond, done, ending)
 
     def confirm_forget(
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
     ) -> None:
-        if not self._still_fresh(value, respond):
+        outcome = privacy.confirm_forget(self.mentor.db, team_id, user_id, value, self.mentor.clock)
+        if outcome.ending is None:
+            self._expired(respond)
             return
-        with self.mentor.db.transaction() as session:
-            ending = forget_me(session, team_id, user_id, self.mentor.clock)
         logger.info("a person's data was deleted on request (team %s)", team_id)
-        self._ended(client, team_id, user_id, respond, "everyone.forget.done", ending)
+        done = views.note("everyone.forget.done")
+        self._ended(client, team_id, user_id, respond, done, outcome.ending)
 
     def cancelled(self, respond: Any) -> None:
         respond(replace_original=True, **views.note("everyone.cancelled"))
@@ -204,8 +161,7 @@ class EveryoneFlow:
 
     # --- my data ---------------------------------------------------------------------------
     def my_data(self, ctx: CommandContext) -> None:
-        with self.mentor.db.transaction() as session:
-            data = my_data(session, ctx.team_id, ctx.user_id)
+        data = privacy.my_data_of(self.mentor.db, ctx.team_id, ctx.user_id)
         if not data.found:
             ctx.reply(mrkdwn("everyone.my_data.nothing"))
             return
