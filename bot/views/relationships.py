@@ -32,7 +32,7 @@ from bot.platform.blocks import (
 from bot.scheduling.deliverer import Part
 from core.kernel.texts import mrkdwn, plain
 from core.relationships.agreements import GOAL_TITLE_MAX, SUCCESS_MAX, SUGGESTION_MAX, AgreementForm
-from core.relationships.checkins import CHECKIN_NOTE_MAX
+from core.relationships.checkins import CHECKIN_NOTE_MAX, CheckinAnswers
 from core.relationships.meetings import NOTE_MAX
 from core.relationships.models import CADENCE_DAYS, HEALTH_VALUES, PROGRESS_VALUES
 
@@ -676,14 +676,6 @@ def checkin_modal(
         blocks,
         metadata,
     )
-
-
-@dataclass
-class CheckinAnswers:
-    progress: list[str]
-    health: str
-    note: str | None
-    share: bool
 
 
 def checkin_answers(values: Mapping[str, Any], n_goals: int) -> CheckinAnswers:
