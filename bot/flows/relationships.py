@@ -1,7 +1,8 @@
 """A mentoring relationship in Slack: the learning agreement, meetings, pauses, check-ins and
-endings. Each action runs one `core` service (one transaction that also queues the messages
-it causes in the delivery ledger), then those messages are sent at once; scheduled messages
-are rendered here when the sweep sends them."""
+endings. Each action parses the click or submission, runs one use case of
+`core.relationships.use_cases` (one transaction that applies the rules and also queues the
+messages it causes in the delivery ledger), renders its outcome and sends those messages at
+once; scheduled messages are rendered here when the sweep sends them."""
 
 from __future__ import annotations
 
@@ -13,47 +14,35 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.platform import slack_io
 from bot.platform.blocks import message, text_message, view_metadata, view_values
 from bot.scheduling.deliverer import Deliverer, Pacer, Part, Renderer, RenderTarget
 from bot.views import relationships as views
+from core.kernel.db import Database
 from core.kernel.texts import mrkdwn, plain
 from core.matchmaking.models import PAIR_ACTIVE
-from core.people.directory import find_person
-from core.people.models import Participation, Person
-from core.programs.models import Program
-from core.programs.service import default_program, taking_part
-from core.relationships import agreements, checkins, meetings, pauses
+from core.relationships import checkins, use_cases
 from core.relationships.models import (
     AGREEMENT_ACTIVE,
     AGREEMENT_CHANGES,
     AGREEMENT_PROPOSED,
-    INDEFINITE,
     Agreement,
     Meeting,
     Pause,
-    Relationship,
 )
 from core.relationships.service import (
     Member,
     PairInfo,
     PairState,
-    RelationshipError,
-    agreement_of,
+    Role,
+    ends_on,
     local_today,
-    member_of,
-    only_pair,
-    pair_info,
     pair_state,
-    pairs_of,
-    relationship_of,
-    request_rematch,
     settings_for,
-    start_relationship,
 )
+from core.relationships.use_cases import Changed, Invalid, Met, Refused
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -62,6 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Reply = Callable[[str], None]
+Answered = tuple[dict[str, str] | None, Callable[[WebClient], None] | None]
 
 
 @dataclass(frozen=True)
@@ -77,8 +67,8 @@ class Click:
     action_id: str
 
 
-def error_text(exc: RelationshipError) -> str:
-    return mrkdwn(f"relationship.errors.{exc.key}", **exc.context)
+def error_text(refused: Refused) -> str:
+    return mrkdwn(f"relationship.errors.{refused.key}", **refused.context)
 
 
 def _agreement_view(agreement: Agreement, until: date | None = None) -> views.AgreementView:
@@ -100,11 +90,10 @@ def _agreement_at(state: PairState, status: str, version: Any) -> Agreement | No
     return agreement
 
 
-def _ends_on(relationship: Relationship | None, timezone: str | None) -> date | None:
-    """The local day the relationship's term ends, if it has one."""
-    if relationship is None or relationship.ends_at is None:
+def _met_text(outcome: Met | Refused) -> str | None:
+    if isinstance(outcome, Refused) or outcome.new:
         return None
-    return local_today(relationship.ends_at, timezone)
+    return mrkdwn("relationship.meeting.already_logged", date=views.day(outcome.met_on))
 
 
 class RelationshipFlow:
@@ -137,6 +126,10 @@ class RelationshipFlow:
     def clock(self) -> Any:
         return self.mentor.clock
 
+    @property
+    def db(self) -> Database:
+        return self.mentor.db
+
     # --- plumbing ----------------------------------------------------------------------------
     def send_now(self, ids: list[int]) -> None:
         if ids:
@@ -156,51 +149,37 @@ class RelationshipFlow:
                     "could not refresh App Home for %s: %s", member.user_id, type(exc).__name__
                 )
 
-    def _run(
+    def _finish(
         self,
+        outcome: Changed | Refused,
         reply: Reply,
-        fn: Callable[[Session], tuple[list[int], str | None, PairInfo | None]],
         client: WebClient | None = None,
+        text: str | None = None,
     ) -> None:
-        """Run a service in one transaction; send what it queued; reply; refresh homes."""
-        try:
-            with self.mentor.db.transaction() as session:
-                ids, text, info = fn(session)
-        except RelationshipError as exc:
-            reply(error_text(exc))
+        """After a use case: say why not; or send what it queued, reply `text`, and (with a
+        client) redraw both people's App Home."""
+        if isinstance(outcome, Refused):
+            reply(error_text(outcome))
             return
-        self.send_now(ids)
+        self.send_now(outcome.sent)
         if text:
             reply(text)
         if client is not None:
-            self.refresh_homes(client, info)
-
-    def _as_member(
-        self,
-        team_id: str,
-        user_id: str,
-        token: dict[str, Any],
-        reply: Reply,
-        step: Callable[[Session, PairInfo, Member], tuple[list[int], str | None]],
-        client: WebClient | None = None,
-    ) -> None:
-        """`_run` a step of the person who pressed a button of an active pair (`token` names
-        the pair); with a client, both people's App Home is redrawn after."""
-
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            info, member = member_of(session, team_id, user_id, token.get("p"))
-            ids, text = step(session, info, member)
-            return ids, text, info
-
-        self._run(reply, run, client)
+            self.refresh_homes(client, outcome.info)
 
     def _sent(
-        self, ids: list[int], user_id: str, text: str, info: PairInfo
+        self, outcome: Changed | Refused, user_id: str, key: str, partner: Role
     ) -> Callable[[WebClient], None]:
-        """A modal's follow-up: send what it queued, confirm to its author, redraw homes."""
+        """A modal's follow-up: send what it queued, confirm to its author (`key`, naming
+        the `partner`), redraw homes; or tell them why it could not be done."""
+        if isinstance(outcome, Refused):
+            return _tell(user_id, error_text(outcome))
+        info = outcome.info
+        assert info is not None
+        text = mrkdwn(key, partner_name=(info.mentor if partner == "mentor" else info.mentee).name)
 
         def follow_up(client: WebClient) -> None:
-            self.send_now(ids)
+            self.send_now(outcome.sent)
             slack_io.post_dm(client, user_id, text_message(text))
             self.refresh_homes(client, info)
 
@@ -208,125 +187,84 @@ class RelationshipFlow:
 
     # --- new pairs ---------------------------------------------------------------------------
     def on_pair_created(self, client: WebClient, team_id: str, pair_id: int) -> None:
-        with self.mentor.db.transaction() as session:
-            ids = start_relationship(session, pair_id, self.clock.now())
-            info = pair_info(session, pair_id)
-        self.send_now(ids)
-        self.refresh_homes(client, info)
+        started = use_cases.start(self.db, pair_id, self.clock.now())
+        self.send_now(started.sent)
+        self.refresh_homes(client, started.info)
 
     # --- agreement ---------------------------------------------------------------------------
     def open_agreement(self, c: Click) -> None:
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, c.team_id, c.user_id, c.token.get("p"))
-                agreement = agreement_of(session, info.pair_id)
-                if agreement is not None and agreement.status == AGREEMENT_ACTIVE:
-                    raise RelationshipError("already_active")
-                if member.role == "mentor":
-                    if agreement is None or agreement.status != AGREEMENT_PROPOSED:
-                        raise RelationshipError(
-                            "no_draft" if agreement is None else "only_mentee_drafts",
-                            partner=info.mentee.name,
-                        )
-                    review = views.review(
-                        info.pair_id,
-                        agreement.version,
-                        info.mentee.user_id,
-                        info.mentee.name,
-                        _agreement_view(agreement),
-                    )
-                    view = None
-                else:
-                    form, version = agreements.default_form(session, info)
-                    settings = settings_for(session, info.program_id)
-                    view = views.agreement_modal(
-                        form,
-                        partner_name=info.mentor.name,
-                        max_goals=settings.max_goals,
-                        durations=agreements.durations(settings),
-                        suggestion=agreement.suggestion if agreement is not None else None,
-                        metadata={"p": info.pair_id, "v": version},
-                    )
-                    review = None
-        except RelationshipError as exc:
-            c.reply(error_text(exc))
-            return
-        if view is not None:
-            c.client.views_open(trigger_id=c.trigger_id, view=view)
-        elif review is not None:
+        opened = use_cases.open_agreement(self.db, c.team_id, c.user_id, c.token.get("p"))
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
+        elif isinstance(opened, use_cases.Reviewing):
+            info, agreement = opened.info, opened.agreement
+            review = views.review(
+                info.pair_id,
+                agreement.version,
+                info.mentee.user_id,
+                info.mentee.name,
+                _agreement_view(agreement),
+            )
             slack_io.post_dm(c.client, c.user_id, message(review.text, review.blocks))
+        else:
+            view = views.agreement_modal(
+                opened.form,
+                partner_name=opened.info.mentor.name,
+                max_goals=opened.max_goals,
+                durations=opened.durations,
+                suggestion=opened.suggestion,
+                metadata={"p": opened.info.pair_id, "v": opened.version},
+            )
+            c.client.views_open(trigger_id=c.trigger_id, view=view)
 
-    def submit_agreement(
-        self, team_id: str, user_id: str, view: dict[str, Any]
-    ) -> tuple[dict[str, str] | None, Callable[[WebClient], None] | None]:
+    def submit_agreement(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
         metadata = view_metadata(view)
         values = view_values(view)
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, metadata.get("p"))
-                max_goals = settings_for(session, info.program_id).max_goals
-                form = views.agreement_form(values, max_goals)
-                ids = agreements.submit_draft(
-                    session, info, member, form, metadata.get("v"), self.clock.now()
-                )
-        except agreements.AgreementInvalid as exc:
-            return views.agreement_errors(exc.errors, max_goals), None
-        except RelationshipError as exc:
-            text = error_text(exc)
-            return None, _tell(user_id, text)
-
-        text = mrkdwn("relationship.agreement.sent", partner_name=info.mentor.name)
-        return None, self._sent(ids, user_id, text, info)
+        outcome = use_cases.submit_agreement(
+            self.db,
+            team_id,
+            user_id,
+            metadata.get("p"),
+            metadata.get("v"),
+            lambda max_goals: views.agreement_form(values, max_goals),
+            self.clock.now(),
+        )
+        if isinstance(outcome, Invalid):
+            return views.agreement_errors(outcome.errors, outcome.max_goals), None
+        return None, self._sent(outcome, user_id, "relationship.agreement.sent", "mentor")
 
     def confirm_agreement(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
-            return agreements.confirm(session, info, member, token.get("v"), self.clock.now()), None
-
-        self._as_member(team_id, user_id, token, reply, step, client)
+        now = self.clock.now()
+        outcome = use_cases.confirm_agreement(
+            self.db, team_id, user_id, token.get("p"), token.get("v"), now
+        )
+        self._finish(outcome, reply, client)
 
     def open_suggest(self, c: Click) -> None:
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, c.team_id, c.user_id, c.token.get("p"))
-                agreement = agreement_of(session, info.pair_id)
-                if member.role != "mentor":
-                    raise RelationshipError("only_mentor_confirms", partner=info.mentor.name)
-                if (
-                    agreement is None
-                    or agreement.status != AGREEMENT_PROPOSED
-                    or agreement.version != c.token.get("v")
-                ):
-                    raise RelationshipError("stale")
-        except RelationshipError as exc:
-            c.reply(error_text(exc))
+        version = c.token.get("v")
+        opened = use_cases.open_suggest(self.db, c.team_id, c.user_id, c.token.get("p"), version)
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
             return
         c.client.views_open(
             trigger_id=c.trigger_id,
-            view=views.suggest_modal(info.mentee.name, {"p": info.pair_id, "v": c.token.get("v")}),
+            view=views.suggest_modal(
+                opened.info.mentee.name, {"p": opened.info.pair_id, "v": version}
+            ),
         )
 
-    def submit_suggestion(
-        self, team_id: str, user_id: str, view: dict[str, Any]
-    ) -> tuple[dict[str, str] | None, Callable[[WebClient], None] | None]:
+    def submit_suggestion(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
         metadata = view_metadata(view)
-        values = view_values(view)
-        text = views._text(values, "suggest_text", views.ids.REL_SUGGEST_TEXT)
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, metadata.get("p"))
-                ids = agreements.suggest_changes(
-                    session, info, member, metadata.get("v"), text, self.clock.now()
-                )
-        except agreements.AgreementInvalid as exc:
-            return {"suggest_text": plain(f"relationship.errors.{exc.errors['suggestion']}")}, None
-        except RelationshipError as exc:
-            problem = error_text(exc)
-            return None, _tell(user_id, problem)
-
-        done = mrkdwn("relationship.agreement.suggested", partner_name=info.mentee.name)
-        return None, self._sent(ids, user_id, done, info)
+        text = views._text(view_values(view), "suggest_text", views.ids.REL_SUGGEST_TEXT)
+        outcome = use_cases.submit_suggestion(
+            self.db, team_id, user_id, metadata.get("p"), metadata.get("v"), text, self.clock.now()
+        )
+        if isinstance(outcome, Invalid):
+            key = outcome.errors["suggestion"]
+            return {"suggest_text": plain(f"relationship.errors.{key}")}, None
+        return None, self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
 
     # --- meetings ----------------------------------------------------------------------------
     def met(
@@ -340,111 +278,66 @@ class RelationshipFlow:
         args: str = "",
     ) -> None:
         """ "We met" (a button: today) or `/mentoring met [@partner] [date]`."""
-
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            if token is not None:
-                info, member = member_of(session, team_id, user_id, token.get("p"))
-                when = local_today(self.clock.now(), member.timezone)
-            else:
-                partner, rest = _partner_arg(session, team_id, user_id, args)
-                info, member = only_pair(session, team_id, user_id, partner)
-                when = meetings.parse_date(rest, local_today(self.clock.now(), member.timezone))
-            _meeting, new, ids = meetings.log_meeting(session, info, member, when, self.clock.now())
-            text = (
-                None if new else mrkdwn("relationship.meeting.already_logged", date=views.day(when))
-            )
-            return ids, text, info
-
-        self._run(reply, run, client)
+        now = self.clock.now()
+        outcome = (
+            use_cases.met_today(self.db, team_id, user_id, token.get("p"), now)
+            if token is not None
+            else use_cases.met_on(self.db, team_id, user_id, args, now)
+        )
+        self._finish(outcome, reply, client, _met_text(outcome))
 
     def scheduled_or_snooze(
         self, team_id: str, user_id: str, token: dict[str, Any], reply: Reply, *, snooze: bool
     ) -> None:
-        def step(session: Session, info: PairInfo, _member: Member) -> tuple[list[int], str]:
-            relationship = relationship_of(session, info.pair_id)
-            settings = settings_for(session, info.program_id)
-            days = (
-                settings.snooze_days
-                if snooze
-                else int((relationship.cadence_days if relationship else None) or 14)
-            )
-            meetings.put_off(session, info, self.clock.now(), days)
-            return [], mrkdwn(f"relationship.meeting.{'snoozed' if snooze else 'scheduled'}")
-
-        self._as_member(team_id, user_id, token, reply, step)
+        outcome = use_cases.put_off(
+            self.db, team_id, user_id, token.get("p"), self.clock.now(), snooze=snooze
+        )
+        self._finish(
+            outcome,
+            reply,
+            text=mrkdwn(f"relationship.meeting.{'snoozed' if snooze else 'scheduled'}"),
+        )
 
     def open_note(self, c: Click) -> None:
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(
-                    session, c.team_id, c.user_id, c.token.get("p"), active=False
-                )
-                meeting = meetings.meeting_of_pair(session, info, c.token.get("m"))
-                note = meetings.note_of(session, meeting.id, member.person_id)
-                view = views.note_modal(meeting.met_on, note, {"p": info.pair_id, "m": meeting.id})
-        except RelationshipError as exc:
-            c.reply(error_text(exc))
+        opened = use_cases.open_note(
+            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("m")
+        )
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
             return
+        metadata = {"p": opened.info.pair_id, "m": opened.meeting_id}
+        view = views.note_modal(opened.met_on, opened.note, metadata)
         c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def submit_note(
         self, team_id: str, user_id: str, view: dict[str, Any]
     ) -> dict[str, str] | None:
         metadata = view_metadata(view)
-        values = view_values(view)
-        text = views._text(values, "note_text", views.ids.REL_NOTE_TEXT)
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, metadata.get("p"), active=False)
-                meetings.save_note(session, info, member, metadata.get("m"), text, self.clock.now())
-        except RelationshipError as exc:
-            return {"note_text": plain(f"relationship.errors.{exc.key}", **exc.context)}
+        text = views._text(view_values(view), "note_text", views.ids.REL_NOTE_TEXT)
+        outcome = use_cases.save_note(
+            self.db, team_id, user_id, metadata.get("p"), metadata.get("m"), text, self.clock.now()
+        )
+        if isinstance(outcome, Refused):
+            return {"note_text": plain(f"relationship.errors.{outcome.key}", **outcome.context)}
         return None
 
     # --- pauses ------------------------------------------------------------------------------
     def pause(self, client: WebClient, team_id: str, user_id: str, args: str, reply: Reply) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            length = pauses.parse_pause(args)
-            person = find_person(session, team_id, user_id)
-            ids: list[int] = []
-            until_at = None
-            for program in self._own_programs(session, team_id, person):
-                record, sent = pauses.pause(
-                    session, team_id, user_id, program, length, self.clock.now()
-                )
-                ids += sent
-                until_at = record.until
-            if until_at is None:
-                return ids, mrkdwn("relationship.pause.started_open"), None
-            until = local_today(until_at, person.timezone if person else None)
-            return ids, mrkdwn("relationship.pause.started", until=views.day(until)), None
-
-        self._run(reply, run)
+        outcome = use_cases.pause(self.db, team_id, user_id, args, self.clock)
+        text = None
+        if isinstance(outcome, use_cases.Paused):
+            text = (
+                mrkdwn("relationship.pause.started_open")
+                if outcome.until is None
+                else mrkdwn("relationship.pause.started", until=views.day(outcome.until))
+            )
+        self._finish(outcome, reply, text=text)
         self._refresh_own_home(client, team_id, user_id)
 
     def resume(self, client: WebClient, team_id: str, user_id: str, reply: Reply) -> None:
-        def run(session: Session) -> tuple[list[int], str | None, PairInfo | None]:
-            person = find_person(session, team_id, user_id)
-            resumed = False
-            for program in self._own_programs(session, team_id, person):
-                try:
-                    pauses.resume(session, team_id, user_id, program, self.clock.now())
-                    resumed = True
-                except RelationshipError as exc:
-                    if exc.key != "not_paused":
-                        raise
-            if not resumed:
-                raise RelationshipError("not_paused")
-            return [], mrkdwn("relationship.pause.resumed"), None
-
-        self._run(reply, run)
+        outcome = use_cases.resume(self.db, team_id, user_id, self.clock)
+        self._finish(outcome, reply, text=mrkdwn("relationship.pause.resumed"))
         self._refresh_own_home(client, team_id, user_id)
-
-    def _own_programs(self, session: Session, team_id: str, person: Person | None) -> list[Program]:
-        """A break is from mentoring, not from one program: pausing and resuming apply to
-        every program the person takes part in (the default one when none, which then says
-        they are not part of it)."""
-        return taking_part(session, person) or [default_program(session, team_id, self.clock)]
 
     def _refresh_own_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         try:
@@ -454,148 +347,108 @@ class RelationshipFlow:
 
     # --- check-ins ---------------------------------------------------------------------------
     def open_checkin(self, c: Click) -> None:
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, c.team_id, c.user_id, c.token.get("p"))
-                seq = checkins.check_seq(session, info, c.token.get("s"))
-                if checkins.answered(session, info, member, seq) is not None:
-                    raise RelationshipError("stale")
-                goals = checkins.checkin_goals(session, info)
-                partner = info.partner(member.person_id)
-        except RelationshipError as exc:
-            c.reply(
-                mrkdwn("relationship.checkin.already") if exc.key == "stale" else error_text(exc)
-            )
+        opened = use_cases.open_checkin(
+            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("s")
+        )
+        if isinstance(opened, Refused):
+            stale = opened.key == "stale"
+            c.reply(mrkdwn("relationship.checkin.already") if stale else error_text(opened))
             return
+        metadata = {"p": opened.info.pair_id, "s": opened.seq}
         c.client.views_open(
             trigger_id=c.trigger_id,
-            view=views.checkin_modal(goals, partner.name, {"p": info.pair_id, "s": seq}),
+            view=views.checkin_modal(opened.goals, opened.partner.name, metadata),
         )
 
-    def submit_checkin(
-        self, team_id: str, user_id: str, view: dict[str, Any]
-    ) -> tuple[dict[str, str] | None, Callable[[WebClient], None] | None]:
+    def submit_checkin(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
         metadata = view_metadata(view)
         values = view_values(view)
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, metadata.get("p"))
-                goals = checkins.checkin_goals(session, info)
-                answers = views.checkin_answers(values, len(goals))
-                checkin_id, ids = checkins.submit_checkin(
-                    session,
-                    info,
-                    member,
-                    metadata.get("s"),
-                    progress=answers.progress,
-                    health=answers.health,
-                    note=answers.note,
-                    share=answers.share,
-                    now=self.clock.now(),
-                )
-        except RelationshipError as exc:
-            if exc.key == "too_long_note":
-                return {
-                    "checkin_note": plain("relationship.errors.too_long_note", **exc.context)
-                }, None
-            problem = error_text(exc)
-            return None, _tell(user_id, problem)
+        outcome = use_cases.submit_checkin(
+            self.db,
+            team_id,
+            user_id,
+            metadata.get("p"),
+            metadata.get("s"),
+            lambda n_goals: views.checkin_answers(values, n_goals),
+            self.clock.now(),
+        )
+        if isinstance(outcome, Refused):
+            if outcome.key == "too_long_note":
+                note = plain("relationship.errors.too_long_note", **outcome.context)
+                return {"checkin_note": note}, None
+            return None, _tell(user_id, error_text(outcome))
 
-        key = "thanks" if checkin_id is not None else "already"
+        key = "thanks" if outcome.new else "already"
         tell = _tell(user_id, mrkdwn(f"relationship.checkin.{key}"))
 
         def follow_up(client: WebClient) -> None:
             tell(client)
-            self.send_now(ids)
+            self.send_now(outcome.sent)
 
         return None, follow_up
 
     def help(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], str]:
-            _id, new, ids = checkins.request_help(session, info, member, self.clock)
-            return ids, mrkdwn(f"relationship.help.{'asked' if new else 'asked_again'}")
-
-        self._as_member(team_id, user_id, token, reply, step)
+        outcome = use_cases.ask_help(self.db, team_id, user_id, token.get("p"), self.clock)
+        text = None
+        if not isinstance(outcome, Refused):
+            text = mrkdwn(f"relationship.help.{'asked' if outcome.new else 'asked_again'}")
+        self._finish(outcome, reply, text=text)
 
     def end(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
-            return checkins.end_no_fault(session, info, member, self.clock.now()), None
-
-        self._as_member(team_id, user_id, token, reply, step, client)
+        now = self.clock.now()
+        outcome = use_cases.end_no_fault(self.db, team_id, user_id, token.get("p"), now)
+        self._finish(outcome, reply, client)
 
     def complete(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
-            return checkins.complete(session, info, member, self.clock.now()), None
-
-        self._as_member(team_id, user_id, token, reply, step, client)
+        now = self.clock.now()
+        outcome = use_cases.complete(self.db, team_id, user_id, token.get("p"), now)
+        self._finish(outcome, reply, client)
 
     def extend(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        def step(session: Session, info: PairInfo, member: Member) -> tuple[list[int], None]:
-            return checkins.extend(session, info, member, token.get("e"), self.clock.now()), None
-
-        self._as_member(team_id, user_id, token, reply, step, client)
+        now = self.clock.now()
+        outcome = use_cases.extend(self.db, team_id, user_id, token.get("p"), token.get("e"), now)
+        self._finish(outcome, reply, client)
 
     def rematch(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
     ) -> None:
-        try:
-            with self.mentor.db.transaction() as session:
-                info, member = member_of(session, team_id, user_id, token.get("p"), active=False)
-                new = request_rematch(session, info, member, self.clock.now())
-        except RelationshipError as exc:
-            reply(error_text(exc))
+        outcome = use_cases.rematch(self.db, team_id, user_id, token.get("p"), self.clock.now())
+        if isinstance(outcome, Refused):
+            reply(error_text(outcome))
             return
-        reply(mrkdwn(f"relationship.closure.{'rematch_ack' if new else 'rematch_again'}"))
-        if new:
-            self.mentor.hooks.rematch_requested(client, team_id, user_id, info.program_id)
+        reply(mrkdwn(f"relationship.closure.{'rematch_ack' if outcome.new else 'rematch_again'}"))
+        if outcome.new:
+            self.mentor.hooks.rematch_requested(client, team_id, user_id, outcome.info.program_id)
 
     # --- App Home ----------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
-        with self.mentor.db.transaction() as session:
-            person = find_person(session, team_id, user_id)
-            if person is None:
-                return []
-            state = views.HomeSection()
-            now = self.clock.now()
-            paused = session.scalar(
-                select(Participation.paused_until).where(
-                    Participation.person_id == person.id, Participation.paused_until > now
+        home = use_cases.home(self.db, team_id, user_id, self.clock.now())
+        if home is None:
+            return []
+        state = views.HomeSection(paused_until=home.paused_until, paused_open=home.paused_open)
+        for pair in home.pairs:
+            agreement = pair.agreement
+            state.pairs.append(
+                views.PairHome(
+                    pair_id=pair.info.pair_id,
+                    role=pair.member.role,
+                    partner_id=pair.partner.user_id,
+                    partner_name=pair.partner.name,
+                    since=pair.since,
+                    agreement_status=agreement.status if agreement else None,
+                    agreement=_agreement_view(agreement, pair.until) if agreement else None,
+                    version=agreement.version if agreement else None,
+                    last_met=pair.last_met,
                 )
             )
-            if paused is not None:
-                if paused >= INDEFINITE:
-                    state.paused_open = True
-                else:
-                    state.paused_until = local_today(paused, person.timezone)
-            for info in pairs_of(session, team_id, user_id):
-                member = info.member(person.id)
-                if member is None:
-                    continue
-                partner = info.partner(person.id)
-                agreement = agreement_of(session, info.pair_id)
-                relationship = relationship_of(session, info.pair_id)
-                until = _ends_on(relationship, person.timezone)
-                state.pairs.append(
-                    views.PairHome(
-                        pair_id=info.pair_id,
-                        role=member.role,
-                        partner_id=partner.user_id,
-                        partner_name=partner.name,
-                        since=local_today(info.created_at, person.timezone),
-                        agreement_status=agreement.status if agreement else None,
-                        agreement=_agreement_view(agreement, until) if agreement else None,
-                        version=agreement.version if agreement else None,
-                        last_met=relationship.last_met_on if relationship else None,
-                    )
-                )
         return views.home_section(state)
 
     # --- rendering (called by the deliverer inside its transaction) --------------------------
@@ -657,7 +510,7 @@ class RelationshipFlow:
         agreement, relationship = state.agreement, state.relationship
         if agreement is None or agreement.status != AGREEMENT_ACTIVE:
             return None
-        until = _ends_on(relationship, me.timezone)
+        until = ends_on(relationship, me.timezone)
         return views.active(partner.user_id, partner.name, _agreement_view(agreement, until))
 
     def _render_agreement_nudge(self, session: Session, target: RenderTarget) -> Part | None:
@@ -814,30 +667,6 @@ def _tell(user_id: str, text: str) -> Callable[[WebClient], None]:
         slack_io.post_dm(client, user_id, text_message(text))
 
     return follow_up
-
-
-def _partner_arg(session: Session, team_id: str, user_id: str, args: str) -> tuple[str | None, str]:
-    """Split `/mentoring met` arguments into a partner (a mention, or @name) and the date."""
-    partner: str | None = None
-    rest = []
-    for token in args.split():
-        if token.startswith("<@") and token.endswith(">"):
-            partner = token[2:-1].split("|", 1)[0]
-        elif token.startswith("@") and len(token) > 1:
-            wanted = token[1:].lower()
-            for info in pairs_of(session, team_id, user_id):
-                for m in info.members:
-                    if m.user_id != user_id and (
-                        m.user_id.lower() == wanted
-                        or m.name.lower().split(" ")[0] == wanted
-                        or m.name.lower() == wanted
-                    ):
-                        partner = m.user_id
-            if partner is None:
-                partner = token[1:]
-        else:
-            rest.append(token)
-    return partner, " ".join(rest)
 
 
 def reply_to(client: WebClient, body: dict[str, Any], respond: Any, user_id: str) -> Reply:

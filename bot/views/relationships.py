@@ -32,7 +32,7 @@ from bot.platform.blocks import (
 from bot.scheduling.deliverer import Part
 from core.kernel.texts import mrkdwn, plain
 from core.relationships.agreements import GOAL_TITLE_MAX, SUCCESS_MAX, SUGGESTION_MAX, AgreementForm
-from core.relationships.checkins import CHECKIN_NOTE_MAX
+from core.relationships.checkins import CHECKIN_NOTE_MAX, CheckinAnswers
 from core.relationships.meetings import NOTE_MAX
 from core.relationships.models import CADENCE_DAYS, HEALTH_VALUES, PROGRESS_VALUES
 
@@ -107,30 +107,28 @@ def invite(pair_id: int, role: str, partner_id: str, partner_name: str) -> Part:
 def review(
     pair_id: int, version: int, partner_id: str, partner_name: str, agreement: AgreementView
 ) -> Part:
-    value = _value(p=pair_id, v=version)
     return Part(
         mrkdwn("relationship.agreement.review_fallback", partner_name=partner_name),
         [
             section(mrkdwn("relationship.agreement.review", partner=partner_id)),
             *agreement_blocks(agreement),
-            actions(
-                [
-                    button(
-                        plain("relationship.agreement.button_confirm"),
-                        ids.REL_AGREEMENT_CONFIRM,
-                        value,
-                        style="primary",
-                    ),
-                    button(
-                        plain("relationship.agreement.button_suggest"),
-                        ids.REL_AGREEMENT_SUGGEST,
-                        value,
-                    ),
-                ],
-                block_id=f"rel.review.{pair_id}.{version}",
-            ),
+            actions(_review_buttons(pair_id, version), block_id=f"rel.review.{pair_id}.{version}"),
         ],
     )
+
+
+def _review_buttons(pair_id: int, version: int) -> list[Block]:
+    """The mentor's answers to a draft: confirm it, or suggest changes (to that version)."""
+    value = _value(p=pair_id, v=version)
+    return [
+        button(
+            plain("relationship.agreement.button_confirm"),
+            ids.REL_AGREEMENT_CONFIRM,
+            value,
+            style="primary",
+        ),
+        button(plain("relationship.agreement.button_suggest"), ids.REL_AGREEMENT_SUGGEST, value),
+    ]
 
 
 def changes(pair_id: int, partner_id: str, partner_name: str, suggestion: str) -> Part:
@@ -448,6 +446,38 @@ def checkboxes(
     return element
 
 
+def _goal_inputs(form: AgreementForm, max_goals: int) -> list[Block]:
+    """A title and a success field per goal: the draft's goals, then empty ones to the limit."""
+    blocks: list[Block] = []
+    goals = list(form.goals) + [{"title": "", "success": ""}] * max(0, max_goals - len(form.goals))
+    for n, goal in enumerate(goals[: max(max_goals, len(form.goals))], start=1):
+        blocks += [
+            input_block(
+                plain("relationship.agreement.goal_label", n=n),
+                text_input(
+                    ids.REL_AGREEMENT_GOAL.format(n=n),
+                    initial=goal.get("title") or None,
+                    max_length=GOAL_TITLE_MAX,
+                ),
+                block_id=f"agreement_goal_{n}",
+                optional=n > 1,
+                hint=plain("relationship.agreement.goal_hint") if n > 1 else None,
+            ),
+            input_block(
+                plain("relationship.agreement.success_label", n=n),
+                text_input(
+                    ids.REL_AGREEMENT_SUCCESS.format(n=n),
+                    initial=goal.get("success") or None,
+                    multiline=True,
+                    max_length=SUCCESS_MAX,
+                ),
+                block_id=f"agreement_success_{n}",
+                optional=True,
+            ),
+        ]
+    return blocks
+
+
 def agreement_modal(
     form: AgreementForm,
     *,
@@ -470,34 +500,7 @@ def agreement_modal(
                 )
             )
         )
-    goals = list(form.goals) + [{"title": "", "success": ""}] * max(0, max_goals - len(form.goals))
-    for n, goal in enumerate(goals[: max(max_goals, len(form.goals))], start=1):
-        blocks.append(
-            input_block(
-                plain("relationship.agreement.goal_label", n=n),
-                text_input(
-                    ids.REL_AGREEMENT_GOAL.format(n=n),
-                    initial=goal.get("title") or None,
-                    max_length=GOAL_TITLE_MAX,
-                ),
-                block_id=f"agreement_goal_{n}",
-                optional=n > 1,
-                hint=plain("relationship.agreement.goal_hint") if n > 1 else None,
-            )
-        )
-        blocks.append(
-            input_block(
-                plain("relationship.agreement.success_label", n=n),
-                text_input(
-                    ids.REL_AGREEMENT_SUCCESS.format(n=n),
-                    initial=goal.get("success") or None,
-                    multiline=True,
-                    max_length=SUCCESS_MAX,
-                ),
-                block_id=f"agreement_success_{n}",
-                optional=True,
-            )
-        )
+    blocks += _goal_inputs(form, max_goals)
     blocks += [
         input_block(
             plain("relationship.agreement.cadence_label"),
@@ -678,14 +681,6 @@ def checkin_modal(
     )
 
 
-@dataclass
-class CheckinAnswers:
-    progress: list[str]
-    health: str
-    note: str | None
-    share: bool
-
-
 def checkin_answers(values: Mapping[str, Any], n_goals: int) -> CheckinAnswers:
     share = _state(values, "checkin_share", ids.REL_CHECKIN_SHARE).get("selected_options") or []
     return CheckinAnswers(
@@ -739,65 +734,56 @@ def home_section(state: HomeSection) -> list[Block]:
             )
         )
     for pair in state.pairs:
-        blocks.append(
-            section(
-                mrkdwn(
-                    "relationship.home.pair",
-                    partner=pair.partner_id,
-                    role=plain(f"relationship.home.role.{pair.role}"),
-                    since=day_year(pair.since),
-                )
+        blocks += _pair_home(pair)
+    blocks.append(context(mrkdwn("relationship.home.tip")))
+    return blocks
+
+
+def _pair_home(pair: PairHome) -> list[Block]:
+    """One pair in App Home: who, the agreement (or how far it is), and what to do next."""
+    blocks: list[Block] = [
+        section(
+            mrkdwn(
+                "relationship.home.pair",
+                partner=pair.partner_id,
+                role=plain(f"relationship.home.role.{pair.role}"),
+                since=day_year(pair.since),
             )
         )
-        buttons = []
-        value = _value(p=pair.pair_id)
-        if pair.agreement_status == "active" and pair.agreement is not None:
-            blocks.append(section(mrkdwn("relationship.home.agreement_title")))
-            blocks += agreement_blocks(pair.agreement)
-            blocks.append(
-                context(
-                    mrkdwn("relationship.home.last_met", date=day(pair.last_met))
-                    if pair.last_met
-                    else mrkdwn("relationship.home.never_met")
+    ]
+    buttons = []
+    value = _value(p=pair.pair_id)
+    if pair.agreement_status == "active" and pair.agreement is not None:
+        blocks.append(section(mrkdwn("relationship.home.agreement_title")))
+        blocks += agreement_blocks(pair.agreement)
+        blocks.append(
+            context(
+                mrkdwn("relationship.home.last_met", date=day(pair.last_met))
+                if pair.last_met
+                else mrkdwn("relationship.home.never_met")
+            )
+        )
+        buttons.append(button(plain("relationship.meeting.button_met"), ids.REL_MET, value))
+    else:
+        status = {None: "none", "proposed": "proposed", "changes_suggested": "changes"}.get(
+            pair.agreement_status, "none"
+        )
+        blocks.append(
+            context(
+                mrkdwn(f"relationship.home.{status}_{pair.role}", partner_name=pair.partner_name)
+            )
+        )
+        if pair.role == "mentee" and status in ("none", "changes"):
+            buttons.append(
+                button(
+                    plain("relationship.agreement.button_setup"),
+                    ids.REL_AGREEMENT_OPEN,
+                    value,
+                    style="primary",
                 )
             )
-            buttons.append(button(plain("relationship.meeting.button_met"), ids.REL_MET, value))
-        else:
-            status = {None: "none", "proposed": "proposed", "changes_suggested": "changes"}.get(
-                pair.agreement_status, "none"
-            )
-            blocks.append(
-                context(
-                    mrkdwn(
-                        f"relationship.home.{status}_{pair.role}", partner_name=pair.partner_name
-                    )
-                )
-            )
-            if pair.role == "mentee" and status in ("none", "changes"):
-                buttons.append(
-                    button(
-                        plain("relationship.agreement.button_setup"),
-                        ids.REL_AGREEMENT_OPEN,
-                        value,
-                        style="primary",
-                    )
-                )
-            if pair.role == "mentor" and status == "proposed" and pair.version is not None:
-                version_value = _value(p=pair.pair_id, v=pair.version)
-                buttons += [
-                    button(
-                        plain("relationship.agreement.button_confirm"),
-                        ids.REL_AGREEMENT_CONFIRM,
-                        version_value,
-                        style="primary",
-                    ),
-                    button(
-                        plain("relationship.agreement.button_suggest"),
-                        ids.REL_AGREEMENT_SUGGEST,
-                        version_value,
-                    ),
-                ]
-        if buttons:
-            blocks.append(actions(buttons, block_id=f"rel.home.{pair.pair_id}"))
-    blocks.append(context(mrkdwn("relationship.home.tip")))
+        if pair.role == "mentor" and status == "proposed" and pair.version is not None:
+            buttons += _review_buttons(pair.pair_id, pair.version)
+    if buttons:
+        blocks.append(actions(buttons, block_id=f"rel.home.{pair.pair_id}"))
     return blocks

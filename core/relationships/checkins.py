@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,16 @@ from core.relationships.service import (
 )
 
 CHECKIN_NOTE_MAX = 1000
+
+
+@dataclass
+class CheckinAnswers:
+    """One person's answers to a check-in, as submitted."""
+
+    progress: list[str]
+    health: str
+    note: str | None
+    share: bool
 
 
 def checkin_goals(session: Session, info: PairInfo) -> list[str]:

@@ -475,3 +475,10 @@ def person_in_program(
 
 def local_today(now: datetime, tz: str | None, fallback: str = "UTC") -> date:
     return now.astimezone(zone(tz, fallback)).date()
+
+
+def ends_on(relationship: Relationship | None, timezone: str | None) -> date | None:
+    """The local day the relationship's term ends, if it has one."""
+    if relationship is None or relationship.ends_at is None:
+        return None
+    return local_today(relationship.ends_at, timezone)
