@@ -7,25 +7,15 @@ from __future__ import annotations
 import argparse
 import re
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from bot.cli.common import fail, settings_or_exit
-from core.coordination.service import (
-    CLI_ACTOR,
-    CoordinationError,
-    add_coordinator,
-    coordinator_ids,
-    find_program,
-    record,
-    remove_coordinator,
-)
+from core.coordination.roster import RosterOutcome, change_roster
+from core.coordination.service import CoordinationError
 from core.kernel.clock import SystemClock
 from core.kernel.db import Database
 from core.kernel.settings import Settings
-from core.programs.models import Program, Workspace
-from core.programs.service import default_program
+from core.programs.lifecycle import active_team_ids
 
 USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,31}$")
 TEAM_ID = re.compile(r"^[TE][A-Z0-9_]{2,31}$")
@@ -73,10 +63,7 @@ def _team(db: Database, settings: Settings, team: str | None) -> str:
         if not TEAM_ID.match(team):
             raise CliError(f"{team!r} is not a Slack team id (they look like T012ABCDEF)")
         return team
-    with db.transaction() as session:
-        teams = list(
-            session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
-        )
+    teams = active_team_ids(db)
     if len(teams) == 1:
         return teams[0]
     if len(teams) > 1:
@@ -98,50 +85,27 @@ def _team(db: Database, settings: Settings, team: str | None) -> str:
     raise CliError("no workspace is known yet: pass --team T012ABCDEF")
 
 
-def _program(session: Session, team_id: str, name: str | None) -> Program:
-    if name:
-        program = find_program(session, team_id, name)
-        if program is None:
-            known = session.scalars(select(Program.name).where(Program.team_id == team_id)).all()
-            raise CliError(
-                f"no program called {name!r} in {team_id}"
-                + (f" (programs: {', '.join(known)})" if known else "")
-            )
-        return program
-    return default_program(session, team_id, SystemClock())
-
-
 def _run(args: argparse.Namespace, action: str) -> int:
     settings = settings_or_exit()
     db = Database(settings.database_url)
-    clock = SystemClock()
     try:
         user = getattr(args, "user", None)
         if user is not None and not USER_ID.match(user):
             raise CliError(f"{user!r} is not a Slack user id (they look like U012ABCDEF)")
         team_id = _team(db, settings, args.team)
-        with db.transaction() as session:
-            program = _program(session, team_id, args.program)
-            if action == "list":
-                people = coordinator_ids(session, program.id)
-                print(f"{program.name} ({team_id}): " + (", ".join(people) or "no coordinators"))
-                return 0
-            assert user is not None
-            if action == "add":
-                changed = add_coordinator(session, program, user, by=CLI_ACTOR, clock=clock)
-            else:
-                changed = remove_coordinator(session, program, user, keep_one=False)
-            if changed:
-                record(
-                    session,
-                    team_id=team_id,
-                    program_id=program.id,
-                    actor=CLI_ACTOR,
-                    action=f"coordinators.{action}",
-                    targets=[user],
-                    clock=clock,
-                )
-            name = program.name
+        outcome = change_roster(
+            db,
+            team_id=team_id,
+            program_name=args.program,
+            action=action,
+            user_id=user,
+            clock=SystemClock(),
+        )
+        if outcome.status == "no_program":
+            raise CliError(
+                f"no program called {args.program!r} in {team_id}"
+                + (f" (programs: {', '.join(outcome.known)})" if outcome.known else "")
+            )
     except CliError as exc:
         return fail(str(exc))
     except CoordinationError as exc:
@@ -151,7 +115,14 @@ def _run(args: argparse.Namespace, action: str) -> int:
         return fail(f"database error ({reason}): is it migrated? mentorbot db upgrade")
     finally:
         db.dispose()
-    if action == "add":
+    return _say(action, user, outcome, team_id)
+
+
+def _say(action: str, user: str | None, outcome: RosterOutcome, team_id: str) -> int:
+    name, changed = outcome.program, outcome.changed
+    if action == "list":
+        print(f"{name} ({team_id}): " + (", ".join(outcome.coordinators) or "no coordinators"))
+    elif action == "add":
         print(f"{user} {'is now' if changed else 'was already'} a coordinator of {name}")
     else:
         print(f"{user} {'is no longer' if changed else 'was not'} a coordinator of {name}")

@@ -96,7 +96,7 @@ def _gaps(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from bot.cli.common import settings_or_exit
-    from core.faq.questions import list_gaps
+    from core.faq.use_cases import gaps
     from core.kernel.clock import SystemClock
     from core.kernel.db import Database
 
@@ -106,8 +106,7 @@ def _gaps(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     since = SystemClock().now() - timedelta(days=args.days) if args.days else None
     try:
-        with db.transaction() as session:
-            found = list_gaps(session, team_id=args.team, since=since, limit=args.limit)
+        found = gaps(db, team_id=args.team, since=since, limit=args.limit)
     except Exception as exc:  # a clear line rather than a traceback
         return fail(f"could not read the database: {type(exc).__name__}: {exc}")
     finally:

@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cli.common import fail, settings_or_exit
 from core.kernel.clock import SystemClock
 from core.kernel.db import Database
-from core.people.importer import COLUMNS, ImportFailed, import_people
+from core.people.importer import COLUMNS, ImportFailed
+from core.people.imports import import_people_file
 
 MAX_SHOWN = 1000  # problems printed; the count of the rest follows
 
@@ -59,10 +60,9 @@ def _import(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     started = time.monotonic()
     try:
-        with db.transaction() as session:
-            result = import_people(
-                session, data, team_id=args.team, program_name=args.program, clock=SystemClock()
-            )
+        result = import_people_file(
+            db, data, team_id=args.team, program_name=args.program, clock=SystemClock()
+        )
     except ImportFailed as exc:
         print_problems(exc)
         count = len(exc.problems)

@@ -26,18 +26,14 @@ from slack_sdk.errors import SlackApiError
 from bot.platform import slack_io
 from bot.platform.blocks import Block
 from bot.views import faq as views
-from core.coordination.service import coordinated_programs
-from core.faq import questions as faq_log
+from core.faq import use_cases as faq
 from core.faq.models import GAP_NO_MATCH, GAP_NOT_HELPFUL
+from core.faq.questions import PendingQuestion
 from core.faq.retrieval import MAX_QUESTION_CHARS, FaqAnswer, FaqIndex, FaqQuestionError
 from core.faq.store import FaqContentError, FaqRenderError, FaqStore, load_program_defaults
+from core.faq.use_cases import Asker
 from core.kernel.paths import content_dir
 from core.kernel.texts import mrkdwn, plain
-from core.onboarding import service as ob
-from core.people.directory import find_person
-from core.people.models import STATUS_LEFT
-from core.programs.models import Program
-from core.programs.service import person_program, taking_part
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -141,16 +137,6 @@ class Reply:
             self.post(payload)
 
 
-@dataclass(frozen=True)
-class Asker:
-    """What answering needs to know about the person and their program."""
-
-    program_id: int
-    settings: dict[str, Any]
-    audience: str | None
-    coordinators: list[str]
-
-
 # --- the flow -------------------------------------------------------------------------------
 class FaqFlow:
     def __init__(self, mentor: MentorApp) -> None:
@@ -227,29 +213,7 @@ class FaqFlow:
         return thread
 
     def _asker(self, team_id: str, user_id: str) -> Asker:
-        with self.mentor.db.transaction() as session:
-            # Answers quote the settings and coordinators of the asker's own program (the one
-            # they take part in, when there is exactly one; for someone in none, the one they
-            # coordinate, when there is exactly one), else the default program's.
-            person = find_person(session, team_id, user_id)
-            program = person_program(session, team_id, person, self.mentor.clock)
-            if not taking_part(session, person):
-                coordinated = coordinated_programs(session, team_id, user_id)
-                if len(coordinated) == 1:
-                    program = coordinated[0]
-            settings = faq_log.faq_settings(session, program)
-            coordinators = faq_log.coordinator_ids(session, program)
-            audience: str | None = None
-            if user_id in coordinators:
-                audience = "coordinator"
-            else:
-                participation = ob.find_participation(session, person, program) if person else None
-                if participation is not None and participation.status != STATUS_LEFT:
-                    if participation.is_mentee and not participation.is_mentor:
-                        audience = "mentee"
-                    elif participation.is_mentor and not participation.is_mentee:
-                        audience = "mentor"
-            return Asker(program.id, settings, audience, coordinators)
+        return faq.asker(self.mentor.db, team_id, user_id, self.mentor.clock)
 
     def _answer(self, index: FaqIndex, entry_id: str) -> views.Answer | None:
         try:
@@ -306,17 +270,16 @@ class FaqFlow:
         self, team_id: str, user_id: str, asker: Asker, question: str, result: FaqAnswer
     ) -> int:
         """Keep the question server-side (buttons carry only its id); that id."""
-        with self.mentor.db.transaction() as session:
-            return faq_log.record_question(
-                session,
-                team_id=team_id,
-                program_id=asker.program_id,
-                user_id=user_id,
-                question=question,
-                band=result.band,
-                entry_id=result.entry_id,
-                clock=self.mentor.clock,
-            )
+        return faq.record_question(
+            self.mentor.db,
+            team_id=team_id,
+            program_id=asker.program_id,
+            user_id=user_id,
+            question=question,
+            band=result.band,
+            entry_id=result.entry_id,
+            clock=self.mentor.clock,
+        )
 
     def _vote(
         self,
@@ -326,20 +289,20 @@ class FaqFlow:
         entry_id: str | None,
         pending_id: Any,
         reason: str,
-    ) -> tuple[bool, faq_log.PendingQuestion | None]:
+    ) -> tuple[bool, PendingQuestion | None]:
         """Log a gap (an answer that did not help, suggestions that did not fit): (whether it
         was logged now, the question asked if it is the voter's own)."""
-        with self.mentor.db.transaction() as session:
-            return faq_log.record_vote(
-                session,
-                team_id=team_id,
-                program_id=asker.program_id,
-                user_id=user_id,
-                entry_id=entry_id,
-                pending_id=pending_id,
-                reason=reason,
-                clock=self.mentor.clock,
-            )
+        outcome = faq.vote(
+            self.mentor.db,
+            team_id=team_id,
+            program_id=asker.program_id,
+            user_id=user_id,
+            entry_id=entry_id,
+            pending_id=pending_id,
+            reason=reason,
+            clock=self.mentor.clock,
+        )
+        return outcome.logged, outcome.own
 
     def _result_message(
         self, index: FaqIndex, result: FaqAnswer, question: str, pending_id: int, asker: Asker
@@ -386,12 +349,9 @@ class FaqFlow:
         return True
 
     # --- buttons ---------------------------------------------------------------------------
-    def _own(self, team_id: str, user_id: str, pending_id: Any) -> faq_log.PendingQuestion | None:
+    def _own(self, team_id: str, user_id: str, pending_id: Any) -> PendingQuestion | None:
         """The question behind a button, if it is this person's."""
-        with self.mentor.db.transaction() as session:
-            return faq_log.pending_question(
-                session, pending_id, team_id, user_id, self.mentor.clock
-            )
+        return faq.own_question(self.mentor.db, pending_id, team_id, user_id, self.mentor.clock)
 
     def show_topic(
         self, reply: Reply, team_id: str, user_id: str, entry_id: str, pending_id: Any
@@ -451,10 +411,9 @@ class FaqFlow:
 
     def none_matched(self, reply: Reply, team_id: str, user_id: str, token: dict[str, Any]) -> None:
         """None of the suggestions fitted: log it, then offer to ask a coordinator."""
-        with self.mentor.db.transaction() as session:
-            status = faq_log.question_status(
-                session, token.get("q"), team_id, user_id, self.mentor.clock
-            )
+        status = faq.question_state(
+            self.mentor.db, token.get("q"), team_id, user_id, self.mentor.clock
+        )
         if status == "not_yours":
             reply.private(views.note("faq.offer.not_yours"))
             return
@@ -480,9 +439,7 @@ class FaqFlow:
         else:
             reply.private(views.note(_STATUS_NOTES.get(own.status, "faq.offer.expired")))
 
-    def _offer(
-        self, index: FaqIndex, pending: faq_log.PendingQuestion, asker: Asker
-    ) -> dict[str, Any]:
+    def _offer(self, index: FaqIndex, pending: PendingQuestion, asker: Asker) -> dict[str, Any]:
         assert pending.question is not None
         contact = None if asker.coordinators else self._contact_answer(index)
         return views.offer_message(pending.question, pending.id, contact_answer=contact)
@@ -490,51 +447,31 @@ class FaqFlow:
     # --- escalation ------------------------------------------------------------------------
     def escalate(self, reply: Reply, team_id: str, user_id: str, token: dict[str, Any]) -> None:
         """The person agreed: send their question to the coordinators, and say who."""
-        claim, coordinators, lone = self._claim_escalation(team_id, user_id, token)
-        if claim.status == "not_yours":
+        outcome = faq.escalate_question(
+            self.mentor.db, token.get("q"), team_id, user_id, self.mentor.clock
+        )
+        if outcome.status == "not_yours":
             reply.private(views.note("faq.offer.not_yours"))
             return
-        if claim.status in ("escalated", "declined"):
-            logger.info("a repeated escalation click changed nothing (status %s)", claim.status)
+        if outcome.status in ("escalated", "declined"):
+            logger.info("a repeated escalation click changed nothing (status %s)", outcome.status)
             return
-        if claim.status != "claimed":
+        if outcome.status in ("expired", "missing"):
             reply.replace(views.note("faq.offer.expired"))
             return
-        assert claim.question is not None and claim.pending_id is not None
-        pending_id = claim.pending_id
-        if lone:
+        assert outcome.question is not None and outcome.pending_id is not None
+        if outcome.status == "only_coordinator":
             logger.info("an FAQ question had no other coordinator to go to; nothing was sent")
-            reply.replace(views.note("faq.offer.only_coordinator", program=lone))
+            reply.replace(views.note("faq.offer.only_coordinator", program=outcome.program))
             return
-        if not coordinators:
+        if outcome.status == "no_coordinator":
             index = self.index(self._asker(team_id, user_id).settings)
             contact = self._contact_answer(index) if index is not None else ""
-            reply.replace(views.offer_message(claim.question, pending_id, contact_answer=contact))
+            reply.replace(
+                views.offer_message(outcome.question, outcome.pending_id, contact_answer=contact)
+            )
             return
-        self._pass_on(reply, user_id, claim.question, pending_id, coordinators)
-
-    def _claim_escalation(
-        self, team_id: str, user_id: str, token: dict[str, Any]
-    ) -> tuple[faq_log.EscalationClaim, list[str], str]:
-        """Claim the question for escalation: (the claim, the coordinators to ask, the
-        program's name when the asker is its only coordinator). With no one to ask, the
-        claim is dropped (only coordinator) or undone (no coordinator)."""
-        clock = self.mentor.clock
-        coordinators: list[str] = []
-        lone = ""
-        with self.mentor.db.transaction() as session:
-            claim = faq_log.claim_escalation(session, token.get("q"), team_id, user_id, clock)
-            if claim.status == "claimed" and claim.pending_id is not None:
-                program = session.get(Program, claim.program_id)
-                every = faq_log.coordinator_ids(session, program) if program else []
-                # A coordinator asking does not get their own question back.
-                coordinators = [c for c in every if c != user_id]
-                if program is not None and every and not coordinators:
-                    lone = program.name
-                    faq_log.drop_escalation(session, claim.pending_id, clock)
-                elif not coordinators:
-                    faq_log.undo_escalation(session, claim.pending_id)
-        return claim, coordinators, lone
+        self._pass_on(reply, user_id, outcome.question, outcome.pending_id, outcome.coordinators)
 
     def _pass_on(
         self, reply: Reply, user_id: str, question: str, pending_id: int, coordinators: list[str]
@@ -554,11 +491,7 @@ class FaqFlow:
                     coordinator,
                     exc.response.get("error"),
                 )
-        with self.mentor.db.transaction() as session:
-            if sent:
-                faq_log.finish_escalation(session, pending_id)
-            else:
-                faq_log.undo_escalation(session, pending_id)
+        faq.settle_escalation(self.mentor.db, pending_id, delivered=bool(sent))
         if sent:
             logger.info("an FAQ question was passed to %d coordinator(s)", len(sent))
             reply.replace(views.sent_message(sent))
@@ -567,10 +500,9 @@ class FaqFlow:
 
     def decline(self, reply: Reply, team_id: str, user_id: str, token: dict[str, Any]) -> None:
         """The person said no: nothing is sent, and the question text is forgotten."""
-        with self.mentor.db.transaction() as session:
-            outcome = faq_log.decline_escalation(
-                session, token.get("q"), team_id, user_id, self.mentor.clock
-            )
+        outcome = faq.decline_question(
+            self.mentor.db, token.get("q"), team_id, user_id, self.mentor.clock
+        )
         if outcome == "not_yours":
             reply.private(views.note("faq.offer.not_yours"))
         elif outcome == "declined":
@@ -621,8 +553,7 @@ class FaqFlow:
 
     # --- housekeeping ---------------------------------------------------------------------
     def purge(self) -> None:
-        with self.mentor.db.transaction() as session:
-            questions, gaps = faq_log.purge_expired(session, self.mentor.clock)
+        questions, gaps = faq.purge_expired(self.mentor.db, self.mentor.clock)
         if questions or gaps:
             logger.info("FAQ housekeeping: %d expired question(s), %d old gap(s)", questions, gaps)
 

@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from bot.platform import log_guard
 from bot.scheduling.scheduler import sweeps
-from core.privacy.service import purge_departed
 from core.programs import lifecycle
-from core.programs.models import Workspace
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -105,8 +103,7 @@ def workspace_active(mentor: MentorApp, team_id: str | None) -> bool:
 
 def stop_sending(mentor: MentorApp, team_id: str) -> None:
     mentor.send_guard.mark(team_id)
-    with mentor.db.transaction() as session:
-        first = lifecycle.mark_uninstalled(session, team_id, mentor.clock)
+    first = lifecycle.uninstall(mentor.db, team_id, mentor.clock)
     if first:
         logger.info(
             "workspace %s uninstalled the app: sending stopped; data purged after %d days",
@@ -118,35 +115,26 @@ def stop_sending(mentor: MentorApp, team_id: str) -> None:
 def lifecycle_sweep(mentor: MentorApp) -> None:
     """Purge workspaces past their retention period, and people who left a program past the
     program's retention days."""
-    with mentor.db.transaction() as session:
-        purged = lifecycle.purge_due(session, mentor.clock, mentor.settings.retention_days)
-    for team_id in purged:
+    outcome = lifecycle.retention_sweep(mentor.db, mentor.clock, mentor.settings.retention_days)
+    for team_id in outcome.purged:
         mentor.send_guard.clear(team_id)
-    with mentor.db.transaction() as session:
-        teams = list(
-            session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
-        )
-    for team_id in teams:
-        with mentor.db.transaction() as session:
-            forgotten = purge_departed(session, team_id, mentor.clock)
-        if forgotten:
-            logger.info("deleted the data of %d people who left (team %s)", len(forgotten), team_id)
+    for team_id, forgotten in outcome.forgotten.items():
+        logger.info("deleted the data of %d people who left (team %s)", len(forgotten), team_id)
 
 
-def _is_reinstall_signal(req: BoltRequest, uninstalled_at: float | None) -> bool:
-    """A person using the app is the sign of a new install; Slack's retries of events sent
-    before the uninstall are not."""
+def reinstall_signal(req: BoltRequest) -> lifecycle.ReinstallSignal:
+    """What the request says about a possible new install (the rule is in core)."""
     body = req.body if isinstance(req.body, dict) else {}
-    if body.get("type") == "event_callback":
-        event = body.get("event") or {}
-        if event.get("type") in LIFECYCLE_EVENTS:
-            return False
-        if req.headers.get("x-slack-retry-num"):
-            return False
-        event_time = body.get("event_time")
-        if uninstalled_at is not None and isinstance(event_time, (int, float)):
-            return event_time >= uninstalled_at
-    return True
+    if body.get("type") != "event_callback":
+        return lifecycle.ReinstallSignal()
+    event = body.get("event") or {}
+    event_time = body.get("event_time")
+    return lifecycle.ReinstallSignal(
+        event_callback=True,
+        lifecycle_event=event.get("type") in LIFECYCLE_EVENTS,
+        retry=bool(req.headers.get("x-slack-retry-num")),
+        event_time=float(event_time) if isinstance(event_time, (int, float)) else None,
+    )
 
 
 def register(app: App, mentor: MentorApp) -> None:
@@ -159,15 +147,8 @@ def register(app: App, mentor: MentorApp) -> None:
     def lifecycle_guard(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
         team_id = req.context.team_id
         if team_id and team_id in send_guard.inactive():
-            with mentor.db.transaction() as session:
-                workspace = session.get(Workspace, team_id)
-                since = (
-                    workspace.uninstalled_at.timestamp()
-                    if workspace is not None and workspace.uninstalled_at is not None
-                    else None
-                )
-                if _is_reinstall_signal(req, since) and lifecycle.reinstalled(session, team_id):
-                    send_guard.clear(team_id)
+            if lifecycle.check_reinstall(mentor.db, team_id, reinstall_signal(req)):
+                send_guard.clear(team_id)
             send_guard.inactive(fresh=True)
         client = req.context.client
         if client is not None:

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import extract_team_id
-from sqlalchemy.exc import IntegrityError
 
-from core.kernel.events import claim_event
+from core.kernel.events import handle_once
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -52,13 +51,9 @@ def register(app: App, mentor: MentorApp) -> None:
         body = req.body if isinstance(req.body, dict) else {}
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            try:
-                with mentor.db.transaction() as session:
-                    fresh = claim_event(
-                        session, str(event_id), str(body.get("team_id") or ""), mentor.clock
-                    )
-            except IntegrityError:
-                fresh = False
+            fresh = handle_once(
+                mentor.db, str(event_id), str(body.get("team_id") or ""), mentor.clock
+            )
             if not fresh:
                 logger.info("event %s already handled; skipping", event_id)
                 return BoltResponse(status=200, body="")

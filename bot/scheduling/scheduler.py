@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from core.kernel.events import forget_old_events
+from core.kernel.events import forget_old_event_ids
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -28,8 +28,7 @@ def sweeps(mentor: MentorApp) -> list[Sweep]:
 
 
 def housekeeping(mentor: MentorApp) -> None:
-    with mentor.db.transaction() as session:
-        forget_old_events(session, mentor.clock)
+    forget_old_event_ids(mentor.db, mentor.clock)
 
 
 def run_sweeps(mentor: MentorApp) -> None:

@@ -8,7 +8,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from core.messaging.ledger import prune
+from core.messaging.housekeeping import prune_settled
 from core.messaging.planner import Planner
 
 if TYPE_CHECKING:
@@ -40,5 +40,4 @@ def relationship_sweep(mentor: MentorApp) -> None:
     last = mentor.deliveries_pruned_at
     if last is None or time.monotonic() - last > PRUNE_EVERY_SECONDS:
         mentor.deliveries_pruned_at = time.monotonic()
-        with mentor.db.transaction() as session:
-            prune(session, mentor.clock.now())
+        prune_settled(mentor.db, mentor.clock)

@@ -1,13 +1,18 @@
-"""Idempotency for incoming Slack events."""
+"""Idempotency for incoming Slack events.
+
+`handle_once` and `forget_old_event_ids` are the use cases (each opens its own transaction);
+`claim_event` and `forget_old_events` run inside the caller's."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
+from core.kernel.db import Database
 from core.kernel.models import ProcessedEvent
 
 KEEP_EVENT_IDS = timedelta(days=3)  # Slack retries within minutes; keep a comfortable margin
@@ -27,3 +32,19 @@ def forget_old_events(session: Session, clock: Clock) -> int:
         delete(ProcessedEvent).where(ProcessedEvent.received_at < clock.now() - KEEP_EVENT_IDS)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def handle_once(db: Database, event_id: str, team_id: str, clock: Clock) -> bool:
+    """May this event be handled? True the first time its id is seen; False for a retry or a
+    duplicate delivery (also when a concurrent delivery claimed it at the same moment)."""
+    try:
+        with db.transaction() as session:
+            return claim_event(session, event_id, team_id, clock)
+    except IntegrityError:
+        return False
+
+
+def forget_old_event_ids(db: Database, clock: Clock) -> int:
+    """Housekeeping: drop event ids older than `KEEP_EVENT_IDS`. Returns how many."""
+    with db.transaction() as session:
+        return forget_old_events(session, clock)

@@ -4,11 +4,16 @@ after the retention period; a later reinstall starts clean.
 `workspace_active(session, team_id)` is the one question every send path asks. An uninstalled
 workspace is flagged with `Workspace.uninstalled_at`; `purge_due` deletes every row that
 carries its team id once `MENTORBOT_RETENTION_DAYS` have passed (0: at the next sweep).
+
+The use cases the Slack side calls open their own transactions: `uninstall`,
+`retention_sweep`, `check_reinstall` (with `ReinstallSignal`, what the request says) and
+`active_team_ids`.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -16,7 +21,9 @@ from sqlalchemy.orm import Session
 
 import core.kernel.schema  # noqa: F401  (every table known, so a purge misses none)
 from core.kernel.clock import Clock
+from core.kernel.db import Database
 from core.kernel.models import Base
+from core.privacy.service import purge_departed
 from core.programs.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -112,3 +119,77 @@ def reinstalled(session: Session, team_id: str) -> bool:
     rows = purge_workspace(session, team_id)
     logger.info("workspace %s was installed again: %d old rows purged", team_id, rows)
     return True
+
+
+# --- use cases (each opens its own transaction) -------------------------------------------
+def uninstall(db: Database, team_id: str, clock: Clock) -> bool:
+    """`app_uninstalled`, or the bot token revoked: flag the workspace so nothing more is sent
+    to it. True the first time (when the retention period starts)."""
+    with db.transaction() as session:
+        return mark_uninstalled(session, team_id, clock)
+
+
+def active_team_ids(db: Database) -> list[str]:
+    """The workspaces that have the app installed (not flagged as uninstalled)."""
+    with db.transaction() as session:
+        return list(
+            session.scalars(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
+        )
+
+
+@dataclass(frozen=True)
+class RetentionOutcome:
+    """`purged`: workspaces whose data was deleted; `forgotten`: per installed workspace,
+    the Slack ids of people who left and whose data was deleted (only non-empty ones)."""
+
+    purged: list[str]
+    forgotten: dict[str, list[str]] = field(default_factory=dict)
+
+
+def retention_sweep(db: Database, clock: Clock, retention_days: int) -> RetentionOutcome:
+    """Purge workspaces past their retention period (one transaction), then, one transaction
+    per installed workspace, people who left a program past the program's retention days."""
+    with db.transaction() as session:
+        purged = purge_due(session, clock, retention_days)
+    forgotten: dict[str, list[str]] = {}
+    for team_id in active_team_ids(db):
+        with db.transaction() as session:
+            gone = purge_departed(session, team_id, clock)
+        if gone:
+            forgotten[team_id] = gone
+    return RetentionOutcome(purged, forgotten)
+
+
+@dataclass(frozen=True)
+class ReinstallSignal:
+    """What an incoming request says, parsed by the Slack side: whether it is an event
+    callback, of a lifecycle event type, a retry, and the event's time (epoch seconds)."""
+
+    event_callback: bool = False
+    lifecycle_event: bool = False
+    retry: bool = False
+    event_time: float | None = None
+
+
+def is_reinstall_signal(signal: ReinstallSignal, uninstalled_at: float | None) -> bool:
+    """A person using the app is the sign of a new install; lifecycle events and Slack's
+    retries of events sent before the uninstall are not."""
+    if signal.event_callback:
+        if signal.lifecycle_event or signal.retry:
+            return False
+        if uninstalled_at is not None and signal.event_time is not None:
+            return signal.event_time >= uninstalled_at
+    return True
+
+
+def check_reinstall(db: Database, team_id: str, signal: ReinstallSignal) -> bool:
+    """A request for a workspace flagged as uninstalled: if it signals a new install, purge
+    the old data at once so the new install starts clean. True if it was reinstalled."""
+    with db.transaction() as session:
+        workspace = session.get(Workspace, team_id)
+        since = (
+            workspace.uninstalled_at.timestamp()
+            if workspace is not None and workspace.uninstalled_at is not None
+            else None
+        )
+        return is_reinstall_signal(signal, since) and reinstalled(session, team_id)
