@@ -178,6 +178,22 @@ class CoordinatorFlow:
         program = self.authorize(ctx, action, parsed)
         return None if program is None else (program, parsed)
 
+    def _between_two(
+        self,
+        ctx: CommandContext,
+        action: str,
+        change: Callable[[Database, Clock, ProgramRef, str, str, str], Outcome[T]],
+    ) -> tuple[ProgramRef, str, str, T] | None:
+        """A command about two people (`unpair`, `do-not-pair`): the change applied, with the
+        program and both people, or None after telling the coordinator why not."""
+        found = self._for_people(ctx, action, 2)
+        if found is None:
+            return None
+        program, parsed = found
+        a, b = parsed.users
+        value = self._settle(ctx, change(self.db, self.clock, program, ctx.user_id, a, b))
+        return None if value is None else (program, a, b, value)
+
     def _is_workspace_admin(self, client: WebClient, user_id: str) -> bool:
         try:
             user = client.users_info(user=user_id).get("user") or {}
@@ -688,17 +704,10 @@ class CoordinatorFlow:
         )
 
     def unpair(self, ctx: CommandContext) -> None:
-        found = self._for_people(ctx, "unpair", 2)
-        if found is None:
+        between = self._between_two(ctx, "unpair", interventions.unpair)
+        if between is None:
             return
-        program, parsed = found
-        a, b = parsed.users
-        done = self._settle(
-            ctx,
-            interventions.unpair(self.db, self.clock, program, ctx.user_id, a, b),
-        )
-        if done is None:
-            return
+        program, a, b, done = between
         for person, other in ((done.mentee, done.mentor), (done.mentor, done.mentee)):
             self._tell(
                 ctx.client, person, "coordinator.unpair.notice", other=other, program=program.name
@@ -706,17 +715,10 @@ class CoordinatorFlow:
         self._note(ctx, "coordinator.unpair.done", a=a, b=b)
 
     def do_not_pair(self, ctx: CommandContext) -> None:
-        found = self._for_people(ctx, "do_not_pair", 2)
-        if found is None:
+        between = self._between_two(ctx, "do_not_pair", interventions.do_not_pair)
+        if between is None:
             return
-        program, parsed = found
-        a, b = parsed.users
-        result = self._settle(
-            ctx,
-            interventions.do_not_pair(self.db, self.clock, program, ctx.user_id, a, b),
-        )
-        if result is None:
-            return
+        _, a, b, result = between
         self._note(
             ctx,
             "coordinator.do_not_pair.done",

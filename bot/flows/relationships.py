@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from bot.flows.onboarding import OnboardingFlow
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Reply = Callable[[str], None]
 Answered = tuple[dict[str, str] | None, Callable[[WebClient], None] | None]
@@ -217,17 +218,33 @@ class RelationshipFlow:
             )
             c.client.views_open(trigger_id=c.trigger_id, view=view)
 
-    def submit_agreement(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
+    def _submit_pair_form(
+        self,
+        team_id: str,
+        user_id: str,
+        view: dict[str, Any],
+        key: str,
+        use_case: Callable[..., T],
+        read: Callable[[dict[str, Any], int], Any],
+    ) -> T:
+        """Submit a pair's form (agreement or check-in) opened at `key` (its version or
+        check-in number); the use case reads the values, limited by what it finds, in its
+        own transaction."""
         metadata = view_metadata(view)
         values = view_values(view)
-        outcome = use_cases.submit_agreement(
+        return use_case(
             self.db,
             team_id,
             user_id,
             metadata.get("p"),
-            metadata.get("v"),
-            lambda max_goals: views.agreement_form(values, max_goals),
+            metadata.get(key),
+            lambda limit: read(values, limit),
             self.clock.now(),
+        )
+
+    def submit_agreement(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
+        outcome = self._submit_pair_form(
+            team_id, user_id, view, "v", use_cases.submit_agreement, views.agreement_form
         )
         if isinstance(outcome, Invalid):
             return views.agreement_errors(outcome.errors, outcome.max_goals), None
@@ -361,16 +378,8 @@ class RelationshipFlow:
         )
 
     def submit_checkin(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
-        metadata = view_metadata(view)
-        values = view_values(view)
-        outcome = use_cases.submit_checkin(
-            self.db,
-            team_id,
-            user_id,
-            metadata.get("p"),
-            metadata.get("s"),
-            lambda n_goals: views.checkin_answers(values, n_goals),
-            self.clock.now(),
+        outcome = self._submit_pair_form(
+            team_id, user_id, view, "s", use_cases.submit_checkin, views.checkin_answers
         )
         if isinstance(outcome, Refused):
             if outcome.key == "too_long_note":

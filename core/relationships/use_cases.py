@@ -187,6 +187,17 @@ def _as_member(
     return _attempt(db, lambda s: step(s, *member_of(s, team_id, user_id, pair_id, active=active)))
 
 
+def _change(
+    db: Database,
+    team_id: str,
+    user_id: str,
+    pair_id: Any,
+    apply: Callable[[Session, PairInfo, Member], list[int]],
+) -> Changed | Refused:
+    """`_as_member`, for a step whose result is the ledger ids to send now."""
+    return _as_member(db, team_id, user_id, pair_id, lambda s, i, m: Changed(apply(s, i, m), i))
+
+
 # --- new pairs -------------------------------------------------------------------------------
 def start(db: Database, pair_id: int, now: datetime) -> Changed:
     """A new pair: its schedule, and both invited to set up their agreement."""
@@ -253,12 +264,8 @@ def confirm_agreement(
     db: Database, team_id: str, user_id: str, pair_id: Any, version: Any, now: datetime
 ) -> Changed | Refused:
     """The mentor confirms the draft they were shown: the agreement is active for both."""
-    return _as_member(
-        db,
-        team_id,
-        user_id,
-        pair_id,
-        lambda s, info, m: Changed(agreements.confirm(s, info, m, version, now), info),
+    return _change(
+        db, team_id, user_id, pair_id, lambda s, i, m: agreements.confirm(s, i, m, version, now)
     )
 
 
@@ -515,36 +522,22 @@ def ask_help(
 def end_no_fault(
     db: Database, team_id: str, user_id: str, pair_id: Any, now: datetime
 ) -> Changed | Refused:
-    return _as_member(
-        db,
-        team_id,
-        user_id,
-        pair_id,
-        lambda s, info, m: Changed(checkins.end_no_fault(s, info, m, now), info),
+    return _change(
+        db, team_id, user_id, pair_id, lambda s, i, m: checkins.end_no_fault(s, i, m, now)
     )
 
 
 def complete(
     db: Database, team_id: str, user_id: str, pair_id: Any, now: datetime
 ) -> Changed | Refused:
-    return _as_member(
-        db,
-        team_id,
-        user_id,
-        pair_id,
-        lambda s, info, m: Changed(checkins.complete(s, info, m, now), info),
-    )
+    return _change(db, team_id, user_id, pair_id, lambda s, i, m: checkins.complete(s, i, m, now))
 
 
 def extend(
     db: Database, team_id: str, user_id: str, pair_id: Any, period: Any, now: datetime
 ) -> Changed | Refused:
-    return _as_member(
-        db,
-        team_id,
-        user_id,
-        pair_id,
-        lambda s, info, m: Changed(checkins.extend(s, info, m, period, now), info),
+    return _change(
+        db, team_id, user_id, pair_id, lambda s, i, m: checkins.extend(s, i, m, period, now)
     )
 
 
