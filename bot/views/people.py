@@ -52,66 +52,77 @@ def profile_modal(
 ) -> dict[str, Any]:
     """The profile form. `program` names the program whose profile it is, for someone who
     takes part in several."""
-    max_goals = settings.max_goals
-    max_capacity = settings.max_mentor_capacity
     blocks: list[Block] = [
-        input_block(
-            plain("profile.modal.role"),
-            radio_buttons(
-                ids.PROFILE_ROLE,
-                [(plain(f"onboarding.role.{r}"), r) for r in ("mentee", "mentor", "both")],
-                initial=form.role,
-            ),
-            block_id=ROLE_BLOCK,
-        ),
+        _role_input(form),
         divider(),
         section(mrkdwn("profile.modal.mentee_section")),
         context(mrkdwn("profile.modal.optional_hint")),
     ]
-    for n in range(max_goals):
+    for n in range(settings.max_goals):
         goal = form.goals[n] if n < len(form.goals) else GoalInput("")
-        blocks.append(
-            input_block(
-                plain("profile.modal.goal", number=n + 1),
-                static_select(
-                    ids.PROFILE_GOAL.format(n=n),
-                    plain("profile.modal.goal_placeholder"),
-                    groups=competency_groups(),
-                    initial=goal.competency_id or None,
-                ),
-                block_id=goal_block(n),
-                optional=True,
-            )
-        )
-        blocks.append(
-            input_block(
-                plain("profile.modal.success", number=n + 1),
-                text_input(
-                    ids.PROFILE_SUCCESS.format(n=n),
-                    initial=goal.success,
-                    multiline=True,
-                    max_length=SUCCESS_MAX_CHARS,
-                ),
-                block_id=success_block(n),
-                optional=True,
-            )
-        )
-        blocks.append(
-            input_block(
+        blocks += _goal_inputs(n, goal)
+    blocks += [divider(), section(mrkdwn("profile.modal.mentor_section"))]
+    blocks += _mentor_inputs(form, settings.max_mentor_capacity)
+    blocks += [divider(), *_preference_inputs(form)]
+    if program is not None:
+        blocks.insert(0, context(mrkdwn("profile.modal.program", program=program)))
+    return modal(ids.PROFILE_MODAL, "profile.modal", private_metadata, blocks)
+
+
+def _role_input(form: ProfileForm) -> Block:
+    return input_block(
+        plain("profile.modal.role"),
+        radio_buttons(
+            ids.PROFILE_ROLE,
+            [(plain(f"onboarding.role.{r}"), r) for r in ("mentee", "mentor", "both")],
+            initial=form.role,
+        ),
+        block_id=ROLE_BLOCK,
+    )
+
+
+def _goal_inputs(n: int, goal: GoalInput) -> list[Block]:
+    """The three optional inputs of goal `n`: competency, what success means, priority."""
+    return [
+        input_block(
+            plain("profile.modal.goal", number=n + 1),
+            static_select(
+                ids.PROFILE_GOAL.format(n=n),
+                plain("profile.modal.goal_placeholder"),
+                groups=competency_groups(),
+                initial=goal.competency_id or None,
+            ),
+            block_id=goal_block(n),
+            optional=True,
+        ),
+        input_block(
+            plain("profile.modal.success", number=n + 1),
+            text_input(
+                ids.PROFILE_SUCCESS.format(n=n),
+                initial=goal.success,
+                multiline=True,
+                max_length=SUCCESS_MAX_CHARS,
+            ),
+            block_id=success_block(n),
+            optional=True,
+        ),
+        input_block(
+            plain("profile.modal.priority", number=n + 1),
+            static_select(
+                ids.PROFILE_PRIORITY.format(n=n),
                 plain("profile.modal.priority", number=n + 1),
-                static_select(
-                    ids.PROFILE_PRIORITY.format(n=n),
-                    plain("profile.modal.priority", number=n + 1),
-                    options=[(priority_label(p), str(p)) for p in (1, 2, 3)],
-                    initial=str(goal.priority) if goal.priority else None,
-                ),
-                block_id=priority_block(n),
-                optional=True,
-            )
-        )
-    blocks += [
-        divider(),
-        section(mrkdwn("profile.modal.mentor_section")),
+                options=[(priority_label(p), str(p)) for p in (1, 2, 3)],
+                initial=str(goal.priority) if goal.priority else None,
+            ),
+            block_id=priority_block(n),
+            optional=True,
+        ),
+    ]
+
+
+def _mentor_inputs(form: ProfileForm, max_capacity: int) -> list[Block]:
+    """The mentor section's inputs: expertise and capacity."""
+    return [
         input_block(
             plain("profile.modal.expertise"),
             multi_select(
@@ -135,7 +146,12 @@ def profile_modal(
             block_id=CAPACITY_BLOCK,
             optional=True,
         ),
-        divider(),
+    ]
+
+
+def _preference_inputs(form: ProfileForm) -> list[Block]:
+    """The inputs for everyone: meeting format, languages, notes."""
+    return [
         input_block(
             plain("profile.modal.format"),
             radio_buttons(
@@ -165,9 +181,6 @@ def profile_modal(
             optional=True,
         ),
     ]
-    if program is not None:
-        blocks.insert(0, context(mrkdwn("profile.modal.program", program=program)))
-    return modal(ids.PROFILE_MODAL, "profile.modal", private_metadata, blocks)
 
 
 def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> Any:
