@@ -226,98 +226,99 @@ def _number_input(key: str, current: Any, *, optional: bool = False) -> Block:
     return element
 
 
+NUMBER_SETTINGS = (
+    "shortlist_size",
+    "request_reminder_days",
+    "request_expiry_days",
+    "agreement_nudge_days",
+    "checkin_first_days",
+    "checkin_every_days",
+    "privacy_min_group",
+    "matching_max_memory_mb",
+)
+
+
 def settings_modal(program_id: int, name: str, settings: ProgramSettings) -> dict[str, Any]:
-    hours = settings.working_hours
-    targets = settings.targets
     blocks: list[Block] = [
         section(mrkdwn("coordinator.settings.intro", program=name)),
-        input_block(
-            plain("coordinator.settings.objectives"),
-            text_input(
-                _field("objectives"),
-                initial="\n".join(settings.objectives),
-                multiline=True,
-                max_length=1500,
-            ),
-            block_id=_block("objectives"),
-            optional=True,
-            hint=plain("coordinator.settings.objectives_hint"),
-        ),
+        _objectives_input(settings),
     ]
-    for key in (
-        "shortlist_size",
-        "request_reminder_days",
-        "request_expiry_days",
-        "agreement_nudge_days",
-        "checkin_first_days",
-        "checkin_every_days",
-        "privacy_min_group",
-        "matching_max_memory_mb",
-    ):
-        low, high = INT_RANGES[key]
-        element = (
-            _number_select(key, low, high, getattr(settings, key))
-            if high - low < 100
-            else _number_input(key, getattr(settings, key))
-        )
-        blocks.append(
-            input_block(
-                plain(f"coordinator.settings.{key}"),
-                element,
-                block_id=_block(key),
-                hint=plain(f"coordinator.settings.hints.{key}", low=low, high=high),
-            )
-        )
+    blocks += [_number_setting_input(key, getattr(settings, key)) for key in NUMBER_SETTINGS]
     blocks.append(
-        input_block(
-            plain("coordinator.settings.duration_months"),
-            static_select(
-                _field("duration_months"),
-                plain("coordinator.settings.choose"),
-                options=[(plain("coordinator.settings.months", n=n), str(n)) for n in DURATIONS],
-                initial=str(settings.duration_months),
-            ),
-            block_id=_block("duration_months"),
+        _choice_input(
+            "duration_months",
+            [(plain("coordinator.settings.months", n=n), str(n)) for n in DURATIONS],
+            str(settings.duration_months),
         )
     )
     blocks.append(
-        input_block(
-            plain("coordinator.settings.meeting_cadence"),
-            static_select(
-                _field("meeting_cadence"),
-                plain("coordinator.settings.choose"),
-                options=[(c, c) for c in CADENCE_DAYS],
-                initial=settings.meeting_cadence,
-            ),
-            block_id=_block("meeting_cadence"),
-        )
+        _choice_input("meeting_cadence", [(c, c) for c in CADENCE_DAYS], settings.meeting_cadence)
     )
     for edge in ("start", "end"):
         blocks.append(
-            input_block(
-                plain(f"coordinator.settings.working_hours_{edge}"),
-                static_select(
-                    _field(f"working_hours_{edge}"),
-                    plain("coordinator.settings.choose"),
-                    options=[(f"{h:02d}:00", str(h)) for h in range(0, 25)],
-                    initial=str(getattr(hours, edge)),
-                ),
-                block_id=_block(f"working_hours_{edge}"),
+            _choice_input(
+                f"working_hours_{edge}",
+                [(f"{h:02d}:00", str(h)) for h in range(0, 25)],
+                str(getattr(settings.working_hours, edge)),
             )
         )
     blocks.append(divider())
     blocks.append(section(mrkdwn("coordinator.settings.targets_intro")))
-    for key in TARGET_KEYS:
-        blocks.append(
-            input_block(
-                plain(f"coordinator.settings.targets.{key}"),
-                _number_input(f"target_{key}", targets.get(key)),
-                block_id=_block(f"target_{key}"),
-                optional=True,
-            )
-        )
+    blocks += [_target_input(key, settings.targets.get(key)) for key in TARGET_KEYS]
     return modal(
         ids.COORD_SETTINGS_MODAL, "coordinator.settings", _value(p=program_id), blocks[:100]
+    )
+
+
+def _objectives_input(settings: ProgramSettings) -> Block:
+    return input_block(
+        plain("coordinator.settings.objectives"),
+        text_input(
+            _field("objectives"),
+            initial="\n".join(settings.objectives),
+            multiline=True,
+            max_length=1500,
+        ),
+        block_id=_block("objectives"),
+        optional=True,
+        hint=plain("coordinator.settings.objectives_hint"),
+    )
+
+
+def _number_setting_input(key: str, current: Any) -> Block:
+    """A whole-number setting: a select when its range is short, else a text input."""
+    low, high = INT_RANGES[key]
+    element = (
+        _number_select(key, low, high, current) if high - low < 100 else _number_input(key, current)
+    )
+    return input_block(
+        plain(f"coordinator.settings.{key}"),
+        element,
+        block_id=_block(key),
+        hint=plain(f"coordinator.settings.hints.{key}", low=low, high=high),
+    )
+
+
+def _choice_input(key: str, options: list[tuple[str, str]], initial: str) -> Block:
+    """A setting picked from a fixed list of options."""
+    return input_block(
+        plain(f"coordinator.settings.{key}"),
+        static_select(
+            _field(key),
+            plain("coordinator.settings.choose"),
+            options=options,
+            initial=initial,
+        ),
+        block_id=_block(key),
+    )
+
+
+def _target_input(key: str, current: Any) -> Block:
+    return input_block(
+        plain(f"coordinator.settings.targets.{key}"),
+        _number_input(f"target_{key}", current),
+        block_id=_block(f"target_{key}"),
+        optional=True,
     )
 
 
