@@ -501,7 +501,24 @@ def agreement_modal(
             )
         )
     blocks += _goal_inputs(form, max_goals)
+    blocks += _meeting_inputs(form, durations)
     blocks += [
+        divider(),
+        section(mrkdwn("relationship.agreement.ground_rules")),
+        _ground_rules_input(form),
+    ]
+    return _modal(
+        ids.REL_AGREEMENT_MODAL,
+        plain("relationship.agreement.modal_title"),
+        plain("relationship.agreement.modal_submit"),
+        blocks,
+        metadata,
+    )
+
+
+def _meeting_inputs(form: AgreementForm, durations: Sequence[int]) -> list[Block]:
+    """How the pair will meet: cadence, format and how many months."""
+    return [
         input_block(
             plain("relationship.agreement.cadence_label"),
             radio_buttons(
@@ -530,24 +547,18 @@ def agreement_modal(
             ),
             block_id="agreement_duration",
         ),
-        divider(),
-        section(mrkdwn("relationship.agreement.ground_rules")),
-        input_block(
-            plain("relationship.agreement.ground_rules_label"),
-            checkboxes(
-                ids.REL_AGREEMENT_RULES,
-                [(plain("relationship.agreement.ground_rules_ack"), "agreed")],
-                initial=["agreed"] if form.ground_rules else [],
-            ),
-            block_id="agreement_ground_rules",
-        ),
     ]
-    return _modal(
-        ids.REL_AGREEMENT_MODAL,
-        plain("relationship.agreement.modal_title"),
-        plain("relationship.agreement.modal_submit"),
-        blocks,
-        metadata,
+
+
+def _ground_rules_input(form: AgreementForm) -> Block:
+    return input_block(
+        plain("relationship.agreement.ground_rules_label"),
+        checkboxes(
+            ids.REL_AGREEMENT_RULES,
+            [(plain("relationship.agreement.ground_rules_ack"), "agreed")],
+            initial=["agreed"] if form.ground_rules else [],
+        ),
+        block_id="agreement_ground_rules",
     )
 
 
