@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from core.faq.retrieval import FEATURE_NAMES, Calibration, FaqAnswer, FaqIndex
+from core.faq.retrieval import FEATURE_NAMES, Calibration, FaqAnswer, FaqIndex, Ranking
 
 UNKNOWN = "unknown"
 # tests/faq_eval.yaml's splits (docs/faq.md, "Evaluation set"). Rounds 1-3 held out test, final
@@ -116,58 +116,39 @@ def select(items: Sequence[EvalItem], split: str | None) -> list[EvalItem]:
     return [i for i in items if i.split == split]
 
 
+_COUNT_KEYS = (
+    "top1",
+    "top3",
+    "answered_correct",
+    "answered_wrong",
+    "suggest_hit",
+    "in_unknown",
+    "out_answered",
+    "out_suggest",
+    "out_unknown",
+)
+_OUT_KEYS = {"answer": "out_answered", "suggest": "out_suggest", "unknown": "out_unknown"}
+
+Miss = tuple[str, str, str, str]  # (question, expected, top entry, band)
+
+
 def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> EvalReport:
     """Ask every question `repeats` times (timing each `ask`) and summarise the results.
 
     p50/p95 are over questions, each timed by its fastest ask."""
     latencies: list[float] = []
-    counts = dict.fromkeys(
-        (
-            "top1",
-            "top3",
-            "answered_correct",
-            "answered_wrong",
-            "suggest_hit",
-            "in_unknown",
-            "out_answered",
-            "out_suggest",
-            "out_unknown",
-        ),
-        0,
-    )
-    misses: list[tuple[str, str, str, str]] = []
+    counts = dict.fromkeys(_COUNT_KEYS, 0)
+    misses: list[Miss] = []
     n_in = sum(1 for it in items if it.in_scope)
     n_out = len(items) - n_in
     for item in items:
-        result: FaqAnswer | None = None
-        fastest = math.inf
-        for _ in range(max(1, repeats)):
-            start = time.perf_counter()
-            result = index.ask(item.question)
-            fastest = min(fastest, (time.perf_counter() - start) * 1000.0)
-        # A question's latency is its fastest ask, as `timeit` reports: a slower repeat
-        # measures other processes on a shared machine, not the code.
+        result, fastest = _fastest_ask(index, item.question, repeats)
         latencies.append(fastest)
-        assert result is not None
         ranking = index.rank(item.question)
-        if item.in_scope:
-            top1 = ranking.entry_ids[0] == item.expect
-            counts["top1"] += top1
-            counts["top3"] += item.expect in ranking.entry_ids[:3]
-            if result.band == "answer":
-                key = "answered_correct" if result.entry_id == item.expect else "answered_wrong"
-                counts[key] += 1
-            elif result.band == "suggest":
-                counts["suggest_hit"] += item.expect in result.suggestions
-            else:
-                counts["in_unknown"] += 1
-            if not top1 or result.band != "answer":
-                misses.append((item.question, item.expect, ranking.entry_ids[0], result.band))
-        else:
-            out_key = {"answer": "out_answered", "suggest": "out_suggest", "unknown": "out_unknown"}
-            counts[out_key[result.band]] += 1
-            if result.band != "unknown":
-                misses.append((item.question, UNKNOWN, ranking.entry_ids[0], result.band))
+        tally = _tally_in_scope if item.in_scope else _tally_out_of_scope
+        miss = tally(counts, item, result, ranking)
+        if miss is not None:
+            misses.append(miss)
     lat = np.asarray(latencies) if latencies else np.zeros(1)
 
     def share(key: str, n: int) -> float:
@@ -189,6 +170,50 @@ def evaluate(index: FaqIndex, items: Sequence[EvalItem], repeats: int = 1) -> Ev
         p95_ms=float(np.percentile(lat, 95)),
         misses=misses,
     )
+
+
+def _fastest_ask(index: FaqIndex, question: str, repeats: int) -> tuple[FaqAnswer, float]:
+    """The answer to `question` and its fastest time in ms over `repeats` asks.
+
+    A question's latency is its fastest ask, as `timeit` reports: a slower repeat measures
+    other processes on a shared machine, not the code."""
+    result: FaqAnswer | None = None
+    fastest = math.inf
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        result = index.ask(question)
+        fastest = min(fastest, (time.perf_counter() - start) * 1000.0)
+    assert result is not None
+    return result, fastest
+
+
+def _tally_in_scope(
+    counts: dict[str, int], item: EvalItem, result: FaqAnswer, ranking: Ranking
+) -> Miss | None:
+    """Count an answerable question's outcome; its miss, if the top entry or band is wrong."""
+    top1 = ranking.entry_ids[0] == item.expect
+    counts["top1"] += top1
+    counts["top3"] += item.expect in ranking.entry_ids[:3]
+    if result.band == "answer":
+        key = "answered_correct" if result.entry_id == item.expect else "answered_wrong"
+        counts[key] += 1
+    elif result.band == "suggest":
+        counts["suggest_hit"] += item.expect in result.suggestions
+    else:
+        counts["in_unknown"] += 1
+    if not top1 or result.band != "answer":
+        return (item.question, item.expect, ranking.entry_ids[0], result.band)
+    return None
+
+
+def _tally_out_of_scope(
+    counts: dict[str, int], item: EvalItem, result: FaqAnswer, ranking: Ranking
+) -> Miss | None:
+    """Count an off-topic question's band; its miss, unless the answer was "unknown"."""
+    counts[_OUT_KEYS[result.band]] += 1
+    if result.band != "unknown":
+        return (item.question, UNKNOWN, ranking.entry_ids[0], result.band)
+    return None
 
 
 def with_asides(items: Sequence[EvalItem], asides: Sequence[str]) -> list[EvalItem]:
@@ -321,18 +346,37 @@ def fit_calibration(
         train = [*train, *with_asides(train, asides)]
     rankings = [index.rank(it.question, route_one_word=False) for it in train]
     x = np.array([r.features for r in rankings], dtype=np.float64)
-    correct = np.array(
-        [it.in_scope and r.entry_ids[0] == it.expect for it, r in zip(train, rankings, strict=True)]
-    )
+    pairs = list(zip(train, rankings, strict=True))
+    correct = np.array([it.in_scope and r.entry_ids[0] == it.expect for it, r in pairs])
     in_scope = np.array([it.in_scope for it in train])
-    used = [FEATURE_NAMES.index(f) for f in (features or FEATURE_NAMES)]
+    top3 = np.array([it.in_scope and it.expect in r.entry_ids[:3] for it, r in pairs])
+    probe = _fit_probe(x, correct, features or FEATURE_NAMES)
+    p = np.array([probe.probability(f) if f[0] > 0 else 0.0 for f in x])
+    answer_mid = _answer_threshold(p, correct, in_scope, max_out_answered, wrong_cost)
+    suggest_mid = min(_suggest_threshold(p, top3, suggest_recall), answer_mid)
+    return Calibration(probe.weights, probe.bias, float(answer_mid), float(suggest_mid))
+
+
+def _fit_probe(x: np.ndarray, correct: np.ndarray, features: Sequence[str]) -> Calibration:
+    """The logistic model on the `features` columns of `x`, with no thresholds yet."""
+    used = [FEATURE_NAMES.index(f) for f in features]
     coef = _fit_logistic(x[:, used], correct.astype(np.float64))
     weights = [0.0] * len(FEATURE_NAMES)
     for i, c in zip(used, coef[1:], strict=True):
         weights[i] = float(c)
-    probe = Calibration(tuple(weights), float(coef[0]), 1.0, 0.0)
-    p = np.array([probe.probability(f) if f[0] > 0 else 0.0 for f in x])
+    return Calibration(tuple(weights), float(coef[0]), 1.0, 0.0)
 
+
+def _answer_threshold(
+    p: np.ndarray,
+    correct: np.ndarray,
+    in_scope: np.ndarray,
+    max_out_answered: float,
+    wrong_cost: float,
+) -> float:
+    """The lowest threshold within the off-topic budget that maximises correct minus
+    `wrong_cost` x wrong answers, moved midway to the next lower observed value, not on a
+    sample."""
     n_out = max(1, int((~in_scope).sum()))
     best_t, best_gain = 1.0, -math.inf
     for t in sorted(set(p.tolist()) | {1.0}):
@@ -343,25 +387,17 @@ def fit_calibration(
         if gain > best_gain:
             best_t, best_gain = t, gain
     answer_t = best_t
+    below_a = p[p < answer_t]
+    return float((answer_t + below_a.max()) / 2) if below_a.size else answer_t
 
-    top3 = np.array(
-        [
-            it.in_scope and it.expect in r.entry_ids[:3]
-            for it, r in zip(train, rankings, strict=True)
-        ]
-    )
-    # Suggest threshold: as high as possible (more off-topic questions end in "unknown") while
-    # at least `suggest_recall` of the answerable questions still get a suggestion or better.
+
+def _suggest_threshold(p: np.ndarray, top3: np.ndarray, suggest_recall: float) -> float:
+    """As high as possible (more off-topic questions end in "unknown") while at least
+    `suggest_recall` of the answerable questions still get a suggestion or better."""
     reachable = np.sort(p[top3])
     allowed_misses = int(math.floor((1.0 - suggest_recall) * reachable.size + 1e-9))
     if reachable.size == 0:
-        suggest_mid = 0.0
-    elif allowed_misses == 0:
-        suggest_mid = float(reachable[0]) / 2
-    else:
-        suggest_mid = float(reachable[allowed_misses - 1] + reachable[allowed_misses]) / 2
-    # Put the answer threshold midway to the next lower observed value, not on a sample.
-    below_a = p[p < answer_t]
-    answer_mid = (answer_t + below_a.max()) / 2 if below_a.size else answer_t
-    suggest_mid = min(suggest_mid, answer_mid)
-    return Calibration(probe.weights, probe.bias, float(answer_mid), float(suggest_mid))
+        return 0.0
+    if allowed_misses == 0:
+        return float(reachable[0]) / 2
+    return float(reachable[allowed_misses - 1] + reachable[allowed_misses]) / 2
