@@ -234,42 +234,9 @@ def compute_stats(session: Session, program: Program, clock: Clock) -> Stats:
     by_stage = mask_partition(raw.by_stage, k, total_shown=raw.pairs >= k)
     pairs = _pairs(session, program)
     active = [p for p in pairs if p.status == PAIR_ACTIVE]
-
-    meetings = _source("meetings_by_pair", session, program.id)
-    if meetings is None:
-        per_pair = Figure(None, _target(targets, "meetings_per_active_pair"), tracked=False)
-    else:
-        total = sum(int(meetings.get(p.id, 0)) for p in active)
-        rate = mask_rate(total, len(active), k)
-        per_pair = Figure(
-            round(rate, 1) if rate is not None else None,
-            _target(targets, "meetings_per_active_pair"),
-        )
-
-    waits: list[float] = []
-    for pair in pairs:
-        mentee = session.get(Participation, pair.mentee_id)
-        if mentee is not None and mentee.profile_confirmed_at is not None:
-            delta = pair.created_at - mentee.profile_confirmed_at
-            waits.append(max(delta.total_seconds(), 0) / 86400)
-    median_wait = statistics.median(waits) if len(waits) >= k else None
-    to_match = Figure(
-        round(median_wait, 1) if median_wait is not None else None,
-        _target(targets, "days_to_match"),
-        lower_is_better=True,
-    )
-
-    checkins = _source("checkin_counts", session, program.id)
-    if checkins is None:
-        response = Figure(None, _target(targets, "checkin_response_rate"), tracked=False)
-    else:
-        sent, answered = int(checkins[0]), int(checkins[1])
-        rate = mask_rate(answered, sent, k)
-        response = Figure(
-            round(rate * 100) if rate is not None else None,
-            _target(targets, "checkin_response_rate"),
-        )
-
+    per_pair = _meetings_figure(session, program, active, k, targets)
+    to_match = _days_to_match_figure(session, pairs, k, targets)
+    response = _checkin_figure(session, program, k, targets)
     stats = Stats(
         program=program.name,
         k=k,
@@ -291,6 +258,50 @@ def compute_stats(session: Session, program: Program, clock: Clock) -> Stats:
         stats.could_be_better = mask(int(worse), k)
     stats.goals = _goal_groups(session, program, k, targets, clock)
     return stats
+
+
+def _meetings_figure(
+    session: Session, program: Program, active: list[Pair], k: int, targets: Targets
+) -> Figure:
+    """Meetings per active pair, if meetings are tracked."""
+    meetings = _source("meetings_by_pair", session, program.id)
+    if meetings is None:
+        return Figure(None, _target(targets, "meetings_per_active_pair"), tracked=False)
+    total = sum(int(meetings.get(p.id, 0)) for p in active)
+    rate = mask_rate(total, len(active), k)
+    return Figure(
+        round(rate, 1) if rate is not None else None,
+        _target(targets, "meetings_per_active_pair"),
+    )
+
+
+def _days_to_match_figure(session: Session, pairs: list[Pair], k: int, targets: Targets) -> Figure:
+    """The median days from a mentee's confirmed profile to their pair (k or more pairs)."""
+    waits: list[float] = []
+    for pair in pairs:
+        mentee = session.get(Participation, pair.mentee_id)
+        if mentee is not None and mentee.profile_confirmed_at is not None:
+            delta = pair.created_at - mentee.profile_confirmed_at
+            waits.append(max(delta.total_seconds(), 0) / 86400)
+    median_wait = statistics.median(waits) if len(waits) >= k else None
+    return Figure(
+        round(median_wait, 1) if median_wait is not None else None,
+        _target(targets, "days_to_match"),
+        lower_is_better=True,
+    )
+
+
+def _checkin_figure(session: Session, program: Program, k: int, targets: Targets) -> Figure:
+    """The percentage of check-ins answered, if check-ins are tracked."""
+    checkins = _source("checkin_counts", session, program.id)
+    if checkins is None:
+        return Figure(None, _target(targets, "checkin_response_rate"), tracked=False)
+    sent, answered = int(checkins[0]), int(checkins[1])
+    rate = mask_rate(answered, sent, k)
+    return Figure(
+        round(rate * 100) if rate is not None else None,
+        _target(targets, "checkin_response_rate"),
+    )
 
 
 def _goal_groups(
