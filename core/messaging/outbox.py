@@ -185,34 +185,42 @@ def claim_due(
         timezone = person.timezone if person is not None else None
         if not within_working_hours(timezone, settings_cache[program.id], now):
             continue
-        result = session.execute(
-            update(AnnouncementDelivery)
-            .where(
-                AnnouncementDelivery.id == delivery.id,
-                AnnouncementDelivery.status == DELIVERY_PENDING,
-            )
-            .values(
-                status=DELIVERY_SENDING,
-                claimed_at=now,
-                attempts=AnnouncementDelivery.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        claimed.append(
-            Claimed(
-                delivery_id=delivery.id,
-                announcement_id=announcement.id,
-                kind=announcement.kind,
-                user_id=delivery.slack_user_id,
-                program=program.name,
-                program_id=program.id,
-                body=announcement.body,
-                created_by=announcement.created_by,
-            )
-        )
+        if _mark_sending(session, delivery.id, now):
+            claimed.append(_claimed(delivery, announcement, program))
     return claimed
+
+
+def _mark_sending(session: Session, delivery_id: int, now: datetime) -> bool:
+    """Pending -> sending, counting the attempt; False if another worker got there first."""
+    result = session.execute(
+        update(AnnouncementDelivery)
+        .where(
+            AnnouncementDelivery.id == delivery_id,
+            AnnouncementDelivery.status == DELIVERY_PENDING,
+        )
+        .values(
+            status=DELIVERY_SENDING,
+            claimed_at=now,
+            attempts=AnnouncementDelivery.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _claimed(
+    delivery: AnnouncementDelivery, announcement: Announcement, program: Program
+) -> Claimed:
+    return Claimed(
+        delivery_id=delivery.id,
+        announcement_id=announcement.id,
+        kind=announcement.kind,
+        user_id=delivery.slack_user_id,
+        program=program.name,
+        program_id=program.id,
+        body=announcement.body,
+        created_by=announcement.created_by,
+    )
 
 
 def _set(session: Session, delivery_id: int, old: str, new: str, clock: Clock) -> bool:
