@@ -20,6 +20,7 @@ from core.coordination.models import OUTCOME_OK, AuditEvent, Coordinator, Coordi
 from core.kernel.clock import Clock
 from core.kernel.db import add_if_new
 from core.matching import ManagerGraph
+from core.matchmaking.answers import start_pair
 from core.matchmaking.models import (
     PAIR_ACTIVE,
     REQUEST_ACCEPTED,
@@ -576,16 +577,7 @@ def _pair_agreed_match(
     """Both said yes: the request is accepted and the pair starts."""
     if not close_request(session, request.id, REQUEST_ACCEPTED, now):
         return MatchAnswer("stale")
-    pair = Pair(
-        team_id=program.team_id,
-        program_id=program.id,
-        mentee_id=request.mentee_id,
-        mentor_id=request.mentor_id,
-        request_id=request.id,
-        status=PAIR_ACTIVE,
-        created_at=now,
-    )
-    session.add(pair)
+    pair = start_pair(session, request, now)
     session.flush()
     match.decided_at = now
     answer.outcome = "paired"

@@ -6,6 +6,8 @@ next candidates."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
@@ -35,6 +37,22 @@ from core.people.profiles import clean_text
 from core.privacy.service import close_request
 from core.programs.service import program_settings
 from core.programs.settings import ProgramSettings
+
+
+def start_pair(session: Session, request: MentorRequest, now: datetime) -> Pair:
+    """The pair an accepted request starts (by the mentor, or by both after a coordinator's
+    proposal); the caller has already closed the request."""
+    pair = Pair(
+        team_id=request.team_id,
+        program_id=request.program_id,
+        mentee_id=request.mentee_id,
+        mentor_id=request.mentor_id,
+        request_id=request.id,
+        status=PAIR_ACTIVE,
+        created_at=now,
+    )
+    session.add(pair)
+    return pair
 
 
 def _answer_context(
@@ -107,16 +125,7 @@ def accept_request(
         return _unchanged(session, request, "overdue")
     if not close_request(session, request.id, REQUEST_ACCEPTED, now):
         return _unchanged(session, request, "already_answered")
-    pair = Pair(
-        team_id=request.team_id,
-        program_id=request.program_id,
-        mentee_id=request.mentee_id,
-        mentor_id=request.mentor_id,
-        request_id=request.id,
-        status=PAIR_ACTIVE,
-        created_at=now,
-    )
-    session.add(pair)
+    pair = start_pair(session, request, now)
     _close_open_shortlists(session, request.mentee_id)
     session.flush()
     session.refresh(request)
