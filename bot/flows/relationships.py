@@ -22,25 +22,16 @@ from bot.scheduling.deliverer import Deliverer, Pacer, Part, Renderer, RenderTar
 from bot.views import relationships as views
 from core.kernel.db import Database
 from core.kernel.texts import mrkdwn, plain
-from core.matchmaking.models import PAIR_ACTIVE
-from core.relationships import checkins, use_cases
+from core.relationships import use_cases
 from core.relationships.models import (
-    AGREEMENT_ACTIVE,
-    AGREEMENT_CHANGES,
-    AGREEMENT_PROPOSED,
     Agreement,
-    Meeting,
-    Pause,
 )
+from core.relationships.scheduled import RULES, Queued, StillDue, still_due
 from core.relationships.service import (
-    Member,
     PairInfo,
-    PairState,
     Role,
     ends_on,
     local_today,
-    pair_state,
-    settings_for,
 )
 from core.relationships.use_cases import Changed, Invalid, Met, Refused
 
@@ -82,15 +73,6 @@ def _agreement_view(agreement: Agreement, until: date | None = None) -> views.Ag
     )
 
 
-def _agreement_at(state: PairState, status: str, version: Any) -> Agreement | None:
-    """The pair's agreement if it is still in `status` at `version` (else a message about it
-    is out of date)."""
-    agreement = state.agreement
-    if agreement is None or agreement.status != status or agreement.version != version:
-        return None
-    return agreement
-
-
 def _met_text(outcome: Met | Refused) -> str | None:
     if isinstance(outcome, Refused) or outcome.new:
         return None
@@ -101,23 +83,11 @@ class RelationshipFlow:
     def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
         self.onboarding = onboarding  # redraws App Home when the pair changes
+        drawers = self._drawers()
+        if set(drawers) != set(RULES):  # a kind without a rule would never be sent
+            raise RuntimeError(f"renderers and rules differ: {set(drawers) ^ set(RULES)}")
         self.renderers: dict[str, Renderer] = {
-            "agreement_invite": self._render_invite,
-            "agreement_review": self._render_review,
-            "agreement_changes": self._render_changes,
-            "agreement_active": self._render_active,
-            "agreement_nudge": self._render_agreement_nudge,
-            "meeting_nudge": self._render_meeting_nudge,
-            "meeting_logged": self._render_meeting_logged,
-            "checkin": self._render_checkin,
-            "not_working": self._render_not_working,
-            "checkin_summary": self._render_summary,
-            "help_request": self._render_help,
-            "closure": self._render_closure,
-            "term_end": self._render_term_end,
-            "extended": self._render_extended,
-            "pause_started": self._render_pause_started,
-            "pause_ended": self._render_pause_ended,
+            kind: self._renderer(draw) for kind, draw in drawers.items()
         }
         self.deliverer = Deliverer(
             mentor.db, mentor.clock, mentor.client, self.renderers, pacer=Pacer()
@@ -461,212 +431,136 @@ class RelationshipFlow:
         return views.home_section(state)
 
     # --- rendering (called by the deliverer inside its transaction) --------------------------
-    # Each renderer returns the message part, or None when the item is no longer relevant
-    # (then it is dropped and nothing is sent for it).
-    def _context(
-        self, session: Session, target: RenderTarget, *, active: bool = True
-    ) -> tuple[PairState, Member, Member] | None:
-        state = pair_state(session, target.payload.get("pair"))
-        if state is None or (active and state.info.status != PAIR_ACTIVE):
-            return None
-        me = state.info.member(target.recipient_id)
-        if me is None:
-            return None
-        return state, me, state.info.partner(me.person_id)
+    # Whether an item is still worth sending is decided in core (`core.relationships.scheduled`);
+    # these only turn what it returns into a message.
+    def _renderer(self, draw: Callable[[StillDue, RenderTarget], Part]) -> Renderer:
+        def render(session: Session, target: RenderTarget) -> Part | None:
+            item = Queued(
+                target.kind, target.recipient_id, target.payload, target.period, self.clock.now()
+            )
+            due = still_due(session, item)
+            return draw(due, target) if due is not None else None
 
-    def _render_invite(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, me, partner = ctx
-        if state.agreement is not None and state.agreement.status == AGREEMENT_ACTIVE:
-            return None
-        return views.invite(state.info.pair_id, me.role, partner.user_id, partner.name)
+        return render
 
-    def _render_review(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, _me, partner = ctx
-        agreement = _agreement_at(state, AGREEMENT_PROPOSED, target.payload.get("version"))
-        if agreement is None:
-            return None
-        return views.review(
-            state.info.pair_id,
-            agreement.version,
-            partner.user_id,
-            partner.name,
-            _agreement_view(agreement),
-        )
+    def _drawers(self) -> dict[str, Callable[[StillDue, RenderTarget], Part]]:
+        return {
+            "agreement_invite": lambda d, _t: views.invite(
+                d.state.info.pair_id, d.me.role, d.partner.user_id, d.partner.name
+            ),
+            "agreement_review": _draw_review,
+            "agreement_changes": lambda d, _t: views.changes(
+                d.state.info.pair_id,
+                d.partner.user_id,
+                d.partner.name,
+                _agreement(d).suggestion or "",
+            ),
+            "agreement_active": lambda d, _t: views.active(
+                d.partner.user_id,
+                d.partner.name,
+                _agreement_view(_agreement(d), ends_on(d.state.relationship, d.me.timezone)),
+            ),
+            "agreement_nudge": lambda d, _t: views.agreement_nudge(
+                d.state.info.pair_id, d.me.role, d.partner.user_id, d.partner.name
+            ),
+            "meeting_nudge": _draw_meeting_nudge,
+            "meeting_logged": _draw_meeting_logged,
+            "checkin": lambda d, t: views.checkin_prompt(
+                d.state.info.pair_id, int(t.payload["seq"]), d.partner.user_id, d.partner.name
+            ),
+            "not_working": lambda d, _t: views.not_working(d.state.info.pair_id, d.partner.name),
+            "checkin_summary": _draw_summary,
+            "help_request": lambda d, _t: views.help_request(
+                d.state.info.mentee.user_id, d.state.info.mentor.user_id
+            ),
+            "closure": lambda d, t: views.closure(
+                d.state.info.pair_id,
+                str(t.payload.get("reason") or ""),
+                d.partner.user_id,
+                d.partner.name,
+                bool(t.payload.get("rematch")),
+            ),
+            "term_end": _draw_term_end,
+            "extended": lambda d, t: views.extended(
+                d.partner.user_id, d.partner.name, date.fromisoformat(t.period)
+            ),
+            "pause_started": _draw_pause_started,
+            "pause_ended": lambda d, t: views.pause_ended(
+                t.payload.get("person") == d.me.person_id, d.partner.user_id
+            ),
+        }
 
-    def _render_changes(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, _me, partner = ctx
-        agreement = _agreement_at(state, AGREEMENT_CHANGES, target.payload.get("version"))
-        if agreement is None:
-            return None
-        return views.changes(
-            state.info.pair_id, partner.user_id, partner.name, agreement.suggestion or ""
-        )
 
-    def _render_active(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, me, partner = ctx
-        agreement, relationship = state.agreement, state.relationship
-        if agreement is None or agreement.status != AGREEMENT_ACTIVE:
-            return None
-        until = ends_on(relationship, me.timezone)
-        return views.active(partner.user_id, partner.name, _agreement_view(agreement, until))
+def _draw_term_end(due: StillDue, _target: RenderTarget) -> Part:
+    relationship, agreement = due.state.relationship, due.state.agreement
+    assert relationship is not None and relationship.ends_at is not None
+    settings = due.settings
+    assert settings is not None
+    months = agreement.duration_months if agreement else settings.duration_months
+    return views.term_end(
+        due.state.info.pair_id,
+        due.partner.user_id,
+        due.partner.name,
+        months,
+        relationship.ends_at.date(),
+        settings.extension_months,
+    )
 
-    def _render_agreement_nudge(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, me, partner = ctx
-        if state.relationship is None or state.relationship.active_since is not None:
-            return None
-        return views.agreement_nudge(state.info.pair_id, me.role, partner.user_id, partner.name)
 
-    def _render_meeting_nudge(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, me, partner = ctx
-        relationship, agreement = state.relationship, state.agreement
-        if (
-            relationship is None
-            or relationship.active_since is None
-            or agreement is None
-            or target.payload.get("epoch") != relationship.meeting_epoch
-            or state.paused(self.clock.now())
-        ):
-            return None
-        since = relationship.last_met_on or local_today(relationship.active_since, me.timezone)
-        return views.meeting_nudge(
-            state.info.pair_id, agreement.cadence, partner.user_id, partner.name, since
-        )
+def _agreement(due: StillDue) -> Agreement:
+    assert due.agreement is not None  # the rule for the kind returned it
+    return due.agreement
 
-    def _render_meeting_logged(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target, active=False)
-        meeting = session.get(Meeting, target.payload.get("meeting"))
-        if ctx is None or meeting is None:
-            return None
-        state, me, partner = ctx
-        return views.meeting_logged(
-            state.info.pair_id,
-            meeting.id,
-            meeting.logged_by == me.person_id,
-            partner.user_id,
-            partner.name,
-            meeting.met_on,
-        )
 
-    def _render_checkin(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, me, partner = ctx
-        seq = target.payload.get("seq")
-        if (
-            not isinstance(seq, int)
-            or state.relationship is None
-            or seq != state.relationship.checkin_seq
-            or state.paused(self.clock.now())
-            or checkins.answered(session, state.info, me, seq) is not None
-        ):
-            return None
-        return views.checkin_prompt(state.info.pair_id, seq, partner.user_id, partner.name)
+def _draw_review(due: StillDue, _target: RenderTarget) -> Part:
+    agreement = _agreement(due)
+    return views.review(
+        due.state.info.pair_id,
+        agreement.version,
+        due.partner.user_id,
+        due.partner.name,
+        _agreement_view(agreement),
+    )
 
-    def _render_not_working(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, _me, partner = ctx
-        return views.not_working(state.info.pair_id, partner.name)
 
-    def _render_summary(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target, active=False)
-        seq = target.payload.get("seq")
-        if ctx is None or not isinstance(seq, int):
-            return None
-        state, me, partner = ctx
-        shared = checkins.summary(session, state.info, seq)
-        if shared is None:
-            return None
-        mine, theirs = ("mentee", "mentor") if me.role == "mentee" else ("mentor", "mentee")
-        goals = [
-            {"title": g["title"], "mine": g[mine], "theirs": g[theirs]} for g in shared["goals"]
-        ]
-        return views.checkin_summary(partner.user_id, partner.name, goals)
+def _draw_meeting_nudge(due: StillDue, _target: RenderTarget) -> Part:
+    relationship = due.state.relationship
+    assert relationship is not None and relationship.active_since is not None
+    since = relationship.last_met_on or local_today(relationship.active_since, due.me.timezone)
+    return views.meeting_nudge(
+        due.state.info.pair_id,
+        _agreement(due).cadence,
+        due.partner.user_id,
+        due.partner.name,
+        since,
+    )
 
-    def _render_help(self, session: Session, target: RenderTarget) -> Part | None:
-        state = pair_state(session, target.payload.get("pair"))
-        if state is None:
-            return None
-        return views.help_request(state.info.mentee.user_id, state.info.mentor.user_id)
 
-    def _render_closure(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target, active=False)
-        if ctx is None:
-            return None
-        state, _me, partner = ctx
-        return views.closure(
-            state.info.pair_id,
-            str(target.payload.get("reason") or ""),
-            partner.user_id,
-            partner.name,
-            bool(target.payload.get("rematch")),
-        )
+def _draw_meeting_logged(due: StillDue, _target: RenderTarget) -> Part:
+    meeting = due.meeting
+    assert meeting is not None
+    return views.meeting_logged(
+        due.state.info.pair_id,
+        meeting.id,
+        meeting.logged_by == due.me.person_id,
+        due.partner.user_id,
+        due.partner.name,
+        meeting.met_on,
+    )
 
-    def _render_term_end(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        state, _me, partner = ctx
-        relationship, agreement = state.relationship, state.agreement
-        if (
-            relationship is None
-            or relationship.ends_at is None
-            or relationship.ends_at.date().isoformat() != target.period
-        ):
-            return None
-        settings = settings_for(session, state.info.program_id)
-        months = agreement.duration_months if agreement else settings.duration_months
-        return views.term_end(
-            state.info.pair_id,
-            partner.user_id,
-            partner.name,
-            months,
-            relationship.ends_at.date(),
-            settings.extension_months,
-        )
 
-    def _render_extended(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        _state, _me, partner = ctx
-        return views.extended(partner.user_id, partner.name, date.fromisoformat(target.period))
+def _draw_summary(due: StillDue, _target: RenderTarget) -> Part:
+    shared = due.summary or {"goals": []}
+    mine, theirs = ("mentee", "mentor") if due.me.role == "mentee" else ("mentor", "mentee")
+    goals = [{"title": g["title"], "mine": g[mine], "theirs": g[theirs]} for g in shared["goals"]]
+    return views.checkin_summary(due.partner.user_id, due.partner.name, goals)
 
-    def _render_pause_started(self, session: Session, target: RenderTarget) -> Part | None:
-        record = session.get(Pause, target.payload.get("pause"))
-        ctx = self._context(session, target)
-        if record is None or record.ended_at is not None or ctx is None:
-            return None
-        _state, _me, partner = ctx
-        until = local_today(record.until, target.timezone) if record.until else None
-        return views.pause_started(partner.user_id, partner.name, until)
 
-    def _render_pause_ended(self, session: Session, target: RenderTarget) -> Part | None:
-        ctx = self._context(session, target)
-        if ctx is None:
-            return None
-        _state, me, partner = ctx
-        return views.pause_ended(target.payload.get("person") == me.person_id, partner.user_id)
+def _draw_pause_started(due: StillDue, target: RenderTarget) -> Part:
+    record = due.pause
+    assert record is not None
+    until = local_today(record.until, target.timezone) if record.until else None
+    return views.pause_started(due.partner.user_id, due.partner.name, until)
 
 
 def _tell(user_id: str, text: str) -> Callable[[WebClient], None]:
