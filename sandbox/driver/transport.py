@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any, Self
 
 import httpx
@@ -22,6 +24,13 @@ def sign_request(signing_secret: str, body: bytes | str, timestamp: int | str) -
     )
     assert signature is not None
     return signature
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context for every driver in the process: building one reads the
+    system's CA bundle (about 150 ms), and the tests build a driver per test."""
+    return ssl.create_default_context()
 
 
 class Transport:
@@ -51,7 +60,7 @@ class Transport:
         self.clock_ts = clock_ts or (lambda: int(time.time()))
         self.api_app_id = api_app_id or fake.app_id
         self.check_manifest = check_manifest
-        self.http = httpx.Client(timeout=timeout)
+        self.http = httpx.Client(timeout=timeout, verify=_tls())
         self.last_response: httpx.Response | None = None
         self.last_event_id: str | None = None
         self.last_submission_outcome: str | None = None

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -567,6 +568,17 @@ class WorkspaceState:
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:
+    """The manifest at `path` (parsed once per file version: each fake reads it, and the tests
+    make one per test). A deep copy, so a fake may change its own."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise FileNotFoundError(f"cannot read app manifest {path}: {exc}") from exc
+    return copy.deepcopy(_parsed_manifest(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _parsed_manifest(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

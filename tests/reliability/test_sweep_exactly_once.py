@@ -5,7 +5,7 @@ claimed chunk, and a fresh process started in its place: the killed process's ro
 again once their lease has expired, and still nobody gets anything twice.
 
 Runs when a PostgreSQL URL is configured (MENTORBOT_TEST_DATABASE_URL), on a database of its
-own. The size is MENTORBOT_SWEEP_NUDGES (default 1,500 nudges so the suite stays fast on two
+own. The size is MENTORBOT_SWEEP_NUDGES (default 600 nudges so the suite stays fast on two
 cores; `python -m benchmarks.bench_sweep --exactly-once` runs the 10,000 version).
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from benchmarks.sweep_data import drop_database, recreate_database, seed_pairs
 from core.kernel.db import Database
@@ -29,7 +29,7 @@ from core.messaging.models import Delivery
 from sandbox.fake_slack import FakeSlack
 from tests.conftest import PG_URL, REPO
 
-NUDGES = int(os.environ.get("MENTORBOT_SWEEP_NUDGES", "1500"))
+NUDGES = int(os.environ.get("MENTORBOT_SWEEP_NUDGES", "600"))
 DB_NAME = f"mentorbot_sweep_test_{os.getpid()}"
 START = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)  # a Monday, 10:00 in London
 
@@ -39,6 +39,10 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs MENTORBOT_TEST_DATABAS
 @pytest.fixture
 def world() -> Iterator[tuple[str, FakeSlack, list[str]]]:
     url = recreate_database(PG_URL, DB_NAME)
+    no_flush = create_engine(url, isolation_level="AUTOCOMMIT")  # see tests/conftest.py
+    with no_flush.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{DB_NAME}" SET synchronous_commit TO off'))
+    no_flush.dispose()
     db = Database(url)
     users = seed_pairs(db, pairs=NUDGES // 2, due=NUDGES // 2, now=START)
     db.dispose()
