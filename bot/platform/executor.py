@@ -83,6 +83,7 @@ class JobQueue(TrackedExecutor):
         self, max_workers: int = 4, *, max_queued: int = 16, thread_name_prefix: str = "job"
     ) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self.workers = max_workers
         self.capacity = max_workers + max_queued
 
     def _admit(self) -> None:
