@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark in turn (each prints its own figures and ratios).
 
-`python -m benchmarks NAME ...` runs only the named ones (faq, matching, sweep, import).
+`python -m benchmarks NAME ...` runs only the named ones (faq, matching, sweep, import, ack).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("faq", "matching", "import", "sweep")
+BENCHMARKS = ("faq", "matching", "import", "sweep", "ack")
 
 
 def main(argv: list[str]) -> int:

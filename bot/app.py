@@ -4,10 +4,12 @@ where the features' flows are built and wired to each other."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
@@ -20,12 +22,12 @@ from bot.flows.onboarding import OnboardingFlow
 from bot.flows.relationships import RelationshipFlow
 from bot.flows.self_service import EveryoneFlow
 from bot.handlers.lifecycle import SendGuard
-from bot.platform import middleware
-from bot.platform.executor import TrackedExecutor
+from bot.platform import degraded, middleware
+from bot.platform.executor import JobQueue, TrackedExecutor
 from bot.platform.hooks import Hooks
 from bot.scheduling.scheduler import housekeeping
 from core.kernel.clock import Clock, SystemClock
-from core.kernel.db import Database
+from core.kernel.db import ACK_PATH_WAIT_MS, REQUEST_WAIT_MS, Database, patience
 from core.kernel.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ class MentorApp:
     bolt: App
     executor: TrackedExecutor
     client: WebClient
+    # long work a request sets off (match runs, exports, invitations, announcements)
+    jobs: JobQueue = field(default_factory=JobQueue)
     hooks: Hooks = field(default_factory=Hooks)
     # `/mentoring <name>`: each feature's handlers add their subcommands
     commands: dict[str, Subcommand] = field(default_factory=dict)
@@ -72,11 +76,19 @@ class MentorApp:
     send_guard: SendGuard = field(init=False)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until all listener work set off so far has finished."""
-        return self.executor.wait_idle(timeout)
+        """Wait until all listener work and jobs set off so far have finished (a listener may
+        queue a job, a job may queue another: wait until both pools are idle together)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for pool in (self.executor, self.jobs):
+                if not pool.wait_idle(max(0.0, deadline - time.monotonic())):
+                    return False
+            if self.executor.pending == 0 and self.jobs.pending == 0:
+                return True
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.jobs.shutdown(wait=True)
         self.db.dispose()
 
 
@@ -100,7 +112,9 @@ def create_app(
     clock = clock or SystemClock()
     db = db or Database(settings.database_url)
     client = create_client(settings)
-    executor = TrackedExecutor(max_workers=8)
+    # Listeners (and so acknowledgements) on 8 threads whose database waits are bounded;
+    # long work goes to `MentorApp.jobs` so it can never hold up an acknowledgement.
+    executor = TrackedExecutor(max_workers=8, wait_ms=REQUEST_WAIT_MS)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
@@ -118,11 +132,24 @@ def create_app(
     mentor = MentorApp(
         settings=settings, db=db, clock=clock, bolt=bolt, executor=executor, client=client
     )
+    bolt.dispatch = _on_ack_path(bolt.dispatch)  # type: ignore[method-assign]
     mentor.send_guard = SendGuard(mentor)
     mentor.flows = build_flows(mentor)
+    degraded.register(bolt, mentor)
     middleware.register(bolt, mentor)
     handlers.register(bolt, mentor)
     return mentor
+
+
+def _on_ack_path(dispatch: Callable[[BoltRequest], BoltResponse]) -> Callable[..., BoltResponse]:
+    """Bolt's middleware runs before the acknowledgement: its database waits must leave time
+    to answer Slack within 3 s (HTTP and Socket Mode both come through `dispatch`)."""
+
+    def bounded(req: BoltRequest) -> BoltResponse:
+        with patience(ACK_PATH_WAIT_MS):
+            return dispatch(req)
+
+    return bounded
 
 
 def build_flows(mentor: MentorApp) -> Flows:

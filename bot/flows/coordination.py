@@ -17,13 +17,15 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.platform import slack_io
-from bot.platform.blocks import view_metadata, view_values
+from bot.platform.blocks import text_message, view_metadata, view_values
+from bot.platform.degraded import run_job
 from bot.views import coordination as views
 from core.coordination import console, interventions, match_runs, pacing, reporting
 from core.coordination import service as co
@@ -399,7 +401,7 @@ class CoordinatorFlow:
             skipped=invited.skipped,
             program=program.name,
         )
-        self.send_outbox(ctx.client, ctx.team_id)
+        run_job(self.mentor, lambda: self.send_outbox(ctx.client, ctx.team_id))
 
     def _channel_members(self, client: WebClient, channel: str) -> list[str]:
         members: list[str] = []
@@ -444,7 +446,7 @@ class CoordinatorFlow:
                 count=done.count,
                 program=program.name,
             )
-            self.send_outbox(client, team_id)
+            run_job(self.mentor, lambda: self.send_outbox(client, team_id))
 
         return "ok", None, follow_up
 
@@ -516,6 +518,9 @@ class CoordinatorFlow:
         self._reply(ctx, views.audit_list(program.name, events))
 
     def export(self, ctx: CommandContext) -> None:
+        run_job(self.mentor, lambda: self._export(ctx), ctx.reply)
+
+    def _export(self, ctx: CommandContext) -> None:
         program = self.authorize(ctx, "export", parse(ctx.args))
         if program is None:
             return
@@ -608,6 +613,12 @@ class CoordinatorFlow:
         return views.error("manager_cycle")
 
     def confirm_match_run(
+        self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
+    ) -> None:
+        run = partial(self._confirm_match_run, client, team_id, user_id, value, respond)
+        run_job(self.mentor, run, lambda text: _aside(respond, text_message(text)))
+
+    def _confirm_match_run(
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
     ) -> None:
         """ "Send shortlists": re-authorise, run once (the token: a double click or a stale

@@ -100,11 +100,12 @@ class OnboardingFlow:
         *,
         explicit: bool,
         program_id: int | None = None,
-    ) -> None:
+    ) -> bool:
         """Start (or resume) onboarding in `program_id` (already checked to be one of the
         workspace's), or when none is given in the program the use case picks (or ask
         which). `explicit` when the person asked to join: then an existing conversation's
-        current question is shown again, and a finished one says so."""
+        current question is shown again, and a finished one says so. True when a DM was sent.
+        """
         self.sync_person(client, team_id, user_id)
         outcome = uc.start_onboarding(
             self.mentor.db,
@@ -122,6 +123,9 @@ class OnboardingFlow:
             slack_io.post_dm(client, user_id, payload)
         elif outcome.action == "prompt" and outcome.snapshot is not None:
             self.post_prompt(client, team_id, user_id, outcome.snapshot)
+        else:
+            return False
+        return True
 
     def post_prompt(
         self, client: WebClient, team_id: str, user_id: str, snapshot: Snapshot

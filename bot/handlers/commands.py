@@ -59,8 +59,9 @@ def _join(ctx: CommandContext) -> None:
     if problem is not None:
         ctx.reply(problem)
         return
-    ctx.reply(mrkdwn("commands.join"))
-    flow.start(ctx.client, ctx.team_id, ctx.user_id, explicit=True, program_id=program_id)
+    # Said only once the DM is in Slack: a failure (the database, Slack) promises nothing.
+    sent = flow.start(ctx.client, ctx.team_id, ctx.user_id, explicit=True, program_id=program_id)
+    ctx.reply(mrkdwn("commands.join" if sent else "commands.join_nothing"))
 
 
 def _profile(ctx: CommandContext) -> None:

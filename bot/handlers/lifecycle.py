@@ -62,8 +62,13 @@ class SendGuard:
         with self._lock:
             now = time.monotonic()
             if fresh or now - self._read_at > REFRESH_SECONDS:
-                self._inactive = self._read()
-                self._read_at = now
+                self._read_at = now  # also after a failed read: retried after REFRESH_SECONDS
+                try:
+                    self._inactive = self._read()
+                except Exception as exc:
+                    # The database is unreachable or locked: keep the last known answer, so
+                    # requests are still acknowledged and people can be told to try again.
+                    logger.warning("could not read uninstalled workspaces (%s)", type(exc).__name__)
             return set(self._inactive)
 
     def mark(self, team_id: str) -> None:

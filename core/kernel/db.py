@@ -3,10 +3,17 @@
 SQLite is the embedded default (WAL, busy timeout, foreign keys on, write transactions begun
 immediately so that concurrent writers wait instead of failing); PostgreSQL is the production
 database.
+
+Waits are bounded. Sweeps, jobs and the CLI wait up to `SQLITE_BUSY_TIMEOUT_MS` for a lock; a
+thread serving a Slack request runs inside `patience(ms)` (see `bot.app`), so its transactions
+give up sooner (SQLite busy wait, PostgreSQL statement timeout) and the person can be told.
+A PostgreSQL connection attempt gives up after `PG_CONNECT_TIMEOUT_S`, a wait for a pooled
+connection after `PG_POOL_TIMEOUT_S`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +24,33 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_BUSY_TIMEOUT_MS = 15_000  # sweeps, jobs, the CLI: wait out a concurrent writer
+# Before Slack's 3 s acknowledgement (Bolt middleware): give up in time to answer.
+ACK_PATH_WAIT_MS = 1_500
+# A listener after the acknowledgement: the person is waiting for an answer.
+REQUEST_WAIT_MS = 5_000
+PG_CONNECT_TIMEOUT_S = 2  # libpq's (and psycopg's) minimum
+PG_POOL_TIMEOUT_S = 5
+
+_patience = threading.local()
+
+
+@contextmanager
+def patience(ms: int) -> Iterator[None]:
+    """Within this block, this thread's transactions wait at most `ms` for a lock (SQLite's
+    busy wait) or a statement (PostgreSQL's statement_timeout, lock waits included)."""
+    previous: int | None = getattr(_patience, "ms", None)
+    _patience.ms = ms
+    try:
+        yield
+    finally:
+        _patience.ms = previous
+
+
+def current_patience() -> int | None:
+    """The wait `patience` set for this thread, or None (the default waits)."""
+    ms: int | None = getattr(_patience, "ms", None)
+    return ms
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,7 +67,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_S)
+    if "connect_timeout" not in make_url(url).query:
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+        kwargs["connect_args"] = connect_args
+    engine = create_engine(url, **kwargs)
+    _configure_postgres(engine)
+    return engine
+
+
+def _configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        ms = current_patience()
+        if ms is not None:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(ms)}")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -52,6 +101,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # This thread's patience (a request) or the default (sweeps, jobs); set only on change.
+        wait = current_patience() or SQLITE_BUSY_TIMEOUT_MS
+        info = conn.connection.info
+        if info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) != wait:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait)}")
+            info["busy_timeout_ms"] = wait
         # BEGIN IMMEDIATE takes the write lock up front: a read-then-write transaction then
         # waits for the busy timeout under contention instead of failing with "database is
         # locked" half way through.
