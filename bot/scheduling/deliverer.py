@@ -12,8 +12,8 @@
   waiting for the reply) may well have posted: it is settled as sent (`last_error`
   "unconfirmed:..."), never posted again, so a slow Slack cannot give anyone a message twice.
   Only a call that never got through (a connection that could not be made) is retried.
-- The client waits out a 429 itself only for a short while (`rate_limit_budget`), well
-  inside the lease; a longer Retry-After comes back here and the row is released.
+- The client does not wait out a 429 for the deliverer (`rate_limit_budget(0)`): the row is
+  released with `not_before` as above, so a lease never runs out while a call sleeps.
 """
 
 from __future__ import annotations
@@ -380,8 +380,8 @@ class Deliverer:
     def _post(self, message: Message, rendered: Rendered, stats: DeliveryStats) -> str:
         ledger = self.ledger
         try:
-            # The client may wait out a short 429 itself, well inside the lease.
-            with rate_limit_budget(min(15.0, ledger.lease.total_seconds() / 8)):
+            # A 429 comes back here (the row waits in the ledger, nobody sleeps).
+            with rate_limit_budget(0):
                 response = self.client.chat_postMessage(channel=message.user_id, **rendered.payload)
         except SlackApiError as exc:
             return self._failed(message, exc, stats)
@@ -409,7 +409,7 @@ class Deliverer:
     def _attach(self, message: Message, channel: str, attachment: Attachment) -> None:
         """The message is sent: its file follows (a failure is logged, the message stands)."""
         try:
-            with rate_limit_budget(min(15.0, self.ledger.lease.total_seconds() / 8)):
+            with rate_limit_budget(10.0):
                 self.client.files_upload_v2(
                     channel=channel,
                     content=attachment.content,
