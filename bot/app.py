@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 import core.kernel.schema  # noqa: F401  (every table mapped before the first query)
 from bot import handlers
@@ -25,6 +24,7 @@ from bot.handlers.lifecycle import SendGuard
 from bot.platform import degraded, middleware
 from bot.platform.executor import JobQueue, TrackedExecutor
 from bot.platform.hooks import Hooks
+from bot.platform.slack_retry import SafeRetryHandler
 from bot.scheduling.scheduler import housekeeping
 from core.kernel.clock import Clock, SystemClock
 from core.kernel.db import ACK_PATH_WAIT_MS, REQUEST_WAIT_MS, Database, patience
@@ -93,11 +93,14 @@ class MentorApp:
 
 
 def create_client(settings: Settings) -> WebClient:
+    """The Web API client. Its one retry handler waits out 429s (Slack did not act) and
+    repeats a call after a connection error only when repeating it cannot make Slack act
+    twice, so a slow Slack never turns one chat.postMessage into two (bot/platform/slack_retry)."""
     assert settings.slack_bot_token is not None
     return WebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+        retry_handlers=[SafeRetryHandler()],
     )
 
 
@@ -160,6 +163,10 @@ def build_flows(mentor: MentorApp) -> Flows:
     faq = FaqFlow(mentor)
     matching = MatchingFlow(mentor.db, mentor.clock, hooks)
     relationship = RelationshipFlow(mentor, onboarding)
+    # One sender: the relationship flow's deliverer sends every kind in the delivery ledger;
+    # other features add their kinds' renderers to its registry.
+    relationship.renderers.update(matching.renderers())
+    matching.deliverer = lambda: relationship.deliverer
     flows = Flows(
         onboarding=onboarding,
         faq=faq,

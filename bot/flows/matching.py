@@ -6,21 +6,23 @@ database, so a restart, a retry or a double click changes nothing twice."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.orm import Session
 
 from bot.platform import slack_io
 from bot.platform.hooks import Hooks
+from bot.scheduling.deliverer import Deliverer, Part, Renderer, RenderTarget
 from bot.views import matching as views
 from core.kernel.clock import Clock
 from core.kernel.db import Database
+from core.matchmaking import service as svc
 from core.matchmaking import use_cases as uc
-from core.matchmaking.service import AnswerOutcome, MessageRef, ReminderDue, ShortlistOutcome
+from core.matchmaking.service import AnswerOutcome, MessageRef, ShortlistOutcome
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -62,6 +64,8 @@ class MatchingFlow:
         self.db = db
         self.clock = clock
         self.hooks = hooks or Hooks()
+        # The app's one deliverer (it sends what the delivery ledger holds); set by build_flows.
+        self.deliverer: Callable[[], Deliverer] | None = None
 
     # --- sending, and people Slack cannot reach --------------------------------------------
     def _dm(
@@ -119,17 +123,11 @@ class MatchingFlow:
         """DM each mentee of a coordinator's run their shortlist (or why there is none).
 
         A run can DM hundreds of people at once, so Slack's rate limit is expected here: the
-        client used waits as long as Slack asks (Retry-After) and tries again, instead of
-        counting the mentee as unreachable."""
-        paced = WebClient(
-            token=client.token,
-            base_url=client.base_url,
-            timeout=client.timeout,
-            retry_handlers=[*client.retry_handlers, RateLimitErrorRetryHandler(max_retry_count=5)],
-        )
+        app's client waits as long as Slack asks (Retry-After, bot/platform/slack_retry) and
+        tries again, instead of counting the mentee as unreachable."""
         sent = RunSent()
         for outcome in outcomes:
-            if not self.send_shortlist(paced, outcome):
+            if not self.send_shortlist(client, outcome):
                 sent.unreachable += int(outcome.for_mentee)
             elif outcome.has_candidates:
                 sent.shortlists += 1
@@ -369,29 +367,31 @@ class MatchingFlow:
         self._offer_next(client, outcome)
 
     def sweep(self, client: WebClient) -> None:
-        """Expire unanswered requests and send the one reminder, each exactly once."""
+        """Expire unanswered requests, and plan the one reminder into the delivery ledger
+        (each exactly once); the deliverer sends the reminders, with a lease."""
         for request_id in uc.due_expiries(self.db, self.clock):
             self.expire(client, request_id)
-        for request_id in uc.due_reminders(self.db, self.clock):
-            claimed = uc.claim_reminder(self.db, request_id, self.clock)
-            if claimed is None:
-                continue  # another replica took it
-            self._remind(client, claimed)
+        planned = uc.plan_reminders(self.db, self.clock)
+        if planned and self.deliverer is not None:
+            self.deliverer().deliver_now(planned)
 
-    def _remind(self, client: WebClient, claimed: ReminderDue) -> None:
-        payload = views.reminder_message(
-            claimed.request_id, claimed.mentee.name, claimed.goals, claimed.expires_at
+    # --- what the deliverer sends for matching (rendered in the ledger's transaction) ------
+    def renderers(self) -> dict[str, Renderer]:
+        return {svc.REMINDER_KIND: self._render_reminder}
+
+    def _render_reminder(self, session: Session, target: RenderTarget) -> Part | None:
+        """The mentor's one reminder; None (nothing sent) once the request is answered,
+        withdrawn or expired."""
+        request_id = _int(target.payload.get("request"))
+        due = (
+            None
+            if request_id is None
+            else svc.reminder_to_send(session, request_id, self.clock.now())
         )
-        try:
-            slack_io.post_dm(client, claimed.mentor.user_id, payload)
-        except SlackApiError as exc:
-            if _error(exc) in slack_io.UNREACHABLE_ERRORS:
-                self.unreachable(client, claimed.team_id, claimed.mentor.user_id)
-            else:
-                logger.warning(
-                    "reminder %s not sent (%s); will retry", claimed.request_id, _error(exc)
-                )
-                uc.reminder_not_delivered(self.db, claimed.request_id)
+        if due is None:
+            return None
+        payload = views.reminder_message(due.request_id, due.mentee.name, due.goals, due.expires_at)
+        return Part(payload["text"], payload["blocks"])
 
     # --- App Home -------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:

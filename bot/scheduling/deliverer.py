@@ -8,6 +8,12 @@
 - `user_not_found`, `user_disabled`, `account_inactive`, `cannot_dm_bot` (and the errors
   chat.postMessage gives for a DM that cannot exist) mark the person unreachable.
 - Anything else is retried with exponential backoff, up to `core.messaging.ledger.MAX_ATTEMPTS`.
+- A call that reached Slack but got no answer (a read timeout, a connection dropped while
+  waiting for the reply) may well have posted: it is settled as sent (`last_error`
+  "unconfirmed:..."), never posted again, so a slow Slack cannot give anyone a message twice.
+  Only a call that never got through (a connection that could not be made) is retried.
+- The client does not wait out a 429 for the deliverer (`rate_limit_budget(0)`): the row is
+  released with `not_before` as above, so a lease never runs out while a call sleeps.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -29,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from bot.platform.blocks import Block, divider, section
 from bot.platform.blocks import message as message_payload
+from bot.platform.slack_retry import rate_limit_budget
 from core.kernel.clock import Clock
 from core.kernel.db import Database
 from core.kernel.texts import mrkdwn
@@ -51,12 +59,38 @@ UNREACHABLE_ERRORS = frozenset(
 MAX_BLOCKS = 50
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent into the same DM right after the message (e.g. the digest's chart)."""
+
+    filename: str
+    content: bytes
+    title: str
+    alt_text: str = ""
+
+
 @dataclass
 class Part:
-    """One item of a message: its fallback text and blocks."""
+    """One item of a message: its fallback text and blocks (and, for a message sent on its
+    own, a file to upload after it)."""
 
     text: str
     blocks: list[Block]
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What came of an immediate (not batched) message, for its kind's follow-up."""
+
+    outcome: str  # "sent", "unconfirmed" (no answer from Slack), "unreachable" or "failed"
+    channel: str | None = None
+    ts: str | None = None
+
+
+# What a kind does once its message is settled (e.g. remember the message's ts, or close a
+# shortlist nobody could receive); called outside the ledger's transaction.
+Followup = Callable[["RenderTarget", Settled], None]
 
 
 # (session, kind, recipient person id, payload, subject, period) -> Part, or None when the
@@ -143,6 +177,12 @@ class Pacer:
             return max(0.0, self._held_until - self._monotonic())
 
 
+@dataclass(frozen=True)
+class Rendered:
+    payload: dict[str, Any]
+    attachment: Attachment | None = None
+
+
 @dataclass
 class DeliveryStats:
     sent: int = 0
@@ -154,6 +194,7 @@ class DeliveryStats:
     failed: int = 0
     deferred: int = 0
     lost_lease: int = 0
+    unconfirmed: int = 0
     outcomes: list[str] = field(default_factory=list)
 
 
@@ -193,6 +234,8 @@ class Deliverer:
         self.clock = clock
         self.client = client
         self.renderers = renderers
+        self.followups: dict[str, Followup] = {}
+        self._sent_channel: dict[int, tuple[str | None, str | None]] = {}
         self.pacer = pacer or Pacer()
         self.ledger = Ledger(db, clock, worker=worker or worker_id(), lease=lease)
         seconds = lease.total_seconds()
@@ -251,37 +294,39 @@ class Deliverer:
         return stats
 
     # --- one message -----------------------------------------------------------------------
-    def _render(
-        self, session: Session, message: Message
-    ) -> tuple[dict[str, Any] | None, list[int]]:
-        parts: list[Part] = []
-        dropped: list[int] = []
-        targets = (
-            [
-                (item.id, item.kind, item.subject, item.period, item.payload)
-                for item in message.items
-            ]
+    def _targets(self, message: Message) -> list[tuple[int | None, RenderTarget]]:
+        """What to render: each item of a digest, or the message itself."""
+        rows = (
+            [(i.id, i.kind, i.subject, i.period, i.payload) for i in message.items]
             if message.is_digest
             else [(None, message.kind, message.subject, message.period, message.payload)]
         )
-        for item_id, kind, subject, period, payload in targets:
-            renderer = self.renderers.get(kind)
+        return [
+            (
+                item_id,
+                RenderTarget(
+                    kind=kind,
+                    recipient_id=message.recipient_id,
+                    user_id=message.user_id,
+                    timezone=message.timezone,
+                    subject=subject,
+                    period=period,
+                    payload=payload,
+                ),
+            )
+            for item_id, kind, subject, period, payload in rows
+        ]
+
+    def _render(self, session: Session, message: Message) -> tuple[Rendered | None, list[int]]:
+        parts: list[Part] = []
+        dropped: list[int] = []
+        for item_id, target in self._targets(message):
+            renderer = self.renderers.get(target.kind)
             part = None
             if renderer is None:
-                logger.warning("no renderer for delivery kind %s; dropping it", kind)
+                logger.warning("no renderer for delivery kind %s; dropping it", target.kind)
             else:
-                part = renderer(
-                    session,
-                    RenderTarget(
-                        kind=kind,
-                        recipient_id=message.recipient_id,
-                        user_id=message.user_id,
-                        timezone=message.timezone,
-                        subject=subject,
-                        period=period,
-                        payload=payload,
-                    ),
-                )
+                part = renderer(session, target)
             if part is None:
                 if item_id is not None:
                     dropped.append(item_id)
@@ -290,18 +335,23 @@ class Deliverer:
         if not parts:
             return None, dropped
         if len(parts) == 1:
-            return message_payload(parts[0].text, parts[0].blocks[:MAX_BLOCKS]), dropped
+            payload = message_payload(parts[0].text, parts[0].blocks[:MAX_BLOCKS])
+            attachment = None if message.is_digest else parts[0].attachment
+            return Rendered(payload, attachment), dropped
         blocks: list[Block] = [section(mrkdwn("relationship.digest.intro"))]
         for part in parts:
             if len(blocks) + len(part.blocks) + 1 > MAX_BLOCKS:
                 break
             blocks += [divider(), *part.blocks]
         text = mrkdwn("relationship.digest.fallback", parts=[p.text for p in parts])
-        return message_payload(text, blocks), dropped
+        return Rendered(message_payload(text, blocks), None), dropped
 
     def _send(self, message: Message, stats: DeliveryStats, *, max_wait: float) -> str:
         outcome = self._send_one(message, stats, max_wait)
         stats.outcomes.append(outcome)
+        channel, ts = self._sent_channel.pop(message.id, (None, None))
+        if not message.is_digest and outcome in ("sent", "unconfirmed", "unreachable", "failed"):
+            self._follow_up(message, Settled(outcome, channel, ts))
         return outcome
 
     def _send_one(self, message: Message, stats: DeliveryStats, max_wait: float) -> str:
@@ -312,10 +362,10 @@ class Deliverer:
             stats.deferred += 1
             return "deferred"
         with ledger.transaction() as session:
-            payload, dropped = self._render(session, message)
+            rendered, dropped = self._render(session, message)
             ledger.drop_items(session, message, dropped)
             stats.dropped += len(dropped)
-            if payload is None:
+            if rendered is None:
                 ledger.discard(session, message)
                 return "empty"
             if not ledger.begin_send(session, message):
@@ -325,18 +375,60 @@ class Deliverer:
             logger.warning(
                 "delivery %s was in flight when its sender stopped; sending it again", message.id
             )
+        return self._post(message, rendered, stats)
+
+    def _post(self, message: Message, rendered: Rendered, stats: DeliveryStats) -> str:
+        ledger = self.ledger
         try:
-            response = self.client.chat_postMessage(channel=message.user_id, **payload)
+            # A 429 comes back here (the row waits in the ledger, nobody sleeps).
+            with rate_limit_budget(0):
+                response = self.client.chat_postMessage(channel=message.user_id, **rendered.payload)
         except SlackApiError as exc:
             return self._failed(message, exc, stats)
-        except (SlackClientError, OSError) as exc:
+        except (URLError, SlackClientError) as exc:
+            # The call never got through: nothing was posted, try again later.
             stats.retried += 1
             ledger.retry_later(message, f"network:{type(exc).__name__}")
             return "retry"
-        ledger.mark_sent(message, response.get("channel"), response.get("ts"))
+        except OSError as exc:
+            # Slack got the call but its answer did not come back (a slow Slack): it has most
+            # likely posted. Posting again would give the person the message twice.
+            logger.warning("delivery %s: no answer from Slack (%s)", message.id, type(exc).__name__)
+            ledger.mark_unconfirmed(message, f"unconfirmed:{type(exc).__name__}")
+            stats.unconfirmed += 1
+            return "unconfirmed"
+        channel, ts = response.get("channel"), response.get("ts")
+        ledger.mark_sent(message, channel, ts)
         stats.sent += 1
         stats.items += len(message.items)
+        self._sent_channel[message.id] = (channel, ts)
+        if rendered.attachment is not None and channel:
+            self._attach(message, str(channel), rendered.attachment)
         return "sent"
+
+    def _attach(self, message: Message, channel: str, attachment: Attachment) -> None:
+        """The message is sent: its file follows (a failure is logged, the message stands)."""
+        try:
+            with rate_limit_budget(10.0):
+                self.client.files_upload_v2(
+                    channel=channel,
+                    content=attachment.content,
+                    filename=attachment.filename,
+                    title=attachment.title,
+                    alt_txt=attachment.alt_text,
+                )
+        except (SlackClientError, OSError) as exc:
+            logger.info("delivery %s: its file was not uploaded (%s)", message.id, exc)
+
+    def _follow_up(self, message: Message, settled: Settled) -> None:
+        followup = self.followups.get(message.kind)
+        if followup is None:
+            return
+        target = self._targets(message)[0][1]
+        try:
+            followup(target, settled)
+        except Exception:
+            logger.exception("the follow-up of delivery %s failed", message.id)
 
     def _failed(self, message: Message, exc: SlackApiError, stats: DeliveryStats) -> str:
         response = exc.response

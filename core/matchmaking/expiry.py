@@ -1,6 +1,6 @@
 """When a pending mentor request is due a reminder and when it expires: its deadlines in the
 program's working days (on the one calendar, `core.kernel.worktime`), the sweeps' lists of
-what is due, and the once-only claim of a reminder. (Expiring a request is an answer: :func:`core.matchmaking.answers.expire_request`.)"""
+what is due, and the reminder planned once into the delivery ledger. (Expiring a request is an answer: :func:`core.matchmaking.answers.expire_request`.)"""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from core.matchmaking.answers import _answer_context
 from core.matchmaking.lookups import _goals
 from core.matchmaking.models import REQUEST_PENDING, MentorRequest
 from core.matchmaking.outcomes import ReminderDue
+from core.messaging.ledger import Due, enqueue_now
+from core.people.models import Participation
 from core.programs.settings import ProgramSettings
 
 
@@ -62,27 +64,62 @@ def due_reminders(session: Session, clock: Clock, limit: int = 500) -> list[int]
     )
 
 
-def claim_reminder(session: Session, request_id: int, clock: Clock) -> ReminderDue | None:
-    """Mark a due reminder as sent (once): None if another sweep claimed it or it is not due."""
+REMINDER_KIND = "request_reminder"  # the delivery ledger's kind for a mentor's one reminder
+
+
+def plan_reminders(session: Session, clock: Clock, limit: int = 500) -> list[int]:
+    """Put each due reminder in the delivery ledger, once: one row keyed (mentor, kind,
+    request) that the deliverer sends with a lease, so two sweeps, a crash or a retry never
+    send it twice. `reminded_at` records that it was planned. Returns the new ledger ids."""
     now = clock.now()
-    result = session.execute(
-        update(MentorRequest)
+    due = session.execute(
+        select(MentorRequest.id, MentorRequest.team_id, Participation.person_id)
+        .join(Participation, Participation.id == MentorRequest.mentor_id)
         .where(
-            MentorRequest.id == request_id,
             MentorRequest.status == REQUEST_PENDING,
             MentorRequest.reminded_at.is_(None),
             MentorRequest.remind_at <= now,
             MentorRequest.expires_at > now,
         )
-        .values(reminded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
+        .order_by(MentorRequest.remind_at)
+        .limit(limit)
+    ).all()
+    ids: list[int] = []
+    for request_id, team_id, person_id in due:
+        new = enqueue_now(
+            session,
+            Due(
+                team_id=team_id,
+                recipient_id=person_id,
+                kind=REMINDER_KIND,
+                subject=f"request:{request_id}",
+                due_at=now,
+                batched=False,
+                payload={"request": request_id},
+            ),
+            now,
+        )
+        if new is not None:
+            ids.append(new)
+    if due:
+        session.execute(
+            update(MentorRequest)
+            .where(MentorRequest.id.in_([r.id for r in due]), MentorRequest.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def reminder_to_send(session: Session, request_id: int, now: datetime) -> ReminderDue | None:
+    """What a planned reminder says, when it is its turn: None if the request was answered,
+    withdrawn or has expired meanwhile (then nothing is sent)."""
     request = session.get(MentorRequest, request_id)
-    assert request is not None
+    if request is None or request.status != REQUEST_PENDING or request.expires_at <= now:
+        return None
     mentee, mentor, settings, _ = _answer_context(session, request)
-    assert mentee is not None and mentor is not None
+    if mentee is None or mentor is None:
+        return None
     return ReminderDue(
         request_id=request_id,
         mentee=mentee,
@@ -92,13 +129,4 @@ def claim_reminder(session: Session, request_id: int, clock: Clock) -> ReminderD
         expires_at=request.expires_at,
         settings=settings,
         team_id=request.team_id,
-    )
-
-
-def release_reminder(session: Session, request_id: int) -> None:
-    """Undo a claim whose message Slack refused, so the next sweep tries again."""
-    session.execute(
-        update(MentorRequest)
-        .where(MentorRequest.id == request_id, MentorRequest.status == REQUEST_PENDING)
-        .values(reminded_at=None)
     )

@@ -46,10 +46,11 @@ from core.matchmaking.answers import (
     request_for_mentor,
 )
 from core.matchmaking.expiry import (
-    claim_reminder,
+    REMINDER_KIND,
     due_expiries,
     due_reminders,
-    release_reminder,
+    plan_reminders,
+    reminder_to_send,
     request_deadlines,
 )
 from core.matchmaking.home import (
@@ -109,6 +110,7 @@ from core.matchmaking.shortlists import (
 )
 
 __all__ = [
+    "REMINDER_KIND",
     "DECLINE_REASON_MAX_CHARS",
     "EXCLUDED_DECLINED",
     "EXCLUDED_EXPIRED",
@@ -137,7 +139,6 @@ __all__ = [
     "ShortlistOutcome",
     "accept_request",
     "cancel_request",
-    "claim_reminder",
     "close_shortlist",
     "competency_names",
     "decline_request",
@@ -152,13 +153,14 @@ __all__ = [
     "mentor_load",
     "none_suit",
     "plan_matching",
+    "plan_reminders",
     "preview",
     "program_names",
     "reason_templates",
     "record_pair_intro",
     "record_request_message",
     "record_shortlist_message",
-    "release_reminder",
+    "reminder_to_send",
     "request_deadlines",
     "request_for_mentor",
     "request_mentor",

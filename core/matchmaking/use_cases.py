@@ -21,7 +21,6 @@ from core.matchmaking.outcomes import (
     MatchingError,
     MessageRef,
     NoneSuitOutcome,
-    ReminderDue,
     RequestOutcome,
     ShortlistOutcome,
 )
@@ -204,17 +203,11 @@ def due_reminders(db: Database, clock: Clock) -> list[int]:
         return svc.due_reminders(session, clock)
 
 
-def claim_reminder(db: Database, request_id: int, clock: Clock) -> ReminderDue | None:
-    """Take a due reminder to send (once): None if another sweep took it or it is not due."""
+def plan_reminders(db: Database, clock: Clock) -> list[int]:
+    """Put the due reminders in the delivery ledger (each once); returns the new ledger ids,
+    for the deliverer to send."""
     with db.transaction() as session:
-        return svc.claim_reminder(session, request_id, clock)
-
-
-def reminder_not_delivered(db: Database, request_id: int) -> None:
-    """Slack refused a reminder for a passing reason: it is released, to be tried again by
-    the next sweep. (A mentor Slack cannot reach is :func:`mark_unreachable` instead.)"""
-    with db.transaction() as session:
-        svc.release_reminder(session, request_id)
+        return svc.plan_reminders(session, clock)
 
 
 # --- App Home -----------------------------------------------------------------------------

@@ -225,7 +225,14 @@ class Ledger:
             return True
         return False
 
-    def mark_sent(self, message: Message, channel: str | None, ts: str | None) -> bool:
+    def mark_unconfirmed(self, message: Message, note: str) -> bool:
+        """Slack got the call but its answer never came (a timeout): most likely posted, so it
+        counts as sent and is not posted again (`last_error` says it was not confirmed)."""
+        return self.mark_sent(message, None, None, note=note)
+
+    def mark_sent(
+        self, message: Message, channel: str | None, ts: str | None, *, note: str | None = None
+    ) -> bool:
         """Slack answered ok: the message and its items are sent (one statement)."""
         now = self.clock.now()
         item_ids = [i.id for i in message.items]
@@ -245,7 +252,7 @@ class Ledger:
                         slack_ts=ts,
                         claimed_until=None,
                         sending_since=None,
-                        last_error=None,
+                        last_error=note[:64] if note else None,
                     )
                     .returning(Delivery.id)
                 )

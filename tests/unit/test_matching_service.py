@@ -344,9 +344,12 @@ def test_reminder_and_expiry_happen_once_each_on_working_days(
     clock.advance(hours=1)  # Wednesday 09:00 UTC: two working days
     assert reminders() == [request_id]
     with db.transaction() as session:
-        claimed = svc.claim_reminder(session, request_id, clock)
-        twice = svc.claim_reminder(session, request_id, clock)
-    assert claimed is not None and claimed.mentor.user_id == "U_CY" and twice is None
+        planned = svc.plan_reminders(session, clock)
+        twice = svc.plan_reminders(session, clock)
+        claimed = svc.reminder_to_send(session, request_id, clock.now())
+    # one ledger row for the reminder, planned once; what it says is the mentor's request
+    assert len(planned) == 1 and twice == []
+    assert claimed is not None and claimed.mentor.user_id == "U_CY"
     assert reminders() == []
     clock.advance(days=1, hours=23, minutes=59)  # Friday 08:59
     assert expiries() == []

@@ -131,7 +131,8 @@ def test_reminders_expiry_and_nudges_keep_the_programs_working_days(
     assert mia.request_id in reminders
     assert expiries == [noor.request_id]
     with db.transaction() as session:
-        reminder = svc.claim_reminder(session, mia.request_id or 0, clock)
+        assert len(svc.plan_reminders(session, clock)) == 1
+        reminder = svc.reminder_to_send(session, mia.request_id or 0, clock.now())
     assert reminder is not None and reminder.expires_at == dubai(10, 11)
 
 
