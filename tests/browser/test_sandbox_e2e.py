@@ -88,6 +88,9 @@ class SandboxPage:
 
         self.page = page
         self.sandbox = sandbox
+        # Assertions wait as long as actions (15 s, not Playwright's 5 s): on a loaded CI
+        # machine a reset that restarts the bot took longer than 5 s to show.
+        expect.set_options(timeout=15_000)
         self.expect = expect
         self.errors: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
