@@ -15,6 +15,7 @@ from core.faq.check import ANSWER_BUDGET, check_content
 from core.faq.retrieval import FaqIndex
 from core.faq.store import SYNONYMS_FILE, FaqContentError, FaqStore, load_program_defaults
 from core.kernel.paths import CONTENT_DIR_ENV, content_dir
+from core.people.profiles import languages
 from core.people.taxonomy import TaxonomyError, load_taxonomy
 
 REAL = content_dir()
@@ -184,6 +185,39 @@ def test_unquoted_yaml_no_is_reported_with_a_hint(
         "faq/zz-tags.md: 'tags' item 1 must be a non-empty string, got False "
         "(YAML reads yes/no/on/off/numbers as non-text: quote it)"
     )
+
+
+def test_unquoted_language_codes_and_template_values_are_named_with_their_line(
+    capsys: pytest.CaptureFixture[str], content: Path
+) -> None:
+    languages = content / "languages.yaml"
+    (content / "templates").mkdir()
+    languages.write_text(
+        (REAL / "languages.yaml")
+        .read_text(encoding="utf-8")
+        .replace('"no": Norwegian', "no: Norwegian"),
+        encoding="utf-8",
+    )
+    (content / "templates" / "zz.yaml").write_text(
+        "answers:\n  ok: 'quoted is fine'\n  yes_word: yes\n  version: 1.10\n",
+        encoding="utf-8",
+    )
+    lines = check_lines(capsys, content, faq=False)
+    number = next(
+        i for i, text in enumerate(languages.read_text().splitlines(), 1) if text.startswith("no:")
+    )
+    assert lines == [
+        f"languages.yaml:{number}: the key of 'no' is read as bool ('no'); put it in quotes",
+        "templates/zz.yaml:3: the value of 'answers.yes_word' is read as bool ('yes'); "
+        "put it in quotes",
+        "templates/zz.yaml:4: the value of 'answers.version' is read as float ('1.10'); "
+        "put it in quotes",
+    ]
+
+
+def test_norwegian_is_a_language_people_can_choose() -> None:
+    assert languages()["no"] == "Norwegian"
+    assert all(isinstance(code, str) and len(code) == 2 for code in languages())
 
 
 def test_duplicate_id(capsys: pytest.CaptureFixture[str], content: Path) -> None:
