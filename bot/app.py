@@ -68,6 +68,9 @@ class MentorApp:
     hooks: Hooks = field(default_factory=Hooks)
     # `/mentoring <name>`: each feature's handlers add their subcommands
     commands: dict[str, Subcommand] = field(default_factory=dict)
+    # the subcommands only coordinators may use (a typo is not corrected to one of these
+    # for someone who coordinates nothing)
+    coordinator_commands: set[str] = field(default_factory=set)
     # what the scheduler runs every minute; each feature's handlers add theirs
     sweeps: list[Sweep] = field(default_factory=lambda: [housekeeping])
     # when the relationship sweep last pruned the delivery ledger (`time.monotonic()`)

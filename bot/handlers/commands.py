@@ -1,11 +1,13 @@
 """The `/mentoring` slash command: one command, many subcommands.
 
 Subcommands are registered in a table (`mentor.commands`) that other features add
-to. An unknown subcommand answers with help, never silence.
+to. An unknown subcommand answers with "did you mean" when it looks like a typo, else with
+help; never silence.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,7 @@ from slack_sdk import WebClient
 from bot.platform import ids
 from bot.platform.blocks import message, section
 from core.kernel.texts import mrkdwn
+from core.self_service.use_cases import coordinated_program_names
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -51,6 +54,20 @@ def _help(ctx: CommandContext) -> None:
     ctx.reply(
         mrkdwn("commands.help", unknown=ctx.name if ctx.name not in commands(ctx.mentor) else None)
     )
+
+
+def _unknown(ctx: CommandContext) -> None:
+    """A typo (`stat`, `unmached`) gets the one subcommand it most likely meant; anything
+    else gets the help."""
+    table = commands(ctx.mentor)
+    names = set(table)
+    if ctx.name and not coordinated_program_names(ctx.mentor.db, ctx.team_id, ctx.user_id):
+        names -= ctx.mentor.coordinator_commands
+    close = difflib.get_close_matches(ctx.name, sorted(names), n=1, cutoff=0.75) if ctx.name else []
+    if close:
+        ctx.reply(mrkdwn("commands.did_you_mean", typed=ctx.name[:40], suggestion=close[0]))
+    else:
+        table["help"](ctx)
 
 
 def _join(ctx: CommandContext) -> None:
@@ -92,4 +109,4 @@ def register(app: App, mentor: MentorApp) -> None:
             name=name.lower(),
             args=rest.strip(),
         )
-        (table.get(ctx.name) or table["help"])(ctx)
+        (table.get(ctx.name) or _unknown)(ctx)

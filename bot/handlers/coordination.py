@@ -38,7 +38,9 @@ def _program_id(action: dict[str, Any]) -> Any:
 
 def register(app: App, mentor: MentorApp) -> None:
     console = mentor.flows.coordinator
-    commands(mentor).update(console.handlers())
+    handlers = console.handlers()
+    commands(mentor).update(handlers)
+    mentor.coordinator_commands.update(handlers)
     sweeps(mentor).append(coordinator_sweep)
     app.action(ids.COORD_PROGRAM_SETTINGS)(_settings_button(console))
     _on_submit(app, ids.COORD_SETTINGS_MODAL, console.submit_settings)

@@ -51,7 +51,7 @@ def pair_up(slack: BotUnderTest, mentee: str, mentor: str) -> None:
     slack.d.click(mentor, "coordinator.match.accept")
 
 
-def test_help_is_by_role_and_unknown_subcommands_get_help(
+def test_help_is_by_role_and_unknown_subcommands_get_help_or_did_you_mean(
     slack: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_coordinator(slack, "U_CO", monkeypatch)
@@ -67,6 +67,14 @@ def test_help_is_by_role_and_unknown_subcommands_get_help(
     assert "`stats`" in last_reply(slack, "U_CO")
     d.slash("U_A", "/mentoring", "frobnicate")
     assert "I don't know `frobnicate` yet" in last_reply(slack, "U_A")
+    # a typo gets the subcommand it most likely meant, not the whole help
+    d.slash("U_CO", "/mentoring", "stat")
+    reply = last_reply(slack, "U_CO")
+    assert "Did you mean `/mentoring stats`?" in reply and "Here's what I can do" not in reply
+    d.slash("U_A", "/mentoring", "Stauts")
+    assert "Did you mean `/mentoring status`?" in last_reply(slack, "U_A")
+    d.slash("U_A", "/mentoring", "<!channel>")
+    assert "<!channel>" not in last_reply(slack, "U_A")
 
 
 def test_status_shows_my_pairs_and_requests(
