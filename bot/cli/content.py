@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.cli.common import fail
 from core.faq.check import check_content
 from core.faq.store import FAQ_DIR
-from core.kernel.content_yaml import string_problems
+from core.kernel.content_yaml import string_problems, template_problems
 from core.kernel.paths import content_dir
 from core.people.taxonomy import TaxonomyError, load_taxonomy
 
@@ -48,7 +48,7 @@ def _check(args: argparse.Namespace) -> int:
     cdir = _dir(args)
     if not cdir.is_dir():
         return fail(f"content folder not found: {cdir}")
-    problems = check_content(cdir) + string_problems(cdir)
+    problems = check_content(cdir) + string_problems(cdir) + template_problems(cdir)
     n_competencies = 0
     try:
         n_competencies = len(load_taxonomy(cdir).competencies)

@@ -8,10 +8,15 @@ finds them so `mentorbot content check` can say which line to quote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+
+# `%}` then a line break, in a one-line (quoted) template: the environment's trim_blocks
+# removes that line break ("VP Sales• Can help..."); `+%}` keeps it.
+EATEN_BREAK = re.compile(r"[^+]%}\n")
 
 # content files whose keys, and whose values at every depth, are all text
 STRING_FILES = ("languages.yaml", "templates/*.yaml")
@@ -56,5 +61,31 @@ def string_problems(content_dir: Path) -> list[str]:
                 problems.append(
                     f"{rel}:{node.start_mark.line + 1}: the {what} of {where!r} is read as "
                     f"{kind} ({node.value!r}); put it in quotes"
+                )
+    return problems
+
+
+def _quoted_leaves(node: yaml.Node, path: str) -> Iterator[tuple[str, yaml.ScalarNode]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _quoted_leaves(value, f"{path}{key.value}.")
+    elif isinstance(node, yaml.ScalarNode) and node.style in ("'", '"'):
+        yield path.rstrip("."), node
+
+
+def template_problems(content_dir: Path) -> list[str]:
+    """One-line templates whose line break right after a `{% ... %}` tag would be removed."""
+    problems: list[str] = []
+    for path in sorted(content_dir.glob("templates/*.yaml")):
+        rel = path.relative_to(content_dir).as_posix()
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            continue  # string_problems reports it
+        for where, node in _quoted_leaves(root, "") if root is not None else []:
+            if EATEN_BREAK.search(node.value):
+                problems.append(
+                    f"{rel}:{node.start_mark.line + 1}: in {where!r} the line break after a "
+                    "'%}' is removed when the text is shown; write '+%}' to keep it"
                 )
     return problems

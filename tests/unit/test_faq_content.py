@@ -15,6 +15,7 @@ from core.faq.check import ANSWER_BUDGET, check_content
 from core.faq.retrieval import FaqIndex
 from core.faq.store import SYNONYMS_FILE, FaqContentError, FaqStore, load_program_defaults
 from core.kernel.paths import CONTENT_DIR_ENV, content_dir
+from core.kernel.texts import mrkdwn
 from core.people.profiles import languages
 from core.people.taxonomy import TaxonomyError, load_taxonomy
 
@@ -213,6 +214,26 @@ def test_unquoted_language_codes_and_template_values_are_named_with_their_line(
         "templates/zz.yaml:4: the value of 'answers.version' is read as float ('1.10'); "
         "put it in quotes",
     ]
+
+
+def test_a_line_break_that_a_block_tag_would_eat_is_reported(
+    capsys: pytest.CaptureFixture[str], content: Path
+) -> None:
+    (content / "templates").mkdir()
+    (content / "templates" / "zz.yaml").write_text(
+        'card:\n  kept: "*{{ n }}*{% if t %}, {{ t }}{% endif +%}\\n{{ r }}"\n'
+        '  eaten: "*{{ n }}*{% if t %}, {{ t }}{% endif %}\\n{{ r }}"\n',
+        encoding="utf-8",
+    )
+    assert check_lines(capsys, content, faq=False) == [
+        "templates/zz.yaml:3: in 'card.eaten' the line break after a '%}' is removed when "
+        "the text is shown; write '+%}' to keep it"
+    ]
+
+
+def test_a_mentor_title_and_the_reasons_are_on_separate_lines() -> None:
+    text = mrkdwn("matching.shortlist.candidate", name="Ana", title="VP Sales", reasons=["A", "B"])
+    assert text.splitlines() == ["*Ana*, VP Sales", "• A", "• B"]
 
 
 def test_norwegian_is_a_language_people_can_choose() -> None:
