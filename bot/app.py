@@ -170,13 +170,16 @@ def build_flows(mentor: MentorApp) -> Flows:
     # other features add their kinds' renderers to its registry.
     relationship.renderers.update(matching.renderers())
     matching.deliverer = lambda: relationship.deliverer
+    coordinator = CoordinatorFlow(mentor, matching_flow=matching)
+    relationship.renderers.update(coordinator.renderers())
+    coordinator.deliverer = lambda: relationship.deliverer
     flows = Flows(
         onboarding=onboarding,
         faq=faq,
         matching=matching,
         relationship=relationship,
         everyone=EveryoneFlow(mentor, onboarding),
-        coordinator=CoordinatorFlow(mentor, matching_flow=matching),
+        coordinator=coordinator,
     )
     # The order of `on_home_section` is the order of the sections on the Home tab.
     hooks.on_dm(faq.on_dm)

@@ -22,21 +22,26 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
 
 from bot.platform import slack_io
 from bot.platform.blocks import text_message, view_metadata, view_values
 from bot.platform.degraded import run_job
+from bot.scheduling.deliverer import Attachment, Deliverer, Part, Renderer, RenderTarget
 from bot.views import coordination as views
 from core.coordination import console, interventions, match_runs, pacing, reporting
 from core.coordination import service as co
 from core.coordination.console import Outcome, ProgramRef
 from core.coordination.match_runs import MATCH_PREVIEW
+from core.coordination.reports import digest as build_digest
 from core.coordination.reports import pairs_chart
 from core.kernel.clock import Clock
 from core.kernel.db import Database
 from core.kernel.texts import mrkdwn, plain
 from core.matchmaking import service as matching
 from core.messaging import outbox
+from core.messaging.models import ANNOUNCEMENT, COORDINATOR_DIGEST, INVITATION
+from core.messaging.outbox_models import KIND_INVITE
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -47,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PACE_PER_BATCH = 30  # messages per sweep (once a minute) and per kick after a new announcement
+PACE_PER_BATCH = 30  # messages sent at once after a new announcement; the sweep sends the rest
 CHANNEL_MEMBERS_MAX = 2000
 
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
@@ -122,6 +127,8 @@ class CoordinatorFlow:
     def __init__(self, mentor: MentorApp, matching_flow: MatchingFlow) -> None:
         self.mentor = mentor
         self.matching_flow = matching_flow  # sends the shortlists of a coordinator's matching run
+        # The app's one deliverer (it sends what the delivery ledger holds); set by build_flows.
+        self.deliverer: Callable[[], Deliverer] | None = None
 
     @property
     def db(self) -> Database:
@@ -401,7 +408,7 @@ class CoordinatorFlow:
             skipped=invited.skipped,
             program=program.name,
         )
-        run_job(self.mentor, lambda: self.send_outbox(ctx.client, ctx.team_id))
+        self.kick(invited.ids)
 
     def _channel_members(self, client: WebClient, channel: str) -> list[str]:
         members: list[str] = []
@@ -446,46 +453,68 @@ class CoordinatorFlow:
                 count=done.count,
                 program=program.name,
             )
-            run_job(self.mentor, lambda: self.send_outbox(client, team_id))
+            self.kick(done.ids)
 
         return "ok", None, follow_up
 
-    def send_outbox(self, client: WebClient, team_id: str, limit: int = PACE_PER_BATCH) -> int:
-        """Send the next batch of announcements and invitations (paced, once each)."""
-        claimed = pacing.claim_outbox(self.db, self.clock, team_id, limit)
-        sent = 0
-        for item in claimed:
-            result = self._deliver(client, item)
-            pacing.settle_delivery(self.db, self.clock, item.delivery_id, result)
-            sent += int(result == pacing.SENT)
-        if claimed:
-            logger.info("outbox: %d of %d messages sent (team %s)", sent, len(claimed), team_id)
-        return sent
+    def kick(self, ids: list[int]) -> None:
+        """Send the first batch of what was just queued (on the job queue): those whose
+        working hours it is, paced; the sweep sends the rest as their turn comes."""
+        if ids and self.deliverer is not None:
+            deliverer = self.deliverer()
+            run_job(self.mentor, lambda: deliverer.deliver_now(ids[:PACE_PER_BATCH]))
 
-    def _deliver(self, client: WebClient, item: outbox.Claimed) -> str:
-        try:
-            if item.kind == "invite":
-                user = client.users_info(user=item.user_id).get("user") or {}
-                hold = pacing.invitation_hold(
-                    self.db, self.clock, item.program_id, item.user_id, user
-                )
-                if hold is not None:
-                    return hold
-                payload = views.invitation(
-                    item.program, item.created_by, program_id=item.program_id
-                )
-            else:
-                payload = views.announcement(item.program, item.body or "", item.created_by)
-            slack_io.post_dm(client, item.user_id, payload)
-            return pacing.SENT
-        except SlackApiError as exc:
-            error = str(exc.response.get("error") or "")
-            logger.info("outbox delivery %s failed: %s", item.delivery_id, error)
-            if error in ("ratelimited", "internal_error", "fatal_error"):
-                return pacing.RETRY
-            return pacing.FAILED
-        except SlackClientError:
-            return pacing.RETRY
+    # --- what the deliverer sends for coordinators (rendered in the ledger's transaction) --
+    def renderers(self) -> dict[str, Renderer]:
+        return {
+            ANNOUNCEMENT: self._render_announcement,
+            INVITATION: self._render_announcement,
+            COORDINATOR_DIGEST: self._render_digest,
+        }
+
+    def _render_announcement(self, session: Session, target: RenderTarget) -> Part | None:
+        """An announcement or invitation for one person; None (nothing sent) if they left
+        the program (an announcement) or joined it meanwhile (an invitation)."""
+        announcement_id = target.payload.get("announcement")
+        if not isinstance(announcement_id, int):
+            return None
+        due = outbox.announcement_to_send(session, announcement_id, target.recipient_id)
+        if due is None:
+            return None
+        if due.kind == KIND_INVITE:
+            payload = views.invitation(due.program, due.created_by, program_id=due.program_id)
+        else:
+            payload = views.announcement(due.program, due.body or "", due.created_by)
+        return Part(payload["text"], payload["blocks"])
+
+    def _render_digest(self, session: Session, target: RenderTarget) -> Part | None:
+        """A coordinator's weekly report, built now, with its chart as a file after it; None
+        if they no longer coordinate the program."""
+        program_id = target.payload.get("program")
+        program = (
+            outbox.digest_program(session, program_id, target.user_id)
+            if isinstance(program_id, int)
+            else None
+        )
+        if program is None:
+            return None
+        data = build_digest(session, program, self.clock)
+        title = plain("coordinator.digest.chart_title", program=program.name)
+        png = pairs_chart(
+            data.history,
+            data.k,
+            labels=views.chart_labels(),
+            title=title,
+            hidden_label=plain("coordinator.fewer_than", k=data.k),
+        )
+        payload = views.digest(data, program.id)
+        chart = Attachment(
+            filename="pairs-by-stage.png",
+            content=png,
+            title=title,
+            alt_text=plain("coordinator.digest.chart_alt", program=program.name),
+        )
+        return Part(payload["text"], payload["blocks"], chart)
 
     # --- reports ---------------------------------------------------------------------------
     def stats(self, ctx: CommandContext) -> None:
@@ -762,51 +791,23 @@ class CoordinatorFlow:
             self.mentor.hooks.profile_confirmed(ctx.client, ctx.team_id, mentee, program.id)
         self._note(ctx, "coordinator.rematch.done", mentee=mentee)
 
-    # --- sweeps: snapshots, the outbox, the Monday digest ----------------------------------
+    # --- sweeps: snapshots, the Monday digest ---------------------------------------------
     def sweep(self) -> None:
+        """Snapshots, and this week's digests planned into the delivery ledger (the
+        deliverer sends them; announcements and invitations are sent by its sweep)."""
         client = self.mentor.client
         for team_id in pacing.active_teams(self.db):
             reporting.take_snapshots(self.db, self.clock, team_id)
-            self.send_outbox(client, team_id)
-            self.send_digests(client, team_id)
+            self.plan_digests(client, team_id)
 
-    def send_digests(self, client: WebClient, team_id: str) -> int:
+    def plan_digests(self, client: WebClient, team_id: str) -> int:
         never_synced = pacing.coordinators_never_synced(self.db, team_id)
         if never_synced is None:
             return 0
         for user_id in never_synced:  # learn their time zone, once
             self._sync(client, team_id, user_id)
-        due = pacing.claim_digests(self.db, self.clock, team_id)
-        sent = 0
-        for digest in due:
-            ok = self._send_digest(client, digest.program, digest.user_id)
-            pacing.mark_digest(self.db, self.clock, digest, sent=ok)
-            sent += int(ok)
-        if due:
-            logger.info("weekly digest: %d of %d sent (team %s)", sent, len(due), team_id)
-        return sent
-
-    def _send_digest(self, client: WebClient, program: ProgramRef, user_id: str) -> bool:
-        data = reporting.digest(self.db, self.clock, program)
-        png = pairs_chart(
-            data.history,
-            data.k,
-            labels=views.chart_labels(),
-            title=plain("coordinator.digest.chart_title", program=program.name),
-            hidden_label=plain("coordinator.fewer_than", k=data.k),
-        )
-        try:
-            channel, _ = slack_io.post_dm(client, user_id, views.digest(data, program.id))
-            client.files_upload_v2(
-                channel=channel,
-                content=png,
-                filename="pairs-by-stage.png",
-                title=plain("coordinator.digest.chart_title", program=program.name),
-                alt_txt=plain("coordinator.digest.chart_alt", program=program.name),
-            )
-            return True
-        except SlackApiError as exc:
-            logger.info("weekly digest for %s failed: %s", user_id, exc.response.get("error"))
-        except SlackClientError:
-            logger.info("weekly digest for %s not sent: sending is stopped", user_id)
-        return False
+        due = pacing.plan_digests(self.db, self.clock, team_id)
+        if due and self.deliverer is not None:
+            stats = self.deliverer().deliver_now(due)
+            logger.info("weekly digest: %d of %d sent (team %s)", stats.sent, len(due), team_id)
+        return len(due)

@@ -1,19 +1,19 @@
-"""Paced messages a coordinator starts, as use cases: invitations and announcements are queued
-(audited with the coordinator's action), claimed in batches for sending and settled once each;
-the Monday digest is claimed once per coordinator, program and week, then marked.
+"""Messages a coordinator starts, as use cases: invitations and announcements are queued in
+the delivery ledger (audited with the coordinator's action), and the Monday digest is planned
+there once per coordinator, program and week. The deliverer (bot/scheduling/deliverer.py)
+sends them with a lease, paced, in each recipient's working hours.
 
-The Slack side only sends; what is due, to whom, and what a delivery came to is kept here.
+The Slack side only renders and sends; what is due, to whom, and what a delivery came to is
+kept in the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from core.coordination.console import ProgramRef, audit, ref, row
+from core.coordination.console import ProgramRef, audit, row
 from core.coordination.models import Coordinator
 from core.kernel.clock import Clock
 from core.kernel.db import Database
@@ -23,13 +23,12 @@ from core.programs.lifecycle import workspace_active
 from core.programs.models import Program, Workspace
 from core.programs.service import program_settings
 
-SENT, LATER, RETRY, FAILED = "sent", "later", "retry", "failed"  # what a delivery came to
-
 
 @dataclass(frozen=True)
 class Invited:
     queued: int
     skipped: int
+    ids: list[int] = field(default_factory=list)  # the ledger rows to send
 
 
 def invite(
@@ -43,11 +42,11 @@ def invite(
     """Queue invitations to `people` (those already taking part are skipped); `targets` are
     what the coordinator named, for the audit log."""
     with db.transaction() as session:
-        invitation, queued, skipped = outbox.create_invitation(
+        invitation, ids, skipped = outbox.create_invitation(
             session, row(session, program), people, by=user_id, clock=clock
         )
         audit(session, clock, program, user_id, "invite", targets + [f"invitation:{invitation.id}"])
-    return Invited(queued, skipped)
+    return Invited(len(ids), skipped, ids)
 
 
 @dataclass(frozen=True)
@@ -56,54 +55,20 @@ class Announced:
 
     count: int = 0
     problem: outbox.OutboxError | None = None
+    ids: list[int] = field(default_factory=list)  # the ledger rows to send
 
 
 def announce(db: Database, clock: Clock, program: ProgramRef, user_id: str, body: str) -> Announced:
     """Queue an announcement to the program's participants."""
     try:
         with db.transaction() as session:
-            announcement, count = outbox.create_announcement(
+            announcement, ids = outbox.create_announcement(
                 session, row(session, program), body, by=user_id, clock=clock
             )
             audit(session, clock, program, user_id, "announce", [f"announcement:{announcement.id}"])
     except outbox.OutboxError as exc:
         return Announced(problem=exc)
-    return Announced(count)
-
-
-def claim_outbox(db: Database, clock: Clock, team_id: str, limit: int) -> list[outbox.Claimed]:
-    """The next batch to send (nothing while the workspace is not active)."""
-    with db.transaction() as session:
-        if not workspace_active(session, team_id):
-            return []
-        return outbox.claim_due(session, team_id, clock, limit=limit)
-
-
-def invitation_hold(
-    db: Database, clock: Clock, program_id: int, user_id: str, user: Mapping[str, Any]
-) -> str | None:
-    """Whether an invitation may go to this Slack user (`users.info`) now: FAILED for a bot,
-    a deleted account or Slackbot; LATER outside the program's working hours in their time
-    zone; None to send it."""
-    if user.get("is_bot") or user.get("deleted") or user_id == "USLACKBOT":
-        return FAILED
-    with db.transaction() as session:
-        settings = program_settings(session.get(Program, program_id))
-    if not outbox.within_working_hours(user.get("tz"), settings, clock.now()):
-        return LATER
-    return None
-
-
-def settle_delivery(db: Database, clock: Clock, delivery_id: int, result: str) -> None:
-    """Record what a claimed delivery came to: sent, later (released for another batch),
-    retry or failed."""
-    with db.transaction() as session:
-        if result == SENT:
-            outbox.mark_sent(session, delivery_id, clock)
-        elif result == LATER:
-            outbox.release(session, delivery_id)
-        else:
-            outbox.mark_failed(session, delivery_id, clock, retry=result == RETRY)
+    return Announced(len(ids), ids=ids)
 
 
 # --- the weekly digest ----------------------------------------------------------------------
@@ -132,18 +97,11 @@ def coordinators_never_synced(db: Database, team_id: str) -> list[str] | None:
     return never_synced
 
 
-@dataclass(frozen=True)
-class DueDigest:
-    program: ProgramRef
-    user_id: str
-    week: str
-
-
-def claim_digests(db: Database, clock: Clock, team_id: str) -> list[DueDigest]:
-    """Claim the digests due now: each coordinator's, per program, on their Monday morning,
-    once a week."""
+def plan_digests(db: Database, clock: Clock, team_id: str) -> list[int]:
+    """Put the digests due now in the delivery ledger: each coordinator's, per program, on
+    their Monday morning, once a week (the ledger's key). Returns the ledger ids to send."""
     now = clock.now()
-    due: list[DueDigest] = []
+    due: list[int] = []
     with db.transaction() as session:
         rows = session.execute(
             select(Coordinator.slack_user_id, Program)
@@ -152,14 +110,10 @@ def claim_digests(db: Database, clock: Clock, team_id: str) -> list[DueDigest]:
         ).all()
         for user_id, program in rows:
             person = find_person(session, team_id, user_id)
-            week = outbox.digest_due(
-                person.timezone if person is not None else None, program_settings(program), now
-            )
-            if week and outbox.claim_digest(session, program, user_id, week, clock):
-                due.append(DueDigest(ref(program), user_id, week))
+            if person is None:  # never seen: `coordinators_never_synced` records them first
+                continue
+            week = outbox.digest_due(person.timezone, program_settings(program), now)
+            new = outbox.plan_digest(session, program, person, week, now) if week else None
+            if new is not None:
+                due.append(new)
     return due
-
-
-def mark_digest(db: Database, clock: Clock, due: DueDigest, *, sent: bool) -> None:
-    with db.transaction() as session:
-        outbox.mark_digest(session, due.program.id, due.user_id, due.week, clock, sent=sent)

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from core.kernel.worktime import WorkingHours
 from core.messaging.bulk_sql import among, insert_rows, is_postgres, set_many
-from core.messaging.models import DELIVERY_FAILED, DELIVERY_PENDING, DIGEST, Delivery
+from core.messaging.models import (
+    DELIVERY_FAILED,
+    DELIVERY_PENDING,
+    DIGEST,
+    IN_WORKING_HOURS,
+    Delivery,
+)
 from core.people.models import Participation, Person
 from core.programs.lifecycle import inactive_team_ids
 
@@ -225,7 +231,7 @@ class Claim:
         if person is None or person.unreachable:
             self.failed += [r.id for r in group]
             return
-        self.claim_ids += [r.id for r in group if not _is_scheduled(r)]
+        self._plan_immediate(person_id, person.timezone, [r for r in group if not _is_scheduled(r)])
         scheduled = [r for r in group if _is_scheduled(r)]
         if not scheduled:
             return
@@ -237,6 +243,16 @@ class Claim:
             return
         today = wh.local_day(self.now, person.timezone).isoformat()
         self._plan_digest(person_id, scheduled, today, team_id)
+
+    def _plan_immediate(self, person_id: int, tz: str | None, rows: list[Any]) -> None:
+        """Rows sent on their own: at once, except kinds that wait for the person's working
+        hours and the end of their pause (announcements, invitations)."""
+        timed = [r for r in rows if r.kind in IN_WORKING_HOURS]
+        when = self._not_now(person_id, self.hours(timed[0].team_id), tz) if timed else None
+        if when is not None:
+            self.postpone.update({r.id: when for r in timed})
+            rows = [r for r in rows if r.kind not in IN_WORKING_HOURS]
+        self.claim_ids += [r.id for r in rows]
 
     def _not_now(self, person_id: int, wh: WorkingHours, tz: str | None) -> datetime | None:
         """When scheduled messages may reach a paused person or one outside working hours;

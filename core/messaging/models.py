@@ -17,6 +17,16 @@ DELIVERY_FAILED = "failed"
 DELIVERY_DROPPED = "dropped"  # no longer relevant when its turn came (nothing was sent)
 DIGEST = "digest"  # the one scheduled message a person gets on a day, batching items
 
+# Kinds of the coordinators' messages (the text of an announcement stays in `announcements`;
+# a row's payload names it by id)
+ANNOUNCEMENT = "announcement"
+INVITATION = "invitation"
+COORDINATOR_DIGEST = "coordinator_digest"  # the weekly report, per program and ISO week
+SHORTLIST = "shortlist"  # a mentee's shortlist from a coordinator's matching run
+# Not batched (each is a message of its own, not one of the day's digest), yet they wait for
+# the recipient's working hours and for the end of a pause, as scheduled items do.
+IN_WORKING_HOURS = frozenset({ANNOUNCEMENT, INVITATION})
+
 
 class Delivery(Base):
     """The delivery ledger: one row per thing to tell a person, and one per message sent.

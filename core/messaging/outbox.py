@@ -1,8 +1,13 @@
 """Coordinator messages to many people (announcements, invitations) and the weekly digest,
-sent through delivery ledgers: one row per recipient, claimed with a conditional update
-before sending and marked once sent, so nobody gets the same message twice even with
-several replicas, retries or restarts. Sending is paced and kept to each recipient's
-working hours."""
+sent through the delivery ledger (`core.messaging.ledger`): one ledger row per recipient,
+keyed (recipient, kind, subject, period), claimed with a lease and settled once, so nobody
+gets the same message twice even with several replicas, retries or a crash mid-send.
+
+`announcements` keeps what the coordinator wrote; a ledger row's payload names it by id.
+Announcements and invitations wait for each recipient's working hours and the end of a pause
+(`core.messaging.models.IN_WORKING_HOURS`); the deliverer paces them. When its turn comes, a
+row for someone who left (an announcement) or joined meanwhile (an invitation) is dropped.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +16,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.coordination.models import Coordinator
 from core.kernel.clock import Clock
-from core.kernel.db import add_if_new
 from core.kernel.worktime import WorkingHours, zone
-from core.messaging.outbox_models import (
-    DELIVERY_FAILED,
-    DELIVERY_PENDING,
-    DELIVERY_SENDING,
-    DELIVERY_SENT,
-    DELIVERY_SKIPPED,
-    KIND_ANNOUNCE,
-    KIND_INVITE,
-    Announcement,
-    AnnouncementDelivery,
-    DigestDelivery,
+from core.messaging.ledger import Due, enqueue, enqueue_now
+from core.messaging.models import (
+    ANNOUNCEMENT,
+    COORDINATOR_DIGEST,
+    INVITATION,
+    Delivery,
 )
-from core.onboarding.service import find_participation
-from core.people.directory import find_person
+from core.messaging.outbox_models import KIND_ANNOUNCE, KIND_INVITE, Announcement
+from core.people.directory import find_person, upsert_person
 from core.people.models import STATUS_LEFT, Participation, Person
+from core.programs.lifecycle import workspace_active
 from core.programs.models import Program
-from core.programs.service import program_settings
 from core.programs.settings import ProgramSettings
 
 ANNOUNCEMENT_MAX_CHARS = 2000
+LEDGER_KIND = {KIND_ANNOUNCE: ANNOUNCEMENT, KIND_INVITE: INVITATION}
 
 
 class OutboxError(ValueError):
@@ -44,12 +45,6 @@ class OutboxError(ValueError):
         super().__init__(key)
         self.key = key
         self.context = context
-
-
-def within_working_hours(timezone: str | None, settings: ProgramSettings, now: datetime) -> bool:
-    """Is it a working day and hour where the person is (the program's working hours and
-    days; people without a known zone get the program's default one)?"""
-    return WorkingHours.from_settings(settings).contains(now, timezone)
 
 
 def _recipients(session: Session, program: Program, now: datetime) -> list[Person]:
@@ -69,25 +64,27 @@ def _recipients(session: Session, program: Program, now: datetime) -> list[Perso
 
 def create_announcement(
     session: Session, program: Program, body: str, *, by: str, clock: Clock
-) -> tuple[Announcement, int]:
+) -> tuple[Announcement, list[int]]:
     """An announcement to every participant of the program (not those who left or paused).
-    Returns it with the number of recipients queued."""
+    Returns it with the ledger ids of its messages."""
     text = (body or "").strip()
     if not text:
         raise OutboxError("announcement_empty")
     if len(text) > ANNOUNCEMENT_MAX_CHARS:
         raise OutboxError("announcement_too_long", limit=ANNOUNCEMENT_MAX_CHARS)
     now = clock.now()
-    recipients = {p.slack_user_id for p in _recipients(session, program, now)}
-    announcement = _create(session, program, KIND_ANNOUNCE, text, by, now, recipients)
-    return announcement, len(recipients)
+    recipients = {p.id for p in _recipients(session, program, now)}
+    announcement = _create(session, program, KIND_ANNOUNCE, text, by, now)
+    return announcement, _queue(session, announcement, recipients, now)
 
 
 def create_invitation(
     session: Session, program: Program, user_ids: Iterable[str], *, by: str, clock: Clock
-) -> tuple[Announcement, int, int]:
-    """Invitations to join the program. People already taking part are skipped.
-    Returns (invitation, queued, skipped)."""
+) -> tuple[Announcement, list[int], int]:
+    """Invitations to join the program. People already taking part are skipped; someone the
+    bot never saw gets a minimal `people` row (Slack user id only; their working hours are
+    the program's default zone's until their profile is read).
+    Returns (invitation, ledger ids, skipped)."""
     wanted = list(dict.fromkeys(u for u in user_ids if u))
     taking_part = set(
         session.scalars(
@@ -97,20 +94,20 @@ def create_invitation(
         )
     )
     queued = [u for u in wanted if u not in taking_part]
-    announcement = _create(session, program, KIND_INVITE, None, by, clock.now(), queued)
-    return announcement, len(queued), len(wanted) - len(queued)
+    now = clock.now()
+    recipients = set()
+    for user_id in queued:
+        person = find_person(session, program.team_id, user_id)
+        if person is None:
+            person = upsert_person(session, program.team_id, None, user_id, clock)
+        recipients.add(person.id)
+    invitation = _create(session, program, KIND_INVITE, None, by, now)
+    return invitation, _queue(session, invitation, recipients, now), len(wanted) - len(queued)
 
 
 def _create(
-    session: Session,
-    program: Program,
-    kind: str,
-    body: str | None,
-    by: str,
-    now: datetime,
-    user_ids: Iterable[str],
+    session: Session, program: Program, kind: str, body: str | None, by: str, now: datetime
 ) -> Announcement:
-    """Store the announcement (or invitation) and queue one delivery per recipient."""
     announcement = Announcement(
         team_id=program.team_id,
         program_id=program.id,
@@ -121,152 +118,88 @@ def _create(
     )
     session.add(announcement)
     session.flush()
-    for user_id in sorted(set(user_ids)):
-        session.add(
-            AnnouncementDelivery(
-                team_id=announcement.team_id,
-                program_id=announcement.program_id,
-                announcement_id=announcement.id,
-                slack_user_id=user_id,
-                status=DELIVERY_PENDING,
-                attempts=0,
-            )
-        )
-    session.flush()
     return announcement
 
 
-@dataclass
-class Claimed:
-    delivery_id: int
-    announcement_id: int
-    kind: str
-    user_id: str
+def _queue(
+    session: Session, announcement: Announcement, person_ids: Iterable[int], now: datetime
+) -> list[int]:
+    """One ledger row per recipient (sent on its own, in their working hours)."""
+    kind = LEDGER_KIND[announcement.kind]
+    subject = str(announcement.id)
+    enqueue(
+        session,
+        [
+            Due(
+                team_id=announcement.team_id,
+                recipient_id=person_id,
+                kind=kind,
+                subject=subject,
+                due_at=now,
+                batched=False,
+                payload={"announcement": announcement.id},
+            )
+            for person_id in sorted(set(person_ids))
+        ],
+        now,
+    )
+    return list(
+        session.scalars(
+            select(Delivery.id)
+            .where(Delivery.kind == kind, Delivery.subject == subject)
+            .order_by(Delivery.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AnnouncementDue:
+    """What an announcement or invitation says when its turn comes."""
+
+    kind: str  # KIND_ANNOUNCE or KIND_INVITE
     program: str
     program_id: int
     body: str | None
     created_by: str
 
 
-def claim_due(
-    session: Session, team_id: str, clock: Clock, *, limit: int, max_attempts: int = 3
-) -> list[Claimed]:
-    """Claim up to `limit` pending deliveries whose recipient is within working hours.
-    Deliveries no longer wanted (the person left, or joined before their invitation went
-    out) are skipped."""
-    now = clock.now()
-    claimed: list[Claimed] = []
-    pending = session.scalars(
-        select(AnnouncementDelivery)
-        .where(
-            AnnouncementDelivery.team_id == team_id,
-            AnnouncementDelivery.status == DELIVERY_PENDING,
+def announcement_to_send(
+    session: Session, announcement_id: int, recipient_id: int
+) -> AnnouncementDue | None:
+    """The message for one recipient, or None when it is no longer wanted: the person left
+    the program (an announcement) or takes part already (an invitation)."""
+    announcement = session.get(Announcement, announcement_id)
+    program = session.get(Program, announcement.program_id) if announcement else None
+    if announcement is None or program is None:
+        return None
+    status = session.scalar(
+        select(Participation.status).where(
+            Participation.program_id == program.id, Participation.person_id == recipient_id
         )
-        .order_by(AnnouncementDelivery.id)
-        .limit(limit * 5)
-    ).all()
-    settings_cache: dict[int, ProgramSettings] = {}
-    for delivery in pending:
-        if len(claimed) >= limit:
-            break
-        announcement = session.get(Announcement, delivery.announcement_id)
-        program = session.get(Program, delivery.program_id)
-        if announcement is None or program is None:
-            continue
-        person = find_person(session, team_id, delivery.slack_user_id)
-        participation = find_participation(session, person, program) if person else None
-        taking_part = participation is not None and participation.status != STATUS_LEFT
-        wanted = taking_part if announcement.kind == KIND_ANNOUNCE else not taking_part
-        if not wanted or (person is not None and person.unreachable):
-            _set(session, delivery.id, DELIVERY_PENDING, DELIVERY_SKIPPED, clock)
-            continue
-        if program.id not in settings_cache:
-            settings_cache[program.id] = program_settings(program)
-        timezone = person.timezone if person is not None else None
-        if not within_working_hours(timezone, settings_cache[program.id], now):
-            continue
-        if _mark_sending(session, delivery.id, now):
-            claimed.append(_claimed(delivery, announcement, program))
-    return claimed
-
-
-def _mark_sending(session: Session, delivery_id: int, now: datetime) -> bool:
-    """Pending -> sending, counting the attempt; False if another worker got there first."""
-    result = session.execute(
-        update(AnnouncementDelivery)
-        .where(
-            AnnouncementDelivery.id == delivery_id,
-            AnnouncementDelivery.status == DELIVERY_PENDING,
-        )
-        .values(
-            status=DELIVERY_SENDING,
-            claimed_at=now,
-            attempts=AnnouncementDelivery.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _claimed(
-    delivery: AnnouncementDelivery, announcement: Announcement, program: Program
-) -> Claimed:
-    return Claimed(
-        delivery_id=delivery.id,
-        announcement_id=announcement.id,
-        kind=announcement.kind,
-        user_id=delivery.slack_user_id,
-        program=program.name,
-        program_id=program.id,
-        body=announcement.body,
-        created_by=announcement.created_by,
-    )
-
-
-def _set(session: Session, delivery_id: int, old: str, new: str, clock: Clock) -> bool:
-    values: dict[str, Any] = {"status": new}
-    if new == DELIVERY_SENT:
-        values["sent_at"] = clock.now()
-    result = session.execute(
-        update(AnnouncementDelivery)
-        .where(AnnouncementDelivery.id == delivery_id, AnnouncementDelivery.status == old)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def mark_sent(session: Session, delivery_id: int, clock: Clock) -> None:
-    _set(session, delivery_id, DELIVERY_SENDING, DELIVERY_SENT, clock)
-
-
-def mark_failed(session: Session, delivery_id: int, clock: Clock, *, retry: bool) -> None:
-    """A send failed: back to pending for a passing problem (rate limit), else failed."""
-    delivery = session.get(AnnouncementDelivery, delivery_id)
-    if delivery is None:
-        return
-    again = retry and delivery.attempts < 3
-    _set(
-        session,
-        delivery_id,
-        DELIVERY_SENDING,
-        DELIVERY_PENDING if again else DELIVERY_FAILED,
-        clock,
+    taking_part = status is not None and status != STATUS_LEFT
+    if taking_part != (announcement.kind == KIND_ANNOUNCE):
+        return None
+    return AnnouncementDue(
+        announcement.kind, program.name, program.id, announcement.body, announcement.created_by
     )
 
 
 def delivery_counts(session: Session, announcement_id: int) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for status in session.scalars(
-        select(AnnouncementDelivery.status).where(
-            AnnouncementDelivery.announcement_id == announcement_id
+    """How many of an announcement's (or invitation's) messages are pending, sent, failed
+    (unreachable, or Slack refused for good) or dropped (no longer wanted)."""
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .where(
+            Delivery.kind.in_((ANNOUNCEMENT, INVITATION)),
+            Delivery.subject == str(announcement_id),
         )
-    ):
-        out[status] = out.get(status, 0) + 1
-    return out
+        .group_by(Delivery.status)
+    ).all()
+    return {str(status): int(n) for status, n in rows}
 
 
-# --- the weekly digest ledger ---------------------------------------------------------------
+# --- the weekly digest -----------------------------------------------------------------------
 
 
 def iso_week(local: datetime) -> str:
@@ -284,47 +217,37 @@ def digest_due(timezone: str | None, settings: ProgramSettings, now: datetime) -
     return iso_week(local)
 
 
-def claim_digest(session: Session, program: Program, user_id: str, week: str, clock: Clock) -> bool:
-    """Claim this week's digest for a coordinator. False if it was already claimed."""
-    return add_if_new(
+def plan_digest(
+    session: Session, program: Program, person: Person, week: str, now: datetime
+) -> int | None:
+    """This week's digest for a coordinator, as one ledger row keyed (coordinator, kind,
+    program, ISO week): a second sweep (or replica) adds nothing. Returns its id while it
+    still needs sending, None once it was handled."""
+    return enqueue_now(
         session,
-        DigestDelivery(
+        Due(
             team_id=program.team_id,
-            program_id=program.id,
-            slack_user_id=user_id,
-            week=week,
-            status=DELIVERY_SENDING,
-            created_at=clock.now(),
+            recipient_id=person.id,
+            kind=COORDINATOR_DIGEST,
+            subject=str(program.id),
+            period=week,
+            due_at=now,
+            batched=False,
+            payload={"program": program.id},
         ),
+        now,
     )
 
 
-def mark_digest(
-    session: Session, program_id: int, user_id: str, week: str, clock: Clock, *, sent: bool
-) -> None:
-    session.execute(
-        update(DigestDelivery)
-        .where(
-            DigestDelivery.program_id == program_id,
-            DigestDelivery.slack_user_id == user_id,
-            DigestDelivery.week == week,
+def digest_program(session: Session, program_id: int, user_id: str) -> Program | None:
+    """The program a planned digest reports on, if its recipient still coordinates it (and
+    the workspace is active); None drops the digest."""
+    program = session.get(Program, program_id)
+    if program is None or not workspace_active(session, program.team_id):
+        return None
+    coordinator = session.scalar(
+        select(Coordinator.id).where(
+            Coordinator.program_id == program_id, Coordinator.slack_user_id == user_id
         )
-        .values(
-            status=DELIVERY_SENT if sent else DELIVERY_FAILED,
-            sent_at=clock.now() if sent else None,
-        )
-        .execution_options(synchronize_session=False)
     )
-
-
-def release(session: Session, delivery_id: int) -> None:
-    """Put a claimed delivery back (not yet the recipient's working hours)."""
-    session.execute(
-        update(AnnouncementDelivery)
-        .where(
-            AnnouncementDelivery.id == delivery_id,
-            AnnouncementDelivery.status == DELIVERY_SENDING,
-        )
-        .values(status=DELIVERY_PENDING, attempts=AnnouncementDelivery.attempts - 1)
-        .execution_options(synchronize_session=False)
-    )
+    return program if coordinator is not None else None

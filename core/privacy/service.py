@@ -34,7 +34,7 @@ from core.matchmaking.models import (
     Pair,
     Shortlist,
 )
-from core.messaging.outbox_models import AnnouncementDelivery, DigestDelivery
+from core.messaging.models import ANNOUNCEMENT, INVITATION, Delivery
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.programs.models import Program
 from core.programs.service import program_settings
@@ -292,9 +292,10 @@ def my_data(session: Session, team_id: str, user_id: str) -> MyData:
     data.messages_queued = len(
         list(
             session.scalars(
-                select(AnnouncementDelivery.id).where(
-                    AnnouncementDelivery.team_id == team_id,
-                    AnnouncementDelivery.slack_user_id == user_id,
+                select(Delivery.id).where(
+                    Delivery.team_id == team_id,
+                    Delivery.recipient_id.in_(person_ids),
+                    Delivery.kind.in_((ANNOUNCEMENT, INVITATION)),
                 )
             )
         )
@@ -537,10 +538,12 @@ def forget_me(session: Session, team_id: str, user_id: str, clock: Clock) -> End
         ending = end_relationships(session, part_ids, clock, reason="left")
         _scrub_shortlists(session, team_id, part_ids)
     # Rows keyed by the Slack id.
-    for model in (Coordinator, AnnouncementDelivery, DigestDelivery):
-        session.execute(
-            delete(model).where(model.team_id == team_id, model.slack_user_id == user_id)
+    # (Their delivery ledger rows go with their `people` row: the foreign key cascades.)
+    session.execute(
+        delete(Coordinator).where(
+            Coordinator.team_id == team_id, Coordinator.slack_user_id == user_id
         )
+    )
     session.execute(
         update(AuditEvent)
         .where(AuditEvent.team_id == team_id, AuditEvent.actor == user_id)

@@ -4,7 +4,12 @@ once), and the Slack client never sends a non-idempotent call twice.
 - a mentor's request reminder is a ledger row: two sweepers racing send it once;
 - a slow Slack (the client times out waiting for chat.postMessage's answer) gives the person
   the message once, not a second time after the retry;
-- a 429 on a button's reply is waited out (Retry-After) and the reply arrives.
+- a 429 on a button's reply is waited out (Retry-After) and the reply arrives;
+- an announcement whose sender died mid-send is sent again once its lease has run out, and
+  nobody gets it twice;
+- the weekly coordinator digest has a lease (a crash does not leave it stuck) and goes out
+  once per coordinator and week even with two sweepers;
+- an invitee who joins before their invitation's turn gets none.
 """
 
 from __future__ import annotations
@@ -12,17 +17,26 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app import MentorApp, create_app
 from bot.flows.matching import matching_sweep
 from bot.platform.slack_retry import SafeRetryHandler
+from bot.scheduling.scheduler import run_sweeps
+from core.coordination import pacing
+from core.coordination.console import ref
 from core.kernel.clock import FakeClock
 from core.matchmaking.service import REMINDER_KIND
-from core.messaging.models import Delivery
+from core.messaging.ledger import Ledger
+from core.messaging.models import ANNOUNCEMENT, COORDINATOR_DIGEST, INVITATION, Delivery
+from core.messaging.outbox import delivery_counts
+from core.programs.models import Program
 from sandbox.harness import BotUnderTest
+from tests.admin_support import join, make_coordinator
 from tests.journeys.test_journey_matching import onboard_mentee, people
 
 
@@ -138,3 +152,164 @@ def test_a_rate_limited_button_reply_is_retried_after_retry_after_and_arrives(
     ]
     assert shortlist and "matching.shortlist.request.0" not in json.dumps(shortlist[-1].blocks)
     assert any(m.from_bot for m in slack.fake.dm_messages("U_CY"))  # the request went out
+
+
+# --- announcements, invitations and the weekly digest ---------------------------------------
+
+
+def ledger_rows(slack: BotUnderTest, kind: str) -> list[tuple[str, str, str]]:
+    """(status, subject, period) of the ledger's rows of a kind."""
+    with slack.app.db.transaction() as session:
+        return [
+            (d.status, d.subject, d.period)
+            for d in session.scalars(select(Delivery).where(Delivery.kind == kind))
+        ]
+
+
+def a_crashed_sender(slack: BotUnderTest, clock: FakeClock) -> int:
+    """Another process claims everything due (a two-minute lease), starts sending one row,
+    and dies before Slack is called: its rows stay leased, one marked in flight. Returns how
+    many rows it had claimed."""
+    dead = Ledger(slack.app.db, clock, worker="dead-process", lease=timedelta(minutes=2))
+    claimed = dead.claim(100)
+    assert claimed
+    with dead.transaction() as session:
+        assert dead.begin_send(session, claimed[0])
+    return len(claimed)
+
+
+def received(slack: BotUnderTest, user: str, words: str) -> int:
+    return sum(1 for t in slack.dm_texts(user) if words in t)
+
+
+def sweep_all(app: MentorApp) -> None:
+    """One scheduler tick of `app` (another process on the same data), and its jobs."""
+    run_sweeps(app)
+    app.wait_idle()
+
+
+def default_program_id(slack: BotUnderTest) -> int:
+    with slack.app.db.transaction() as session:
+        return int(session.scalars(select(Program.id).where(Program.is_default.is_(True))).one())
+
+
+def test_an_announcement_whose_sender_died_mid_send_goes_out_once_after_the_lease(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_coordinator(slack, "U_CO", monkeypatch)
+    people = ["U_A", "U_B", "U_C"]
+    for user in people:
+        join(slack, user, f"Person {user}")
+    with slack.app.db.transaction() as session:
+        program = ref(session.get_one(Program, default_program_id(slack)))
+    # queued as the modal's use case does (the kick that would follow is what the crash took)
+    announced = pacing.announce(slack.app.db, clock, program, "U_CO", "Kick-off on Friday")
+    assert announced.count == 3
+    assert a_crashed_sender(slack, clock) >= 3
+    slack.run_sweeps()  # the lease holds: nobody else sends them yet
+    assert [received(slack, u, "Kick-off on Friday") for u in people] == [0, 0, 0]
+    clock.advance(minutes=3)  # the lease has run out
+    slack.run_sweeps()
+    for _ in range(3):  # later sweeps (and a late kick) send nothing again
+        clock.advance(minutes=5)
+        slack.run_sweeps()
+    slack.app.flows.coordinator.kick(announced.ids)
+    slack.app.wait_idle()
+    assert [received(slack, u, "Kick-off on Friday") for u in people] == [1, 1, 1]
+    rows = ledger_rows(slack, ANNOUNCEMENT)
+    assert sorted(status for status, _, _ in rows) == ["sent"] * 3
+    with slack.app.db.transaction() as session:
+        assert delivery_counts(session, int(rows[0][1])) == {"sent": 3}
+
+
+def digests_to(slack: BotUnderTest, user: str) -> int:
+    return received(slack, user, "your Monday digest")
+
+
+def test_the_weekly_digest_is_not_stuck_after_a_crash_mid_send(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_coordinator(slack, "U_CO", monkeypatch)  # Monday 09:00 in London: the digest is due
+    flow = slack.app.flows.coordinator
+    flow.deliverer = None  # this process plans the digest, then "dies" as it sends it
+    flow.sweep()
+    week = [("pending", str(default_program_id(slack)), "2026-W10")]
+    assert ledger_rows(slack, COORDINATOR_DIGEST) == week
+    a_crashed_sender(slack, clock)
+    restarted = create_app(slack.app.settings, clock=clock)  # the process that comes back
+    try:
+        sweep_all(restarted)
+        assert digests_to(slack, "U_CO") == 0  # still leased to the dead process
+        clock.advance(minutes=3)
+        sweep_all(restarted)
+        for _ in range(3):
+            clock.advance(minutes=10)
+            sweep_all(restarted)
+    finally:
+        restarted.close()
+    assert digests_to(slack, "U_CO") == 1
+    assert [status for status, _, _ in ledger_rows(slack, COORDINATOR_DIGEST)] == ["sent"]
+    assert len([f for f in slack.fake.files if f.name == "pairs-by-stage.png"]) == 1
+
+
+def test_the_weekly_digest_goes_out_once_per_coordinator_and_week_with_two_sweepers(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_coordinator(slack, "U_CO", monkeypatch)
+    replica = create_app(slack.app.settings, clock=clock)
+    try:
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def sweep(app: MentorApp) -> None:
+            try:
+                barrier.wait(timeout=10)
+                sweep_all(app)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=sweep, args=(a,)) for a in (slack.app, replica)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        for _ in range(3):  # the same morning, later: not again
+            clock.advance(minutes=20)
+            sweep_all(replica)
+            slack.run_sweeps()
+        assert digests_to(slack, "U_CO") == 1
+        clock.advance(days=7)  # the next Monday: that week's one
+        sweep_all(replica)
+        slack.run_sweeps()
+    finally:
+        replica.close()
+    assert digests_to(slack, "U_CO") == 2
+    rows = ledger_rows(slack, COORDINATOR_DIGEST)
+    assert sorted((status, period) for status, _, period in rows) == [
+        ("sent", "2026-W10"),
+        ("sent", "2026-W11"),
+    ]
+
+
+def test_an_invitee_who_joins_before_their_turn_gets_no_invitation(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_coordinator(slack, "U_CO", monkeypatch)
+    invitees = ["U_N1", "U_N2", "U_N3"]
+    for user in invitees:
+        slack.add_person(user, user.lower())  # never seen by the bot: no people row yet
+    clock.advance(hours=11)  # 20:00 in London (the program's zone): invitations wait
+    slack.d.slash("U_CO", "/mentoring", "invite <@U_N1> <@U_N2> <@U_N3>")
+    slack.app.wait_idle()
+    slack.run_sweeps()
+    assert [received(slack, u, "thought you might enjoy") for u in invitees] == [0, 0, 0]
+    join(slack, "U_N2", "Nia Two")  # joins on her own before the morning
+    clock.advance(hours=13)  # 09:00 the next day
+    slack.run_sweeps()
+    slack.run_sweeps()
+    assert [received(slack, u, "thought you might enjoy") for u in invitees] == [1, 0, 1]
+    rows = ledger_rows(slack, INVITATION)
+    assert sorted(status for status, _, _ in rows) == ["dropped", "sent", "sent"]
+    with slack.app.db.transaction() as session:
+        assert delivery_counts(session, int(rows[0][1])) == {"sent": 2, "dropped": 1}
