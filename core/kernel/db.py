@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # sweeps, jobs, the CLI: wait out a concurrent writer
 # Before Slack's 3 s acknowledgement (Bolt middleware): give up in time to answer.
 ACK_PATH_WAIT_MS = 1_500
-# A listener after the acknowledgement: the person is waiting for an answer.
-REQUEST_WAIT_MS = 5_000
+# A listener. Some answer Slack only after their database work (a modal's submission is
+# answered with its validation errors), so a wait must end in time to answer within 3 s.
+REQUEST_WAIT_MS = 1_500
 PG_CONNECT_TIMEOUT_S = 2  # libpq's (and psycopg's) minimum
 PG_POOL_TIMEOUT_S = 5
 

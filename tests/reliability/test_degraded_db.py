@@ -18,6 +18,7 @@ from core.kernel.db import Database
 from core.kernel.models import ProcessedEvent
 from core.onboarding.models import Conversation
 from sandbox.harness import BotUnderTest
+from tests.admin_support import make_coordinator
 from tests.conftest import SIGNING_SECRET
 from tests.tcp_proxy import TcpProxy
 
@@ -154,3 +155,43 @@ def test_a_home_tab_opened_while_the_database_is_out_is_left_for_slack_to_redeli
     assert not any(TRY_AGAIN in t for t in bot_texts(bot))
     assert bot.d.open_home(USER).status_code == 200
     assert count(database_url, ProcessedEvent) == 1
+
+
+def test_a_button_clicked_while_the_database_is_out_is_acked_and_can_be_clicked_again(
+    bot: BotUnderTest, outage: Outage, database_url: str
+) -> None:
+    bot.d.dm(USER, "hi")
+    outage.start()
+    response = bot.d.click(USER, "onboarding.role.select.mentee")
+    outage.stop()
+
+    assert response.status_code == 200
+    assert any(TRY_AGAIN in t for t in bot_texts(bot))
+    db = Database(database_url)
+    with db.transaction() as session:
+        (conversation,) = session.scalars(select(Conversation)).all()
+        assert conversation.step == "role"  # the click changed nothing
+    # the same button still works once the database is back
+    assert bot.d.click(USER, "onboarding.role.select.mentee").status_code == 200
+    with db.transaction() as session:
+        assert session.scalars(select(Conversation)).one().step != "role"
+    db.dispose()
+
+
+def test_a_modal_submitted_while_the_database_is_out_keeps_the_modal_open_with_the_reason(
+    bot: BotUnderTest, outage: Outage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_coordinator(bot, "U_CO", monkeypatch)
+    bot.d.slash("U_CO", text="announce")
+    view = bot.fake.open_views("U_CO")[-1]
+    outage.start()
+    response = bot.d.submit_view(
+        "U_CO", view.id, {"announce_text": {"coordinator.announce.text": "Hello all"}}
+    )
+    outage.stop()
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert any(TRY_AGAIN in str(v) for v in body["errors"].values())
+    assert bot.fake.open_views("U_CO")[-1].id == view.id  # still open: nothing typed is lost
