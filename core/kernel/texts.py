@@ -11,6 +11,7 @@ Each `content/templates/<area>.yaml` maps keys to Jinja2 templates; a key is add
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -23,10 +24,27 @@ from markupsafe import Markup
 
 from core.kernel.paths import content_dir
 
+# C0 controls but tab and newline, DEL, C1 controls; and the bidi embedding, override and
+# isolate controls (U+202A-U+202E, U+2066-U+2069) that can make a name or goal read backwards
+# or hide text. Right-to-left scripts still display correctly without them (the Unicode bidi
+# algorithm orders them); only these invisible controls are removed.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Text as mentorbot keeps and shows it: line breaks as `\\n`, and no control characters
+    (NUL, escape, ...) other than newline and tab, and no bidi override/isolate controls. Every
+    string from a person, Slack or a CSV goes through this once, at the boundary; PostgreSQL
+    refuses NUL in text, SQLite keeps it, so cleaning it first makes both behave the same."""
+    if not text:
+        return text
+    return _UNSAFE_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
 
 def escape_mrkdwn(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack treats as control characters in any text field
+    (mrkdwn and plain_text alike), after removing the characters `clean_text` removes."""
+    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _finalize_mrkdwn(value: Any) -> Any:
