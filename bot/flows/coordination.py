@@ -32,7 +32,7 @@ from core.coordination.match_runs import MATCH_PREVIEW
 from core.coordination.reports import pairs_chart
 from core.kernel.clock import Clock
 from core.kernel.db import Database
-from core.kernel.texts import mrkdwn, plain
+from core.kernel.texts import mrkdwn, plain, unescaped
 from core.matchmaking import service as matching
 from core.messaging import outbox
 
@@ -781,8 +781,9 @@ class CoordinatorFlow:
             data.history,
             data.k,
             labels=views.chart_labels(),
-            title=plain("coordinator.digest.chart_title", program=program.name),
-            hidden_label=plain("coordinator.fewer_than", k=data.k),
+            # drawn into the image, not a Slack text field: not escaped
+            title=unescaped("coordinator.digest.chart_title", program=program.name),
+            hidden_label=unescaped("coordinator.fewer_than", k=data.k),
         )
         try:
             channel, _ = slack_io.post_dm(client, user_id, views.digest(data, program.id))

@@ -3,10 +3,17 @@
 Each `content/templates/<area>.yaml` maps keys to Jinja2 templates; a key is addressed as
 `<area>.<key>` (nested mappings add more dots). Two renderers exist:
 
-- `mrkdwn(key, **ctx)` for Slack mrkdwn text: every `{{ value }}` is escaped for mrkdwn
-  (`&`, `<`, `>`) unless it is `Markup` (the `mention` and `link` filters return Markup), so
-  user-provided text can never ping people or inject links.
-- `plain(key, **ctx)` for plain_text fields (buttons, headers, modal titles), not escaped.
+- `mrkdwn(key, **ctx)` for Slack mrkdwn text (sections, context, a message's fallback `text`).
+- `plain(key, **ctx)` for plain_text fields (buttons, headers, modal titles, options) and for
+  fallback text written without markup.
+
+Both autoescape: every `{{ value }}` is escaped for Slack (`&`, `<`, `>`, after removing control
+and bidi characters, see `clean_text`) unless it is `Markup` (the `mention` and `link` filters
+return Markup) or already rendered (`SlackText`), so a name, goal or CSV value can never ping
+people or inject links in any text field, mrkdwn or plain_text alike: Slack decodes these three
+entities wherever it shows text. What they return is `SlackText`, so passing one rendering into
+another does not escape it twice. `unescaped(key, **ctx)` is for text that never reaches a Slack
+text field (drawn into an image); it still removes control characters.
 """
 
 from __future__ import annotations
@@ -47,14 +54,27 @@ def escape_mrkdwn(text: str) -> str:
     return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _finalize_mrkdwn(value: Any) -> Any:
-    if isinstance(value, Markup) or value is None:
+class SlackText(str):
+    """Text rendered for Slack by `mrkdwn` or `plain`: its values are already escaped."""
+
+    __slots__ = ()
+
+
+def _finalize_slack(value: Any) -> Any:
+    if isinstance(value, (Markup, SlackText)) or value is None:
         return "" if value is None else value
     return escape_mrkdwn(str(value))
 
 
-def _finalize_plain(value: Any) -> Any:
-    return "" if value is None else value
+def _finalize_unescaped(value: Any) -> Any:
+    return "" if value is None else clean_text(str(value))
+
+
+def as_slack_text(text: str) -> str:
+    """`text` ready for any Slack text field: escaped unless it is already (Markup, SlackText)."""
+    if isinstance(text, (Markup, SlackText)):
+        return clean_text(text)
+    return escape_mrkdwn(text)
 
 
 def mention(user_id: str) -> Markup:
@@ -88,8 +108,9 @@ class Texts:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             self._flatten(path.stem, data)
         self._envs = {
-            "mrkdwn": self._env(_finalize_mrkdwn),
-            "plain": self._env(_finalize_plain),
+            "mrkdwn": self._env(_finalize_slack),
+            "plain": self._env(_finalize_slack),
+            "unescaped": self._env(_finalize_unescaped),
         }
         self._compiled: dict[tuple[str, str], Template] = {}
         self._lock = threading.Lock()
@@ -131,7 +152,8 @@ class Texts:
                     raise TemplateNotFound(key) from None
                 template = self._envs[kind].from_string(source)
                 self._compiled[(kind, key)] = template
-        return template.render(**context).strip()
+        rendered = template.render(**context).strip()
+        return rendered if kind == "unescaped" else SlackText(rendered)
 
 
 @lru_cache(maxsize=4)
@@ -145,3 +167,7 @@ def mrkdwn(key: str, **context: Any) -> str:
 
 def plain(key: str, **context: Any) -> str:
     return texts().render("plain", key, **context)
+
+
+def unescaped(key: str, **context: Any) -> str:
+    return texts().render("unescaped", key, **context)
