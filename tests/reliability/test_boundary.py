@@ -11,15 +11,18 @@ import hashlib
 import hmac
 import json
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
 
+from bot.cli import main as cli
 from bot.platform.server import MAX_BODY_BYTES, create_asgi
 from core.faq.models import FaqPendingQuestion
-from core.people.models import Goal
+from core.kernel.db import Database
+from core.people.models import Goal, Person
 from sandbox.driver.transport import sign_request
 from sandbox.harness import BotUnderTest
 from tests.conftest import SIGNING_SECRET
@@ -302,3 +305,21 @@ def test_case9_foreign_team_with_an_enterprise_id_is_dropped(slack: BotUnderTest
     # our own team is still answered
     assert slack.d.raw(json.dumps(event_body(slack))).status_code == 200
     assert slack.fake.calls_to("chat.postMessage")
+
+
+def test_case7_nul_and_bidi_in_a_csv_import_are_removed_on_both_databases(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    """`mentorbot people import`: a NUL made PostgreSQL refuse the whole file (and Python's
+    CSV reader too); control and bidi characters are removed from every cell first."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "people.csv"
+    path.write_bytes(
+        "slack_user_id,name,title,roles,expertise,capacity\r\n"
+        'U_JO,"Jo\x00 \u202eSilva\u202c\x1b",Le\x07ad,mentor,public-speaking,1\r\n'.encode()
+    )
+    assert cli(["people", "import", str(path), "--team", "T0001"]) == 0
+    with db.transaction() as session:
+        (person,) = session.scalars(select(Person)).all()
+        assert (person.display_name, person.title) == ("Jo Silva", "Lead")
