@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from core.kernel.texts import as_slack_text, clean_text, mrkdwn, plain
+from core.kernel.texts import SlackText, as_slack_text, clean_text, mrkdwn, plain
 
 Block = dict[str, Any]
 
@@ -220,8 +220,10 @@ def input_block(
 
 
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
-    """A message payload: the fallback `text` (notifications, screen readers) and its blocks."""
-    return {"text": _clip(clean_text(text), 3000), "blocks": blocks}
+    """A message payload: the fallback `text` (notifications, screen readers) and its blocks.
+    `text` is Slack text (rendered by `mrkdwn`/`plain`, which escape every value), and is
+    marked so, so that a digest quoting it does not escape it twice."""
+    return {"text": SlackText(_clip(clean_text(text), 3000)), "blocks": blocks}
 
 
 def text_message(text: str) -> dict[str, Any]:

@@ -92,6 +92,19 @@ def join_and(items: Iterable[Any], word: str = "and") -> str:
     return ", ".join(values[:-1]) + f" {word} " + values[-1]
 
 
+def _slack_join(items: Iterable[Any], separator: str = "") -> SlackText:
+    """Jinja's `join` for Slack text: each item escaped unless it already is Slack text."""
+    return SlackText(str(separator).join(as_slack_text(_as_str(i)) for i in items))
+
+
+def _slack_join_and(items: Iterable[Any], word: str = "and") -> SlackText:
+    return SlackText(join_and([as_slack_text(_as_str(i)) for i in items], word))
+
+
+def _as_str(item: Any) -> str:
+    return item if isinstance(item, str) else str(item)
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
@@ -108,9 +121,9 @@ class Texts:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             self._flatten(path.stem, data)
         self._envs = {
-            "mrkdwn": self._env(_finalize_slack),
-            "plain": self._env(_finalize_slack),
-            "unescaped": self._env(_finalize_unescaped),
+            "mrkdwn": self._env(_finalize_slack, slack=True),
+            "plain": self._env(_finalize_slack, slack=True),
+            "unescaped": self._env(_finalize_unescaped, slack=False),
         }
         self._compiled: dict[tuple[str, str], Template] = {}
         self._lock = threading.Lock()
@@ -124,7 +137,7 @@ class Texts:
                 self._sources[name] = str(value)
 
     @staticmethod
-    def _env(finalize: Any) -> Environment:
+    def _env(finalize: Any, *, slack: bool) -> Environment:
         env = Environment(
             undefined=StrictUndefined,
             finalize=finalize,
@@ -134,6 +147,8 @@ class Texts:
             keep_trailing_newline=False,
         )
         env.filters.update(mention=mention, link=link, join_and=join_and, plural=plural)
+        if slack:  # joined lists are escaped item by item, so Slack text in them stays as is
+            env.filters.update(join=_slack_join, join_and=_slack_join_and)
         return env
 
     def keys(self) -> list[str]:

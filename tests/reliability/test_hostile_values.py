@@ -33,6 +33,7 @@ def hostile(label: str) -> str:
 RAW = ("<!channel>", "<!here>", "<@U123>", "<https://x|y>", "R&D")
 ESCAPED = ("&lt;!channel&gt;", "&lt;!here&gt;", "&lt;@U123&gt;", "&lt;https://x|y&gt;", "R&amp;D")
 INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+DOUBLE = re.compile("&amp;(amp|lt|gt);")  # escaped twice: Slack would show "&lt;"
 # keys whose strings Slack shows as text (text objects carry theirs under "text")
 TEXT_KEYS = {"text", "title", "initial_comment", "alt_txt", "alt_text", "fallback", "pretext"}
 
@@ -57,6 +58,8 @@ def _check(where: str, value: Any, texts: list[str], problems: list[str]) -> Non
             continue
         texts.append(text)
         problems.extend(f"{where}.{key}: raw {raw!r} in {text!r}" for raw in RAW if raw in text)
+        if DOUBLE.search(text):
+            problems.append(f"{where}.{key}: escaped twice in {text!r}")
 
 
 def assert_nothing_raw(slack: BotUnderTest) -> list[str]:
