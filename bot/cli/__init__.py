@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from core.kernel.texts import clean_text
+
 # Command group modules, in the order they appear in `mentorbot --help`.
 COMMAND_MODULES = (
     "bot.cli.run",
@@ -45,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name, value in vars(args).items():  # text from a shell is cleaned like Slack's
+        if isinstance(value, str):
+            setattr(args, name, clean_text(value))
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

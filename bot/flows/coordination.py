@@ -37,7 +37,7 @@ from core.coordination.reports import digest as build_digest
 from core.coordination.reports import pairs_chart
 from core.kernel.clock import Clock
 from core.kernel.db import Database
-from core.kernel.texts import mrkdwn, plain
+from core.kernel.texts import mrkdwn, plain, unescaped
 from core.matchmaking import service as matching
 from core.messaging import outbox
 from core.messaging.models import ANNOUNCEMENT, COORDINATOR_DIGEST, INVITATION
@@ -499,19 +499,19 @@ class CoordinatorFlow:
         if program is None:
             return None
         data = build_digest(session, program, self.clock)
-        title = plain("coordinator.digest.chart_title", program=program.name)
         png = pairs_chart(
             data.history,
             data.k,
             labels=views.chart_labels(),
-            title=title,
-            hidden_label=plain("coordinator.fewer_than", k=data.k),
+            # drawn into the image, not a Slack text field: not escaped
+            title=unescaped("coordinator.digest.chart_title", program=program.name),
+            hidden_label=unescaped("coordinator.fewer_than", k=data.k),
         )
         payload = views.digest(data, program.id)
         chart = Attachment(
             filename="pairs-by-stage.png",
             content=png,
-            title=title,
+            title=plain("coordinator.digest.chart_title", program=program.name),
             alt_text=plain("coordinator.digest.chart_alt", program=program.name),
         )
         return Part(payload["text"], payload["blocks"], chart)

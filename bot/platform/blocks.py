@@ -1,4 +1,11 @@
-"""Small constructors for Block Kit elements, so builders read like the message they draw."""
+"""Small constructors for Block Kit elements, so builders read like the message they draw.
+
+Every text they put in a message or view is safe for Slack: a plain_text field (buttons,
+headers, options, labels, placeholders, titles) escapes `&`, `<` and `>` of anything not
+rendered by `core.kernel.texts` (a name passed as is, say); mrkdwn fields and a message's
+fallback `text` take text rendered by `mrkdwn`/`plain`, which escape every value they insert.
+All of them drop control and bidi characters (`clean_text`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from core.kernel.texts import mrkdwn, plain
+from core.kernel.texts import SlackText, as_slack_text, clean_text, mrkdwn, plain
 
 Block = dict[str, Any]
 
@@ -21,11 +28,11 @@ def _clip(text: str, limit: int) -> str:
 
 
 def plain_text(text: str, limit: int = 3000) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _clip(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": _clip(as_slack_text(text), limit), "emoji": True}
 
 
 def mrkdwn_text(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": _clip(text, SECTION_TEXT_LIMIT)}
+    return {"type": "mrkdwn", "text": _clip(clean_text(text), SECTION_TEXT_LIMIT)}
 
 
 def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
@@ -213,8 +220,10 @@ def input_block(
 
 
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
-    """A message payload: the fallback `text` (notifications, screen readers) and its blocks."""
-    return {"text": _clip(text, 3000), "blocks": blocks}
+    """A message payload: the fallback `text` (notifications, screen readers) and its blocks.
+    `text` is Slack text (rendered by `mrkdwn`/`plain`, which escape every value), and is
+    marked so, so that a digest quoting it does not escape it twice."""
+    return {"text": SlackText(_clip(clean_text(text), 3000)), "blocks": blocks}
 
 
 def text_message(text: str) -> dict[str, Any]:

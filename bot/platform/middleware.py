@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.request.internals import extract_team_id
+from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
 from core.kernel.events import handle_once
 
@@ -19,18 +19,24 @@ logger = logging.getLogger(__name__)
 def register(app: App, mentor: MentorApp) -> None:
     @app.middleware
     def only_our_workspace(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
-        """Drop requests from another workspace than the one the token belongs to."""
+        """Drop requests from another workspace than the one the token belongs to: a request
+        is ours when its team is the token's team, or, for an Enterprise Grid org-wide install
+        (a token with an enterprise and no team), when its enterprise is the token's. A foreign
+        team is dropped whatever enterprise it claims."""
         authorized = req.context.authorize_result
+        body = req.body if isinstance(req.body, dict) else {}
         # From the request itself: Bolt's context takes the team from the token once authorized.
-        team_id = extract_team_id(req.body) if isinstance(req.body, dict) else None
-        if (
-            authorized is not None
-            and authorized.team_id
-            and team_id
-            and team_id != authorized.team_id
-            and not req.context.enterprise_id
-        ):
-            logger.info("ignoring a request from another workspace (%s)", team_id)
+        team_id = extract_team_id(body)
+        enterprise_id = extract_enterprise_id(body)
+        if authorized is None or not (team_id or enterprise_id):
+            next()
+            return None
+        if authorized.team_id:
+            ours = team_id == authorized.team_id
+        else:
+            ours = bool(authorized.enterprise_id) and enterprise_id == authorized.enterprise_id
+        if not ours:
+            logger.info("ignoring a request from another workspace (%s)", team_id or enterprise_id)
             return BoltResponse(status=200, body="")
         next()
         return None

@@ -1,18 +1,22 @@
 """HTTP mode: an ASGI app (Starlette, served by uvicorn) with the Slack endpoint and a health check.
 
-`POST /slack/events` takes events, slash commands and interactivity. A request with a bad or
-old signature gets 401; a correctly signed but malformed one gets 400, never a 5xx.
+`POST /slack/events` takes events, slash commands and interactivity. A body over the limit
+gets 413 before it is read (from Content-Length) or as soon as a streamed body passes it; a
+request with a bad, old or unparseable signature gets 401; a correctly signed but malformed one
+(not UTF-8, not JSON, too deep, wrong types: bot/platform/boundary.py) gets 400, never a 5xx.
+Bolt then sees the body with its text cleaned (no NUL or other control characters).
 `GET /healthz` answers 200 when the database is reachable, 503 when it is not.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
 import logging
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import BoltRequest
+from slack_bolt import BoltContext, BoltRequest
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -20,46 +24,63 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.platform.boundary import Malformed, parse_body
+
 if TYPE_CHECKING:
     from bot.app import MentorApp
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller
+SIGNATURE_MAX_AGE = 5 * 60  # seconds, as Slack's SDKs check
 
 
-def _malformed(body: bytes, content_type: str) -> str | None:
-    """Why a signed request is not something Slack would send, or None if it looks right."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "body is not UTF-8"
-    if "application/json" in content_type:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return "body is not valid JSON"
-        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            return "JSON body has no type"
-        if data["type"] == "event_callback" and not isinstance(data.get("event"), dict):
-            return "event_callback without an event"
-        return None
-    form = parse_qs(text, keep_blank_values=True)
-    if "payload" in form:
-        try:
-            payload = json.loads(form["payload"][0])
-        except ValueError:
-            return "payload is not valid JSON"
-        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-            return "payload has no type"
-        return None
-    if "command" in form:
-        if not form.get("user_id") or not form.get("team_id"):
-            return "slash command without user_id or team_id"
-        return None
-    if "ssl_check" in form:
-        return None
-    return "unrecognised request body"
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused from its Content-Length before reading and cut off at the limit when
+    it is streamed (chunked), so a huge body is never held in memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) -> bool:
+    """Signed by Slack and fresh (Slack's v0 HMAC over the raw bytes). A missing or non-numeric
+    timestamp, or a body that is not UTF-8, is simply not a valid request, never an exception."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature.isascii():
+        return False
+    if abs(verifier.clock.now() - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    secret = verifier.signing_secret.encode()
+    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _bolt_request(
+    body: bytes, parsed: dict[str, Any], query: str, headers: dict[str, str]
+) -> BoltRequest:
+    """Bolt's request, verified by Bolt on the raw body, but holding the checked and cleaned
+    body (and the context Bolt derives from it) so listeners only ever see clean text."""
+    request = BoltRequest(
+        body=body.decode("utf-8"), query=query, headers={k: [v] for k, v in headers.items()}
+    )
+    request.body = parsed
+    request.context = build_context(BoltContext({}), parsed)
+    return request
 
 
 def create_asgi(mentor: MentorApp) -> Starlette:
@@ -68,21 +89,19 @@ def create_asgi(mentor: MentorApp) -> Starlette:
     verifier = SignatureVerifier(mentor.settings.slack_signing_secret.get_secret_value())
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        try:
+            body = await _read_body(request)
+        except _TooLarge:
             return JSONResponse({"error": "request too large"}, status_code=413)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if not verifier.is_valid_request(body, headers):
+        if not _signed(verifier, body, headers):
             return JSONResponse({"error": "invalid signature"}, status_code=401)
-        problem = _malformed(body, headers.get("content-type", ""))
-        if problem is not None:
+        try:
+            parsed = parse_body(body, headers.get("content-type", ""))
+            bolt_request = _bolt_request(body, parsed, request.url.query, headers)
+        except Malformed as problem:
             logger.info("rejecting a malformed Slack request: %s", problem)
-            return JSONResponse({"error": problem}, status_code=400)
-        bolt_request = BoltRequest(
-            body=body.decode("utf-8"),
-            query=request.url.query,
-            headers={k: [v] for k, v in headers.items()},
-        )
+            return JSONResponse({"error": str(problem)}, status_code=400)
         bolt_response = await run_in_threadpool(mentor.bolt.dispatch, bolt_request)
         if bolt_response.status >= 500:
             logger.error("a Slack request could not be handled (status %s)", bolt_response.status)

@@ -73,7 +73,7 @@ def coordinators_text(settings: ProgramSettings) -> Markup:
         elif name:
             names.append(escape_mrkdwn(name))
     if not names:
-        return Markup(escape_mrkdwn(plain("matching.coordinators_none")))
+        return Markup(plain("matching.coordinators_none"))
     return Markup(join_and(names))
 
 

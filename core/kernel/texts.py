@@ -3,14 +3,22 @@
 Each `content/templates/<area>.yaml` maps keys to Jinja2 templates; a key is addressed as
 `<area>.<key>` (nested mappings add more dots). Two renderers exist:
 
-- `mrkdwn(key, **ctx)` for Slack mrkdwn text: every `{{ value }}` is escaped for mrkdwn
-  (`&`, `<`, `>`) unless it is `Markup` (the `mention` and `link` filters return Markup), so
-  user-provided text can never ping people or inject links.
-- `plain(key, **ctx)` for plain_text fields (buttons, headers, modal titles), not escaped.
+- `mrkdwn(key, **ctx)` for Slack mrkdwn text (sections, context, a message's fallback `text`).
+- `plain(key, **ctx)` for plain_text fields (buttons, headers, modal titles, options) and for
+  fallback text written without markup.
+
+Both autoescape: every `{{ value }}` is escaped for Slack (`&`, `<`, `>`, after removing control
+and bidi characters, see `clean_text`) unless it is `Markup` (the `mention` and `link` filters
+return Markup) or already rendered (`SlackText`), so a name, goal or CSV value can never ping
+people or inject links in any text field, mrkdwn or plain_text alike: Slack decodes these three
+entities wherever it shows text. What they return is `SlackText`, so passing one rendering into
+another does not escape it twice. `unescaped(key, **ctx)` is for text that never reaches a Slack
+text field (drawn into an image); it still removes control characters.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -23,20 +31,50 @@ from markupsafe import Markup
 
 from core.kernel.paths import content_dir
 
+# C0 controls but tab and newline, DEL, C1 controls; and the bidi embedding, override and
+# isolate controls (U+202A-U+202E, U+2066-U+2069) that can make a name or goal read backwards
+# or hide text. Right-to-left scripts still display correctly without them (the Unicode bidi
+# algorithm orders them); only these invisible controls are removed.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Text as mentorbot keeps and shows it: line breaks as `\\n`, and no control characters
+    (NUL, escape, ...) other than newline and tab, and no bidi override/isolate controls. Every
+    string from a person, Slack or a CSV goes through this once, at the boundary; PostgreSQL
+    refuses NUL in text, SQLite keeps it, so cleaning it first makes both behave the same."""
+    if not text:
+        return text
+    return _UNSAFE_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
 
 def escape_mrkdwn(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack treats as control characters in any text field
+    (mrkdwn and plain_text alike), after removing the characters `clean_text` removes."""
+    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _finalize_mrkdwn(value: Any) -> Any:
-    if isinstance(value, Markup) or value is None:
+class SlackText(str):
+    """Text rendered for Slack by `mrkdwn` or `plain`: its values are already escaped."""
+
+    __slots__ = ()
+
+
+def _finalize_slack(value: Any) -> Any:
+    if isinstance(value, (Markup, SlackText)) or value is None:
         return "" if value is None else value
     return escape_mrkdwn(str(value))
 
 
-def _finalize_plain(value: Any) -> Any:
-    return "" if value is None else value
+def _finalize_unescaped(value: Any) -> Any:
+    return "" if value is None else clean_text(str(value))
+
+
+def as_slack_text(text: str) -> str:
+    """`text` ready for any Slack text field: escaped unless it is already (Markup, SlackText)."""
+    if isinstance(text, (Markup, SlackText)):
+        return clean_text(text)
+    return escape_mrkdwn(text)
 
 
 def mention(user_id: str) -> Markup:
@@ -52,6 +90,19 @@ def join_and(items: Iterable[Any], word: str = "and") -> str:
     if len(values) <= 1:
         return "".join(values)
     return ", ".join(values[:-1]) + f" {word} " + values[-1]
+
+
+def _slack_join(items: Iterable[Any], separator: str = "") -> SlackText:
+    """Jinja's `join` for Slack text: each item escaped unless it already is Slack text."""
+    return SlackText(str(separator).join(as_slack_text(_as_str(i)) for i in items))
+
+
+def _slack_join_and(items: Iterable[Any], word: str = "and") -> SlackText:
+    return SlackText(join_and([as_slack_text(_as_str(i)) for i in items], word))
+
+
+def _as_str(item: Any) -> str:
+    return item if isinstance(item, str) else str(item)
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
@@ -70,8 +121,9 @@ class Texts:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             self._flatten(path.stem, data)
         self._envs = {
-            "mrkdwn": self._env(_finalize_mrkdwn),
-            "plain": self._env(_finalize_plain),
+            "mrkdwn": self._env(_finalize_slack, slack=True),
+            "plain": self._env(_finalize_slack, slack=True),
+            "unescaped": self._env(_finalize_unescaped, slack=False),
         }
         self._compiled: dict[tuple[str, str], Template] = {}
         self._lock = threading.Lock()
@@ -85,7 +137,7 @@ class Texts:
                 self._sources[name] = str(value)
 
     @staticmethod
-    def _env(finalize: Any) -> Environment:
+    def _env(finalize: Any, *, slack: bool) -> Environment:
         env = Environment(
             undefined=StrictUndefined,
             finalize=finalize,
@@ -95,6 +147,8 @@ class Texts:
             keep_trailing_newline=False,
         )
         env.filters.update(mention=mention, link=link, join_and=join_and, plural=plural)
+        if slack:  # joined lists are escaped item by item, so Slack text in them stays as is
+            env.filters.update(join=_slack_join, join_and=_slack_join_and)
         return env
 
     def keys(self) -> list[str]:
@@ -113,7 +167,8 @@ class Texts:
                     raise TemplateNotFound(key) from None
                 template = self._envs[kind].from_string(source)
                 self._compiled[(kind, key)] = template
-        return template.render(**context).strip()
+        rendered = template.render(**context).strip()
+        return rendered if kind == "unescaped" else SlackText(rendered)
 
 
 @lru_cache(maxsize=4)
@@ -127,3 +182,7 @@ def mrkdwn(key: str, **context: Any) -> str:
 
 def plain(key: str, **context: Any) -> str:
     return texts().render("plain", key, **context)
+
+
+def unescaped(key: str, **context: Any) -> str:
+    return texts().render("unescaped", key, **context)

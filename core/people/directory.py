@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
+from core.kernel.texts import clean_text
 from core.people.models import Person
 from core.programs.service import ensure_workspace
 
@@ -39,8 +40,9 @@ class SlackProfile:
         )
         return cls(
             user_id=str(user.get("id", "")),
-            display_name=str(name)[:200],
-            title=(profile.get("title") or None),
+            # Slack's text is cleaned like a request's (no NUL, control or bidi characters)
+            display_name=clean_text(str(name))[:200],
+            title=clean_text(str(profile.get("title") or "")) or None,
             timezone=user.get("tz") or None,
             locale=user.get("locale") or None,
             email=profile.get("email") or None,

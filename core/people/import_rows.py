@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.kernel.texts import clean_text
 from core.people.models import MEETING_FORMATS, Person
 from core.people.profiles import MAX_EXPERTISE, languages, taxonomy
 from core.programs.service import program_settings
@@ -109,8 +110,10 @@ def _split(value: str) -> list[str]:
 
 
 def _decode(data: bytes) -> str:
+    """The file as text, cleaned once for every cell: no NUL or other control characters but
+    newline and tab, no bidi override/isolate controls (`clean_text`), as for Slack input."""
     try:
-        return data.decode("utf-8-sig")
+        return clean_text(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFailed(

@@ -205,10 +205,11 @@
     return frag;
   }
 
+  // Slack decodes &amp; &lt; &gt; in plain_text too (apps must escape those three everywhere).
   function plain(obj) {
     if (obj === null || obj === undefined) return "";
-    if (typeof obj === "string") return obj;
-    return String(obj.text || "");
+    if (typeof obj === "string") return decodeEntities(obj);
+    return decodeEntities(String(obj.text || ""));
   }
 
   function textObj(obj) {
