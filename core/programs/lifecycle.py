@@ -27,6 +27,7 @@ from core.kernel.db import Database
 from core.kernel.models import Base
 from core.privacy.service import purge_departed
 from core.programs.models import Workspace
+from core.programs.service import add_workspace_if_new
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +62,8 @@ def inactive_team_ids(session: Session) -> set[str]:
 def mark_uninstalled(session: Session, team_id: str, clock: Clock) -> bool:
     """Flag the workspace as uninstalled. True the first time; repeats change nothing (the
     first time is when the retention period starts)."""
-    workspace = session.get(Workspace, team_id)
-    if workspace is None:
-        # Nothing stored (or already purged): a row is still kept so sending stays off.
-        session.add(
-            Workspace(team_id=team_id, installed_at=clock.now(), uninstalled_at=clock.now())
-        )
-        session.flush()
-        return True
+    # Nothing stored (or already purged): a row is still kept so sending stays off.
+    add_workspace_if_new(session, team_id, clock.now())
     result = session.execute(
         update(Workspace)
         .where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_(None))
