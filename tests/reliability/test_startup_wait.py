@@ -4,14 +4,18 @@ stderr that names the host, never the password, and no traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from tests.conftest import REPO
+from tests.conftest import BACKENDS, REPO
 
 PASSWORD = "s3cret-pw-123"
 
@@ -76,3 +80,83 @@ def test_a_negative_wait_is_refused_by_name(tmp_path: Path) -> None:
     result = mentorbot(tmp_path, "db", "upgrade", MENTORBOT_DB_WAIT_SECONDS="-1")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("mentorbot: MENTORBOT_DB_WAIT_SECONDS:")
+
+
+def forward(port: int, host: str, target: int) -> socket.socket:
+    """From now on, a TCP forwarder on 127.0.0.1:`port` to `host`:`target` (the database
+    comes up). Close the returned socket to stop accepting."""
+    server = socket.create_server(("127.0.0.1", port))
+
+    def pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection((host, target))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_start_up_carries_on_once_the_database_comes_up_during_the_wait(
+    backend: str, tmp_path: Path, postgres_migrated: str | None
+) -> None:
+    stop: list[socket.socket] = []
+    come_up: Callable[[], None]
+    if backend == "sqlite":  # its directory (a volume, say) appears later
+        later = tmp_path / "later"
+        url = f"sqlite:///{later / 'mentorbot.db'}"
+
+        def come_up() -> None:
+            later.mkdir()
+
+    else:
+        assert postgres_migrated is not None
+        real, port = make_url(postgres_migrated), closed_port()
+        url = real.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+        def come_up() -> None:
+            stop.append(forward(port, real.host or "127.0.0.1", real.port or 5432))
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        env={
+            "PATH": "",
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(REPO),
+            "DATABASE_URL": url,
+            "MENTORBOT_DB_WAIT_SECONDS": "120",
+        },
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        notice = proc.stderr.readline()  # it has failed for a while and says it is waiting
+        assert "waiting up to 120 s for the database at" in notice, notice
+        come_up()
+        out, err = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+        for server in stop:
+            server.close()
+    assert proc.returncode == 0, err
+    assert out.startswith("database at revision"), out
+    assert "Traceback" not in err
