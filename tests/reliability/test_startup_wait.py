@@ -4,11 +4,9 @@ stderr that names the host, never the password, and no traceback."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import BACKENDS, REPO
+from tests.tcp_proxy import TcpProxy
 
 PASSWORD = "s3cret-pw-123"
 
@@ -82,41 +81,11 @@ def test_a_negative_wait_is_refused_by_name(tmp_path: Path) -> None:
     assert result.stderr.strip().startswith("mentorbot: MENTORBOT_DB_WAIT_SECONDS:")
 
 
-def forward(port: int, host: str, target: int) -> socket.socket:
-    """From now on, a TCP forwarder on 127.0.0.1:`port` to `host`:`target` (the database
-    comes up). Close the returned socket to stop accepting."""
-    server = socket.create_server(("127.0.0.1", port))
-
-    def pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (src, dst):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def serve() -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection((host, target))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    return server
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_start_up_carries_on_once_the_database_comes_up_during_the_wait(
     backend: str, tmp_path: Path, postgres_migrated: str | None
 ) -> None:
-    stop: list[socket.socket] = []
+    proxies: list[TcpProxy] = []
     come_up: Callable[[], None]
     if backend == "sqlite":  # its directory (a volume, say) appears later
         later = tmp_path / "later"
@@ -125,13 +94,14 @@ def test_start_up_carries_on_once_the_database_comes_up_during_the_wait(
         def come_up() -> None:
             later.mkdir()
 
-    else:
+    else:  # the server refuses connections at first (tests/tcp_proxy.py), then answers
         assert postgres_migrated is not None
-        real, port = make_url(postgres_migrated), closed_port()
-        url = real.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-
-        def come_up() -> None:
-            stop.append(forward(port, real.host or "127.0.0.1", real.port or 5432))
+        real = make_url(postgres_migrated)
+        proxy = TcpProxy(real.port or 5432, real.host or "127.0.0.1")
+        proxy.cut(refuse=True)
+        proxies.append(proxy)
+        url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        come_up = proxy.restore
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "db", "upgrade"],
@@ -155,8 +125,8 @@ def test_start_up_carries_on_once_the_database_comes_up_during_the_wait(
         out, err = proc.communicate(timeout=180)
     finally:
         proc.kill()
-        for server in stop:
-            server.close()
+        for proxy in proxies:
+            proxy.close()
     assert proc.returncode == 0, err
     assert out.startswith("database at revision"), out
     assert "Traceback" not in err
