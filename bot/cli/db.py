@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.common import fail, settings_or_exit
+from bot.cli.startup import DatabaseUnreachable, wait_for_database
 from core.kernel.db import Database
 from core.kernel.migrate import current_revision, head_revision, upgrade
 
@@ -20,10 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _upgrade(_args: argparse.Namespace) -> int:
     settings = settings_or_exit()
+    try:
+        wait_for_database(settings.database_url, settings.db_wait_seconds)
+    except DatabaseUnreachable as exc:
+        return fail(str(exc))
     db = Database(settings.database_url)
     try:
-        before = current_revision(db.engine)
-        upgrade(db.engine)
+        before = upgrade(db.engine)  # read once this run has the migration lock
         after = current_revision(db.engine)
     except Exception as exc:  # a clear line rather than a traceback
         return fail(f"could not migrate the database: {type(exc).__name__}: {exc}")

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from bot.cli.common import fail, settings_or_exit
+from bot.cli.startup import DatabaseUnreachable, wait_for_database
 from bot.platform.logs import configure_logging
 from core.kernel.db import Database
 from core.kernel.migrate import upgrade
@@ -37,6 +38,10 @@ def _run(_args: argparse.Namespace) -> int:
     try:
         settings.require_slack()
     except Exception as exc:
+        return fail(str(exc))
+    try:
+        wait_for_database(settings.database_url, settings.db_wait_seconds)
+    except DatabaseUnreachable as exc:
         return fail(str(exc))
     db = Database(settings.database_url)
     try:

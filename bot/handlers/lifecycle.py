@@ -1,9 +1,17 @@
-"""The workspace lifecycle in Slack: `app_uninstalled` and `tokens_revoked` stop all sending at
-once; the data is purged after the retention period by a sweep; a reinstall starts clean.
+"""The workspace lifecycle in Slack: `app_uninstalled` and `tokens_revoked` (of the bot token;
+user tokens alone change nothing) stop all sending at once; a reinstall within the retention
+period restores the workspace as it was; after the retention period the purge sweep deletes
+its data (a reinstall after that starts clean).
 
 Sending is stopped by construction: every Web API client the app uses (the app-wide one the
 sweeps use, and the one Bolt makes for each request) goes through `SendGuard`, which refuses
 any call for a workspace flagged as uninstalled (`core.programs.lifecycle.workspace_active`).
+
+A request from a workspace flagged as uninstalled is either the proof of a reinstall (it is
+signed with our secret, a person is using the app, and the bot token works again: uninstalling
+revokes it) and restores the workspace, or it was already in flight when the app was
+uninstalled: then it is acknowledged and ignored (nothing handled, stored, sent or deleted).
+No request ever deletes data.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import text
 
 from bot.platform import log_guard
@@ -29,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 LIFECYCLE_EVENTS = ("app_uninstalled", "tokens_revoked")
 REFRESH_SECONDS = 2.0  # how stale the process's view of uninstalled workspaces may get
+TOKEN_CHECK_TIMEOUT = 1  # auth.test runs before the ack (with a DB wait of 1.5 s at most)
 
 
 class SendingStopped(SlackClientError):
@@ -127,19 +136,57 @@ def lifecycle_sweep(mentor: MentorApp) -> None:
         logger.info("deleted the data of %d people who left (team %s)", len(forgotten), team_id)
 
 
-def reinstall_signal(req: BoltRequest) -> lifecycle.ReinstallSignal:
+def token_works(mentor: MentorApp, team_id: str) -> bool:
+    """Does the bot token work for this workspace (`auth.test`, the guard bypassed)? After an
+    uninstall Slack answers `token_revoked` until the app is installed again."""
+    client = mentor.client
+    probe = WebClient(
+        token=client.token, base_url=client.base_url, timeout=TOKEN_CHECK_TIMEOUT, retry_handlers=[]
+    )
+    try:
+        answer = probe.auth_test()
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        logger.info("workspace %s: the bot token does not work (%s)", team_id, type(exc).__name__)
+        return False
+    return bool(answer.get("ok")) and answer.get("team_id") == team_id
+
+
+def reinstall_signal(
+    req: BoltRequest, mentor: MentorApp, team_id: str
+) -> lifecycle.ReinstallSignal:
     """What the request says about a possible new install (the rule is in core)."""
     body = req.body if isinstance(req.body, dict) else {}
-    if body.get("type") != "event_callback":
-        return lifecycle.ReinstallSignal()
-    event = body.get("event") or {}
-    event_time = body.get("event_time")
+    event_callback = body.get("type") == "event_callback"
+    event = (body.get("event") or {}) if event_callback else {}
+    lifecycle_event = event.get("type") in LIFECYCLE_EVENTS
+    retry = bool(req.headers.get("x-slack-retry-num"))
+    event_time = body.get("event_time") if event_callback else None
     return lifecycle.ReinstallSignal(
-        event_callback=True,
-        lifecycle_event=event.get("type") in LIFECYCLE_EVENTS,
-        retry=bool(req.headers.get("x-slack-retry-num")),
+        event_callback=event_callback,
+        lifecycle_event=lifecycle_event,
+        retry=retry,
         event_time=float(event_time) if isinstance(event_time, (int, float)) else None,
+        token_works=not (lifecycle_event or retry) and token_works(mentor, team_id),
     )
+
+
+def restored(mentor: MentorApp, req: BoltRequest, team_id: str) -> bool:
+    """A request from a workspace flagged as uninstalled: True if it proves a reinstall (the
+    workspace is then restored as it was)."""
+    signal = reinstall_signal(req, mentor, team_id)
+    done = lifecycle.check_reinstall(
+        mentor.db, team_id, signal, mentor.clock, mentor.settings.retention_days
+    )
+    if done:
+        mentor.send_guard.clear(team_id)
+    mentor.send_guard.inactive(fresh=True)
+    return done
+
+
+def is_lifecycle_event(req: BoltRequest) -> bool:
+    body = req.body if isinstance(req.body, dict) else {}
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    return isinstance(event, dict) and event.get("type") in LIFECYCLE_EVENTS
 
 
 def register(app: App, mentor: MentorApp) -> None:
@@ -151,10 +198,16 @@ def register(app: App, mentor: MentorApp) -> None:
     @app.middleware
     def lifecycle_guard(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse | None:  # noqa: A002
         team_id = req.context.team_id
-        if team_id and team_id in send_guard.inactive():
-            if lifecycle.check_reinstall(mentor.db, team_id, reinstall_signal(req)):
-                send_guard.clear(team_id)
-            send_guard.inactive(fresh=True)
+        if (
+            team_id
+            and team_id in send_guard.inactive()
+            and not is_lifecycle_event(req)
+            and not restored(mentor, req, team_id)
+        ):
+            # In flight when the app was uninstalled (or past the retention period):
+            # acknowledged and ignored; nothing is handled, stored, sent or deleted.
+            logger.info("ignoring a request from workspace %s: app uninstalled", team_id)
+            return BoltResponse(status=200, body="")
         client = req.context.client
         if client is not None:
             send_guard.wrap(client, team_id)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
         default="INFO", alias="LOG_LEVEL"
     )
     retention_days: int = Field(default=30, ge=0, le=3650, alias="MENTORBOT_RETENTION_DAYS")
+    db_wait_seconds: float = Field(default=60, ge=0, le=3600, alias="MENTORBOT_DB_WAIT_SECONDS")
     scheduler_enabled: bool = Field(default=True, alias="MENTORBOT_SCHEDULER")
     faq_method: Literal["auto", "hybrid", "lexical"] = Field(
         default="auto", alias="MENTORBOT_FAQ_METHOD"

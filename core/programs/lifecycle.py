@@ -1,9 +1,11 @@
-"""The workspace lifecycle: uninstall stops all sending at once; the workspace's data is purged
-after the retention period; a later reinstall starts clean.
+"""The workspace lifecycle: uninstall stops all sending at once; a reinstall within the
+retention period restores the workspace as it was; once the retention period has passed, the
+purge sweep deletes the workspace's data (a reinstall after that starts clean).
 
 `workspace_active(session, team_id)` is the one question every send path asks. An uninstalled
 workspace is flagged with `Workspace.uninstalled_at`; `purge_due` deletes every row that
-carries its team id once `MENTORBOT_RETENTION_DAYS` have passed (0: at the next sweep).
+carries its team id once `MENTORBOT_RETENTION_DAYS` have passed (0: at the next sweep). The
+purge sweep is the only thing that deletes a workspace's data: no event, command or click does.
 
 The use cases the Slack side calls open their own transactions: `uninstall`,
 `retention_sweep`, `check_reinstall` (with `ReinstallSignal`, what the request says) and
@@ -25,6 +27,7 @@ from core.kernel.db import Database
 from core.kernel.models import Base
 from core.privacy.service import purge_departed
 from core.programs.models import Workspace
+from core.programs.service import add_workspace_if_new
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +62,8 @@ def inactive_team_ids(session: Session) -> set[str]:
 def mark_uninstalled(session: Session, team_id: str, clock: Clock) -> bool:
     """Flag the workspace as uninstalled. True the first time; repeats change nothing (the
     first time is when the retention period starts)."""
-    workspace = session.get(Workspace, team_id)
-    if workspace is None:
-        # Nothing stored (or already purged): a row is still kept so sending stays off.
-        session.add(
-            Workspace(team_id=team_id, installed_at=clock.now(), uninstalled_at=clock.now())
-        )
-        session.flush()
-        return True
+    # Nothing stored (or already purged): a row is still kept so sending stays off.
+    add_workspace_if_new(session, team_id, clock.now())
     result = session.execute(
         update(Workspace)
         .where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_(None))
@@ -110,15 +107,25 @@ def purge_due(session: Session, clock: Clock, retention_days: int) -> list[str]:
     return due
 
 
-def reinstalled(session: Session, team_id: str) -> bool:
-    """A person used the app in a workspace flagged as uninstalled: it has been installed
-    again. The old data is purged at once so the new install starts clean. True if so."""
-    workspace = session.get(Workspace, team_id)
-    if workspace is None or workspace.uninstalled_at is None:
-        return False
-    rows = purge_workspace(session, team_id)
-    logger.info("workspace %s was installed again: %d old rows purged", team_id, rows)
-    return True
+def restore(session: Session, team_id: str, clock: Clock, retention_days: int) -> bool:
+    """The workspace installed the app again within the retention period: clear its uninstalled
+    flag so it carries on as it was (sending resumes). Nothing is deleted. False when it is not
+    flagged, or its retention period is over (then only the purge sweep touches it)."""
+    cutoff = clock.now() - timedelta(days=retention_days)
+    result = session.execute(
+        update(Workspace)
+        .where(
+            Workspace.team_id == team_id,
+            Workspace.uninstalled_at.is_not(None),
+            Workspace.uninstalled_at > cutoff,
+        )
+        .values(uninstalled_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    restored = bool(result.rowcount)  # type: ignore[attr-defined]
+    if restored:
+        logger.info("workspace %s installed the app again: restored, sending resumes", team_id)
+    return restored
 
 
 # --- use cases (each opens its own transaction) -------------------------------------------
@@ -162,34 +169,42 @@ def retention_sweep(db: Database, clock: Clock, retention_days: int) -> Retentio
 
 @dataclass(frozen=True)
 class ReinstallSignal:
-    """What an incoming request says, parsed by the Slack side: whether it is an event
-    callback, of a lifecycle event type, a retry, and the event's time (epoch seconds)."""
+    """What an incoming (signed, so really from Slack) request says, parsed by the Slack side:
+    whether it is an event callback, of a lifecycle event type, a retry, the event's time
+    (epoch seconds), and whether the bot token works for this workspace again (`auth.test`
+    answered ok for the same team)."""
 
     event_callback: bool = False
     lifecycle_event: bool = False
     retry: bool = False
     event_time: float | None = None
+    token_works: bool = False
 
 
 def is_reinstall_signal(signal: ReinstallSignal, uninstalled_at: float | None) -> bool:
-    """A person using the app is the sign of a new install; lifecycle events and Slack's
-    retries of events sent before the uninstall are not."""
-    if signal.event_callback:
-        if signal.lifecycle_event or signal.retry:
-            return False
-        if uninstalled_at is not None and signal.event_time is not None:
-            return signal.event_time >= uninstalled_at
+    """Does this request prove the app was installed again? Only a person using the app
+    (not a lifecycle event, not Slack's retry of an event sent before the uninstall, not an
+    event dated before it) while the bot token works again: uninstalling revokes it, and
+    Slack only delivers to installed apps. A request that was already in flight when the app
+    was uninstalled fails the token check, so it is no proof."""
+    if not signal.token_works or signal.lifecycle_event or signal.retry:
+        return False
+    if signal.event_callback and uninstalled_at is not None and signal.event_time is not None:
+        return signal.event_time > uninstalled_at
     return True
 
 
-def check_reinstall(db: Database, team_id: str, signal: ReinstallSignal) -> bool:
-    """A request for a workspace flagged as uninstalled: if it signals a new install, purge
-    the old data at once so the new install starts clean. True if it was reinstalled."""
+def check_reinstall(
+    db: Database, team_id: str, signal: ReinstallSignal, clock: Clock, retention_days: int
+) -> bool:
+    """A request for a workspace flagged as uninstalled: if it proves a new install within the
+    retention period, restore the workspace as it was. True if it was restored. Never deletes
+    anything: past the retention period the purge sweep does that."""
     with db.transaction() as session:
         workspace = session.get(Workspace, team_id)
-        since = (
-            workspace.uninstalled_at.timestamp()
-            if workspace is not None and workspace.uninstalled_at is not None
-            else None
+        if workspace is None or workspace.uninstalled_at is None:
+            return False
+        since = workspace.uninstalled_at.timestamp()
+        return is_reinstall_signal(signal, since) and restore(
+            session, team_id, clock, retention_days
         )
-        return is_reinstall_signal(signal, since) and reinstalled(session, team_id)

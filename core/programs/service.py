@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
+from core.kernel.db import insert_if_new
 from core.kernel.paths import content_dir
 from core.people.models import STATUS_LEFT, Person
 from core.programs.models import Program, Workspace
@@ -38,32 +41,58 @@ def program_settings(program: Program | None) -> ProgramSettings:
     return settings
 
 
+def add_workspace_if_new(
+    session: Session, team_id: str, installed_at: datetime, *, name: str | None = None
+) -> bool:
+    """INSERT ... ON CONFLICT (team_id) DO NOTHING, on PostgreSQL or SQLite: True if this
+    call added the workspace, False when it was already there (or a concurrent first request
+    added it first, in which case this waits for that one and never fails)."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Workspace)
+    result = session.execute(
+        insert.values(team_id=team_id, name=name, installed_at=installed_at)
+        .on_conflict_do_nothing(index_elements=["team_id"])
+        .returning(Workspace.team_id)
+    )
+    return result.scalar() is not None
+
+
 def ensure_workspace(
     session: Session, team_id: str, clock: Clock, *, name: str | None = None
 ) -> Workspace:
+    """The workspace's row, added on first use. Race-free: the first requests of a new
+    workspace may arrive at once, in several threads or processes."""
     workspace = session.get(Workspace, team_id)
     if workspace is None:
-        workspace = Workspace(team_id=team_id, name=name, installed_at=clock.now())
-        session.add(workspace)
-        session.flush()
-    elif name and workspace.name != name:
+        add_workspace_if_new(session, team_id, clock.now(), name=name)
+        workspace = session.get(Workspace, team_id, populate_existing=True)
+        assert workspace is not None  # added above or by a concurrent request
+    if name and workspace.name != name:
         workspace.name = name
     return workspace
 
 
 def default_program(session: Session, team_id: str, clock: Clock) -> Program:
-    """The workspace's default program, created on first use."""
+    """The workspace's default program, created on first use (race-free, like the workspace:
+    a concurrent first request's insert wins and this one reads it)."""
     ensure_workspace(session, team_id, clock)
-    program = session.scalars(
-        select(Program).where(Program.team_id == team_id, Program.is_default.is_(True))
-    ).first()
+    found = select(Program).where(Program.team_id == team_id, Program.is_default.is_(True))
+    program = session.scalars(found).first()
     if program is None:
         name = default_settings().name
-        program = Program(
-            team_id=team_id, name=name, is_default=True, settings={}, created_at=clock.now()
+        insert_if_new(
+            session,
+            Program,
+            ("team_id", "name"),
+            team_id=team_id,
+            name=name,
+            is_default=True,
+            settings={},
+            created_at=clock.now(),
         )
-        session.add(program)
-        session.flush()
+        program = session.scalars(found.execution_options(populate_existing=True)).first()
+    if program is None:  # a program that is not the default already has the default's name
+        raise LookupError(f"workspace {team_id} has no default program and cannot add one")
     return program
 
 

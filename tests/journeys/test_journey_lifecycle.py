@@ -1,6 +1,7 @@
 """The workspace lifecycle: `app_uninstalled` and `tokens_revoked` (either order, each
 delivered twice) stop all sending at once; the workspace's data is purged by the sweep after
-the retention period (30 days by default, 0 allowed); a later reinstall starts clean."""
+the retention period (30 days by default, 0 allowed); a reinstall within the retention period
+restores the workspace as it was; a reinstall after the purge starts clean."""
 
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def test_uninstall_stops_sending_at_once_and_purges_after_the_retention_period(
     assert len(slack.fake.calls) == calls
 
 
-def test_retention_zero_purges_at_the_next_sweep_and_a_reinstall_starts_clean(
+def test_retention_zero_purges_at_the_next_sweep_and_a_reinstall_after_it_starts_clean(
     slack_no_retention: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slack = slack_no_retention
@@ -152,20 +153,29 @@ def test_retention_zero_purges_at_the_next_sweep_and_a_reinstall_starts_clean(
     assert "only" in (slack.fake.last_dm("U_CO").text or "")  # no coordinator survived
 
 
-def test_a_reinstall_within_the_retention_period_starts_clean_too(
+def test_a_reinstall_within_the_retention_period_restores_the_workspace_as_it_was(
     slack: BotUnderTest, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
 ) -> None:
     set_up_a_program(slack, monkeypatch)
+    before = team_rows(slack)
     uninstall(slack, "revoked_first")
     clock.advance(days=3)
-    slack.fake.restore_tokens()
-    slack.d.slash("U_B", "/mentoring", "status")
-    assert "not part of the mentoring program yet" in (slack.fake.last_dm("U_B").text or "")
-    rows = team_rows(slack)
-    assert "pairs" not in rows and "goals" not in rows and "coordinators" not in rows
-    # and sending works again
-    slack.d.dm("U_B", "hello")
-    assert "How would you like to take part" in slack.dm_texts("U_B")[-1]
+    slack.fake.restore_tokens()  # installed again: the bot token works
+    slack.d.slash("U_A", "/mentoring", "status")
+    assert "Your mentor: <@U_B>" in str(slack.fake.last_dm("U_A").blocks)  # as it was
+    assert team_rows(slack) == before  # nothing deleted
+    with slack.app.db.transaction() as session:
+        assert session.get(Workspace, TEAM).uninstalled_at is None
+    # sending works again, and the coordinator is still one
+    sent = len(slack.fake.calls)
+    slack.d.slash("U_CO", "/mentoring", "stats")
+    assert len(slack.fake.calls) > sent
+    assert "Sorry, only" not in str(slack.fake.last_dm("U_CO"))
+    slack.app.client.chat_postMessage(channel="U_A", text="hello again")
+    # and the purge sweep leaves a restored workspace alone, past the old retention period
+    clock.advance(days=40)
+    slack.run_sweeps()
+    assert team_rows(slack).keys() >= before.keys()
 
 
 def test_only_user_tokens_revoked_keeps_the_bot_running(
