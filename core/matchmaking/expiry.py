@@ -5,6 +5,7 @@ what is due, and the reminder planned once into the delivery ledger. (Expiring a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from core.matchmaking.models import REQUEST_PENDING, MentorRequest
 from core.matchmaking.outcomes import ReminderDue
 from core.messaging.ledger import Due, enqueue_now
 from core.people.models import Participation
+from core.programs.models import Workspace
 from core.programs.settings import ProgramSettings
 
 
@@ -36,11 +38,21 @@ def request_deadlines(
     return min(remind_at, expires_at), expires_at
 
 
+def installed(team_id: Any) -> Any:
+    """Only workspaces that have the app: while uninstalled (until a reinstall restores it
+    or the purge sweep deletes it) a workspace's requests are left exactly as they were."""
+    return team_id.in_(select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None)))
+
+
 def due_expiries(session: Session, clock: Clock, limit: int = 500) -> list[int]:
     return list(
         session.scalars(
             select(MentorRequest.id)
-            .where(MentorRequest.status == REQUEST_PENDING, MentorRequest.expires_at <= clock.now())
+            .where(
+                MentorRequest.status == REQUEST_PENDING,
+                MentorRequest.expires_at <= clock.now(),
+                installed(MentorRequest.team_id),
+            )
             .order_by(MentorRequest.expires_at)
             .limit(limit)
         )
@@ -57,6 +69,7 @@ def due_reminders(session: Session, clock: Clock, limit: int = 500) -> list[int]
                 MentorRequest.reminded_at.is_(None),
                 MentorRequest.remind_at <= now,
                 MentorRequest.expires_at > now,
+                installed(MentorRequest.team_id),
             )
             .order_by(MentorRequest.remind_at)
             .limit(limit)
@@ -80,6 +93,7 @@ def plan_reminders(session: Session, clock: Clock, limit: int = 500) -> list[int
             MentorRequest.reminded_at.is_(None),
             MentorRequest.remind_at <= now,
             MentorRequest.expires_at > now,
+            installed(MentorRequest.team_id),
         )
         .order_by(MentorRequest.remind_at)
         .limit(limit)

@@ -18,10 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from core.kernel.clock import FakeClock
-from core.matchmaking.models import Pair
+from core.matchmaking.models import MentorRequest, Pair
+from core.messaging.models import Delivery
 from core.programs.models import Workspace
 from sandbox.harness import BotUnderTest
 from tests.admin_support import TEAM, every_row, join, make_coordinator, participation
+from tests.journeys.test_journey_matching import onboard_mentee, people
 
 KEPT_APART = {"processed_events"}  # event ids, kept by design (handled-once bookkeeping)
 
@@ -160,3 +162,26 @@ def test_a_reinstall_past_the_retention_period_deletes_nothing_itself_and_waits_
     slack.d.dm("U_A", "hi")  # and a new install starts clean
     assert participation(slack, "U_A") is not None
     assert participation(slack, "U_A").status == "onboarding"
+
+
+def test_while_uninstalled_a_pending_request_is_neither_reminded_nor_expired(
+    slack: BotUnderTest, clock: FakeClock
+) -> None:
+    people(slack)
+    onboard_mentee(slack, "U_ANA", ["public-speaking", "stakeholder-management"])
+    slack.d.click("U_ANA", "matching.shortlist.request.0")  # Monday 09:00: expires on Friday
+    slack.d.app_uninstalled()
+    calls = sent(slack)
+    for _ in range(6):  # a week of sweeps while the app is gone
+        clock.advance(days=1)
+        slack.run_sweeps()
+    assert sent(slack) == calls  # no reminder attempted, nothing failing every minute
+    with slack.app.db.transaction() as session:
+        assert session.scalars(select(MentorRequest.status)).one() == "pending"
+        assert session.scalars(select(Delivery.kind)).all() == []
+    slack.fake.restore_tokens()
+    slack.d.open_home("U_CY")  # a person uses the app again: the reinstall restores it
+    assert uninstalled_at(slack) is None
+    slack.run_sweeps()  # and the request, long past its time, expires as it would have
+    with slack.app.db.transaction() as session:
+        assert session.scalars(select(MentorRequest.status)).one() == "expired"
