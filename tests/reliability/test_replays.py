@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from bot.scheduling.deliverer import Pacer
 from core.coordination.models import AuditEvent
+from core.kernel.clock import FakeClock
 from core.kernel.models import ProcessedInteraction
 from core.matchmaking.models import Pair
 from core.messaging.outbox_models import Announcement
@@ -387,3 +388,20 @@ def test_accepting_a_request_racing_from_several_threads_applies_once(
     ]
     assert len(introductions) == 1
     assert sum("Good news" in t for t in slack.dm_texts("U_ANA")) == 1
+
+
+# --- housekeeping --------------------------------------------------------------------------
+def test_interaction_keys_are_kept_for_days_then_dropped_by_housekeeping(
+    slack: BotUnderTest, pair: int, clock: FakeClock
+) -> None:
+    submission = submit_agreement(slack)
+    clock.advance(days=2)
+    slack.run_sweeps()
+    assert count(slack, ProcessedInteraction) == 1  # Slack signs for 5 minutes; days is plenty
+    replay(slack, submission)
+    assert agreement_versions(slack) == [1]
+
+    clock.advance(days=1, minutes=1)
+    slack.run_sweeps()
+
+    assert count(slack, ProcessedInteraction) == 0
