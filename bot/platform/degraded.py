@@ -25,9 +25,10 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import exc as sa_exc
 
-from bot.platform import slack_io
+from bot.platform import idempotency, slack_io
 from bot.platform.blocks import text_message
 from bot.platform.executor import JobQueueFull
+from core.kernel.interactions import AlreadyApplied
 from core.kernel.texts import mrkdwn
 
 if TYPE_CHECKING:
@@ -155,7 +156,11 @@ def register(app: App, mentor: MentorApp) -> None:
     logged and answered 500 as before."""
 
     @app.error
-    def on_error(error: Exception, request: BoltRequest, body: dict[str, Any]) -> Any:
+    def on_error(
+        error: Exception, request: BoltRequest, body: dict[str, Any], response: BoltResponse | None
+    ) -> Any:
+        if isinstance(error, AlreadyApplied):  # a replay lost the race: nothing was changed
+            return idempotency.answer_repeat(body if isinstance(body, dict) else {}, response)
         if not database_unavailable(error):
             logger.exception("a Slack request failed (%s)", type(error).__name__)
             return None

@@ -6,11 +6,14 @@ long work a request sets off (match-run DMs, exports, invitations, announcements
 full, `submit` refuses at once (`JobQueueFull`) and the person is told to try again shortly.
 
 Both count the work in flight so that a caller (the sandbox UI, the test driver) can wait until
-everything a request set off has finished.
+everything a request set off has finished. Each piece of work runs in a copy of the submitter's
+context variables (as `asyncio.to_thread` does), so a listener or a job still knows which
+interaction its request is (`core.kernel.interactions`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,7 +49,7 @@ class TrackedExecutor(ThreadPoolExecutor):
         with self._idle:
             self._admit()
         try:
-            future = super().submit(self._run, fn, *args, **kwargs)
+            future = super().submit(contextvars.copy_context().run, self._run, fn, *args, **kwargs)
         except BaseException:
             self._done(None)
             raise

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
+from bot.platform import idempotency
 from core.kernel.events import handle_once
 
 if TYPE_CHECKING:
@@ -65,3 +66,5 @@ def register(app: App, mentor: MentorApp) -> None:
                 return BoltResponse(status=200, body="")
         next()
         return None
+
+    idempotency.register(app, mentor)  # and each button, modal submission, slash command once

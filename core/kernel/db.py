@@ -24,6 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.kernel import interactions
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # sweeps, jobs, the CLI: wait out a concurrent writer
 # Before Slack's 3 s acknowledgement (Bolt middleware): give up in time to answer.
 ACK_PATH_WAIT_MS = 1_500
@@ -151,8 +153,12 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
+        """One unit of work: commit on success, roll back on any error. Within a Slack
+        interaction, the first transaction that writes also records the interaction's key
+        (`core.kernel.interactions`), or raises `AlreadyApplied` if it was applied before."""
         with self.sessions() as session, session.begin():
+            # --- each Slack interaction applies once (core/kernel/interactions.py) ---
+            interactions.watch(session)
             yield session
 
     def ping(self) -> bool:

@@ -1,5 +1,6 @@
 """The declarative base every table derives from (SQLAlchemy 2, typed), the column types the
-tables share, and the processed-events table that makes incoming Slack events idempotent.
+tables share, and the processed-events and processed-interactions tables that make incoming
+Slack events and interactions idempotent.
 
 Every table that holds people's data carries the Slack workspace (team) id, so a workspace can
 be purged in one sweep and no query can mix two workspaces by accident."""
@@ -78,5 +79,17 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ProcessedInteraction(Base):
+    """Slack interactions (a button, a modal submission, a slash command) already applied,
+    by an opaque key the Slack adapter derives from the delivery: the same interaction
+    delivered again applies once. The key is recorded in the transaction that applies it."""
+
+    __tablename__ = "processed_interactions"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
