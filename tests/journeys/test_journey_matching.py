@@ -106,25 +106,6 @@ def test_confirm_shortlist_request_accept_introduction(slack: BotUnderTest) -> N
     assert "mentoring Ana Lima" in json.dumps(slack.fake.home_view("U_CY").blocks)
 
 
-def test_double_click_on_accept_makes_one_pair_and_one_introduction(slack: BotUnderTest) -> None:
-    people(slack)
-    onboard_mentee(slack, "U_ANA", ["stakeholder-management"])
-    slack.d.click("U_ANA", "matching.shortlist.request.0")
-    payloads: list[dict] = []
-    send = slack.d.interaction
-    slack.d.interaction = lambda payload: payloads.append(payload) or send(payload)  # type: ignore[method-assign]
-    slack.d.click("U_CY", "matching.request.accept")
-    posts = len(slack.fake.calls_to("chat.postMessage"))
-    assert send(payloads[0]).status_code == 200  # Slack delivers the same click again
-    slack.app.wait_idle()
-    assert count(slack, Pair) == 1
-    assert len(slack.fake.calls_to("chat.postMessage")) == posts
-    assert (
-        len([c for c in slack.fake.calls_to("conversations.open") if "," in str(c.args["users"])])
-        == 1
-    )
-
-
 def test_decline_is_never_a_rejection_and_brings_the_next_candidates(slack: BotUnderTest) -> None:
     people(slack)
     onboard_mentee(slack, "U_ANA", ["public-speaking", "stakeholder-management"])
@@ -211,32 +192,6 @@ def test_none_of_these_suit_me(slack: BotUnderTest) -> None:
         feedback = session.scalars(select(NoneSuitFeedback)).one()
         assert (feedback.reason_code, feedback.reason) == ("practical", "I need someone in Lisbon")
         assert session.scalar(select(func.count()).select_from(MatchExclusion)) == 2
-
-
-def test_last_slot_race_tells_the_second_mentee_kindly(slack: BotUnderTest) -> None:
-    people(slack)
-    onboard_mentee(slack, "U_ANA", ["stakeholder-management"])  # only Cy covers it
-    onboard_mentee(slack, "U_DEE", ["stakeholder-management", "public-speaking"])
-    assert "Cy Tan" in blocks_text(shortlist_message(slack, "U_ANA"))
-    dee_list = shortlist_message(slack, "U_DEE")
-    assert "Cy Tan" in blocks_text(dee_list)
-    slack.d.click("U_ANA", "matching.shortlist.request.0")  # takes Cy's only slot
-    slack.d.click("U_DEE", "matching.shortlist.request.0", in_message=dee_list)  # Cy too
-    texts = slack.dm_texts("U_DEE")
-    assert any("just taken on their last mentee" in t for t in texts)
-    newest = shortlist_message(slack, "U_DEE")
-    assert newest.ts != dee_list.ts
-    assert "Ben Okafor" in blocks_text(newest) and "Cy Tan" not in blocks_text(newest)
-    with slack.app.db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(MentorRequest)) == 1
-    # Cy got exactly one request.
-    assert (
-        sum(
-            "would like you to be their mentor" in (m.text or "")
-            for m in slack.fake.dm_messages("U_CY")
-        )
-        == 1
-    )
 
 
 def test_a_mentor_slack_cannot_reach_is_skipped_and_the_mentee_moves_on(
