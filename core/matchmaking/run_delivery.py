@@ -24,7 +24,8 @@ from core.matchmaking.outcomes import (
     ShortlistOutcome,
 )
 from core.matchmaking.shortlists import _open_shortlists
-from core.messaging.ledger import Due, enqueue_now
+from core.messaging.bulk_sql import among
+from core.messaging.ledger import Due, enqueue
 from core.messaging.models import DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT, Delivery
 from core.messaging.models import SHORTLIST as SHORTLIST_KIND
 from core.people.models import STATUS_LEFT, Participation
@@ -73,26 +74,39 @@ def enqueue_run_shortlists(
     session: Session, outcomes: Iterable[ShortlistOutcome], now: datetime, *, run: str
 ) -> list[int]:
     """One ledger row per mentee a run tells something (its list, or why there is none), in
-    the caller's transaction (the one that stored the lists). `run` names the run (the
-    period of 'no mentor' rows; a list's own id keys its row). Returns the rows' ids, in the
-    outcomes' order; a row already queued is not queued again."""
+    the caller's transaction (the one that stored the lists): one bulk insert that adds
+    nothing already queued. `run` names the run (the period of 'no mentor' rows; a list's
+    own id keys its row). Returns the ids of the rows still to send, in the outcomes' order."""
     told = [o for o in outcomes if o.for_mentee]
+    if not told:
+        return []
     persons = dict(
         session.execute(
             select(Participation.id, Participation.person_id).where(
-                Participation.id.in_([o.mentee.participation_id for o in told])
+                among(session, Participation.id, [o.mentee.participation_id for o in told])
             )
         ).all()
     )
-    ids: list[int] = []
-    for outcome in told:
-        person_id = persons.get(outcome.mentee.participation_id)
-        if person_id is None:
-            continue
-        new = enqueue_now(session, _due(outcome, int(person_id), run, now), now)
-        if new is not None:
-            ids.append(new)
-    return ids
+    dues = [
+        _due(o, int(persons[o.mentee.participation_id]), run, now)
+        for o in told
+        if o.mentee.participation_id in persons
+    ]
+    enqueue(session, dues, now)
+    keys = {(d.kind, d.subject, d.period): index for index, d in enumerate(dues)}
+    found = session.execute(
+        select(Delivery.id, Delivery.kind, Delivery.subject, Delivery.period).where(
+            among(session, Delivery.recipient_id, [d.recipient_id for d in dues]),
+            Delivery.kind.in_([SHORTLIST_KIND, SHORTLIST_NONE_KIND]),
+            Delivery.status == DELIVERY_PENDING,
+        )
+    ).all()
+    queued = sorted(
+        (keys[(kind, subject, period)], int(row_id))
+        for row_id, kind, subject, period in found
+        if (kind, subject, period) in keys
+    )
+    return [row_id for _, row_id in queued]
 
 
 def _payload_int(payload: Any, key: str) -> int | None:
