@@ -56,10 +56,11 @@ class Press:
 
 @dataclass
 class RunSent:
-    """What a coordinator's run delivered: counts only."""
+    """What became of a coordinator's run: counts only. A message a 429 held back is
+    counted as sent: it is in the ledger and the sweep sends it after Retry-After."""
 
-    shortlists: int = 0  # shortlists DMed
-    no_mentor: int = 0  # "no suitable mentor right now" DMed
+    shortlists: int = 0  # shortlists DMed (or about to be)
+    no_mentor: int = 0  # "no suitable mentor right now" DMed (or about to be)
     unreachable: int = 0  # mentees Slack could not deliver to (their list is closed)
 
 
