@@ -169,6 +169,7 @@ def build_flows(mentor: MentorApp) -> Flows:
     # One sender: the relationship flow's deliverer sends every kind in the delivery ledger;
     # other features add their kinds' renderers to its registry.
     relationship.renderers.update(matching.renderers())
+    relationship.deliverer.followups.update(matching.followups(mentor.client))
     matching.deliverer = lambda: relationship.deliverer
     coordinator = CoordinatorFlow(mentor, matching_flow=matching)
     relationship.renderers.update(coordinator.renderers())

@@ -651,8 +651,8 @@ class CoordinatorFlow:
         self, client: WebClient, team_id: str, user_id: str, value: str | None, respond: Any
     ) -> None:
         """ "Send shortlists": re-authorise, run once (the token: a double click or a stale
-        confirmation sends nothing), DM each mentee, and replace the confirmation with the
-        counts."""
+        confirmation sends nothing; the run queues each mentee's DM in the delivery ledger),
+        send them now, and replace the confirmation with the counts."""
         data = _json_object(value)
         program = self.authorize_click(team_id, user_id, data.get("p"), co.MATCH_RUN)
         if program is None:
@@ -665,7 +665,7 @@ class CoordinatorFlow:
         if run.outcomes is None:
             _aside(respond, views.note("coordinator.match_run.already"))
             return
-        sent = self.matching_flow.send_shortlists(client, run.outcomes)
+        sent = self.matching_flow.send_run(client, run.outcomes, run.deliveries)
         logger.info(
             "matching run for program %s: %d shortlists, %d without a mentor, %d unreachable",
             program.id,

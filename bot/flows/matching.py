@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -16,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from bot.platform import slack_io
 from bot.platform.hooks import Hooks
-from bot.scheduling.deliverer import Deliverer, Part, Renderer, RenderTarget
+from bot.scheduling.deliverer import (
+    Deliverer,
+    Followup,
+    Part,
+    Renderer,
+    RenderTarget,
+    Settled,
+)
 from bot.views import matching as views
 from core.kernel.clock import Clock
 from core.kernel.db import Database
@@ -28,6 +36,10 @@ if TYPE_CHECKING:
     from bot.app import MentorApp
 
 logger = logging.getLogger(__name__)
+
+# A run's shortlists are sent this many at a time, each batch claimed with its own lease (at
+# the paced rate of one a second a batch takes about half a minute).
+RUN_BATCH = 30
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,11 @@ class Press:
 
 @dataclass
 class RunSent:
-    """What a coordinator's run delivered: counts only."""
+    """What became of a coordinator's run: counts only. A message a 429 held back is
+    counted as sent: it is in the ledger and the sweep sends it after Retry-After."""
 
-    shortlists: int = 0  # shortlists DMed
-    no_mentor: int = 0  # "no suitable mentor right now" DMed
+    shortlists: int = 0  # shortlists DMed (or about to be)
+    no_mentor: int = 0  # "no suitable mentor right now" DMed (or about to be)
     unreachable: int = 0  # mentees Slack could not deliver to (their list is closed)
 
 
@@ -119,21 +132,24 @@ class MatchingFlow:
         uc.shortlist_delivered(self.db, outcome, posted)
         return posted is not None
 
-    def send_shortlists(self, client: WebClient, outcomes: Iterable[ShortlistOutcome]) -> RunSent:
-        """DM each mentee of a coordinator's run their shortlist (or why there is none).
-
-        A run can DM hundreds of people at once, so Slack's rate limit is expected here: the
-        app's client waits as long as Slack asks (Retry-After, bot/platform/slack_retry) and
-        tries again, instead of counting the mentee as unreachable."""
-        sent = RunSent()
-        for outcome in outcomes:
-            if not self.send_shortlist(client, outcome):
-                sent.unreachable += int(outcome.for_mentee)
-            elif outcome.has_candidates:
-                sent.shortlists += 1
-            else:
-                sent.no_mentor += 1
-        return sent
+    def send_run(
+        self, client: WebClient, outcomes: Iterable[ShortlistOutcome], deliveries: list[int]
+    ) -> RunSent:
+        """A run's shortlists (and "no suitable mentor" messages) were queued in the delivery
+        ledger with the run: older list messages are marked replaced, then the rows are sent
+        now, paced, in batches (each its own lease); what cannot go now (a 429, a crash) is
+        left to the sweep. Returns what became of them so far."""
+        self._update(
+            client, [ref for o in outcomes for ref in o.superseded], views.shortlist_replaced()
+        )
+        if self.deliverer is not None:
+            deliverer = self.deliverer()
+            for start in range(0, len(deliveries), RUN_BATCH):
+                deliverer.deliver_now(deliveries[start : start + RUN_BATCH])
+                if deliverer.pacer.held_for() > 0:
+                    break  # rate limited: the sweep sends the rest after Retry-After
+        shortlists, no_mentor, unreachable = uc.run_delivery_counts(self.db, deliveries)
+        return RunSent(shortlists=shortlists, no_mentor=no_mentor, unreachable=unreachable)
 
     def _notice_and_next(
         self,
@@ -174,8 +190,8 @@ class MatchingFlow:
     ) -> list[ShortlistOutcome]:
         """A coordinator's run: every confirmed mentee without an open request or pair gets a
         new, exposure-balanced shortlist (or the reason they have none)."""
-        outcomes = uc.run_program(self.db, team_id, program_name, self.clock)
-        self.send_shortlists(client, outcomes)
+        outcomes, deliveries = uc.run_program(self.db, team_id, program_name, self.clock)
+        self.send_run(client, outcomes, deliveries)
         return outcomes
 
     # --- requesting -----------------------------------------------------------------------
@@ -377,7 +393,60 @@ class MatchingFlow:
 
     # --- what the deliverer sends for matching (rendered in the ledger's transaction) ------
     def renderers(self) -> dict[str, Renderer]:
-        return {svc.REMINDER_KIND: self._render_reminder}
+        return {
+            svc.REMINDER_KIND: self._render_reminder,
+            svc.SHORTLIST_KIND: self._render_shortlist,
+            svc.SHORTLIST_NONE_KIND: self._render_no_mentor,
+        }
+
+    def followups(self, client: WebClient) -> dict[str, Followup]:
+        """What a run's shortlist does once its row is settled (outside the ledger's
+        transaction): remember the posted message, or close a list nobody could receive."""
+        return {
+            svc.SHORTLIST_KIND: partial(self._shortlist_settled, client),
+            svc.SHORTLIST_NONE_KIND: partial(self._no_mentor_settled, client),
+        }
+
+    def _render_shortlist(self, session: Session, target: RenderTarget) -> Part | None:
+        """A run's shortlist, rebuilt from the stored list; None (nothing sent) once it was
+        superseded, answered or closed."""
+        shortlist_id = _int(target.payload.get("shortlist"))
+        outcome = None if shortlist_id is None else svc.shortlist_to_send(session, shortlist_id)
+        if outcome is None or outcome.mentee.user_id != target.user_id:
+            return None
+        payload = views.shortlist_message(outcome)
+        return Part(payload["text"], payload["blocks"])
+
+    def _render_no_mentor(self, session: Session, target: RenderTarget) -> Part | None:
+        """ "No suitable mentor right now" with the reason for its code; None once the mentee
+        is no longer waiting (a list, a request or a mentor came meanwhile, or they left)."""
+        mentee_id, code = _int(target.payload.get("mentee")), target.payload.get("code")
+        outcome = (
+            None
+            if mentee_id is None or not isinstance(code, str)
+            else svc.no_mentor_to_send(session, mentee_id, code)
+        )
+        if outcome is None or outcome.mentee.user_id != target.user_id:
+            return None
+        payload = views.shortlist_message(outcome)
+        return Part(payload["text"], payload["blocks"])
+
+    def _shortlist_settled(self, client: WebClient, target: RenderTarget, done: Settled) -> None:
+        shortlist_id = _int(target.payload.get("shortlist"))
+        if shortlist_id is not None:
+            posted = MessageRef(done.channel, done.ts) if done.channel and done.ts else None
+            delivered = done.outcome in ("sent", "unconfirmed")
+            uc.shortlist_settled(self.db, shortlist_id, posted, delivered=delivered)
+        self._no_mentor_settled(client, target, done)
+
+    def _no_mentor_settled(self, client: WebClient, target: RenderTarget, done: Settled) -> None:
+        """Someone Slack cannot reach (the ledger has marked them): the mentees waiting on
+        them as a mentor get their next candidates, as for any matching message."""
+        mentee_id = _int(target.payload.get("mentee"))
+        if done.outcome == "unreachable" and mentee_id is not None:
+            team_id = uc.team_of(self.db, mentee_id)
+            if team_id:
+                self.unreachable(client, team_id, target.user_id)
 
     def _render_reminder(self, session: Session, target: RenderTarget) -> Part | None:
         """The mentor's one reminder; None (nothing sent) once the request is answered,

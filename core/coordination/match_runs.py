@@ -9,7 +9,7 @@ the attempt is then audited as refused and the outcome carries the reason.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.coordination import service as co
@@ -55,11 +55,12 @@ def preview(db: Database, clock: Clock, program: ProgramRef, user_id: str) -> Pr
 
 @dataclass(frozen=True)
 class Run:
-    """The shortlists of a confirmed run; none when the token was already used (`already`),
-    or why matching refused."""
+    """The shortlists of a confirmed run and the delivery-ledger rows that send them; none
+    when the token was already used (`already`), or why matching refused."""
 
     outcomes: list[matching.ShortlistOutcome] | None = None
     refusal: matching.MatchingError | None = None
+    deliveries: list[int] = field(default_factory=list)
 
     @property
     def already(self) -> bool:
@@ -67,7 +68,11 @@ class Run:
 
 
 def confirm(db: Database, clock: Clock, program: ProgramRef, user_id: str, token: Any) -> Run:
-    """Run matching for the mentees waiting, once for this token, and audit it."""
+    """Run matching for the mentees waiting, once for this token, and audit it. In the same
+    transaction each mentee's shortlist (or 'no suitable mentor') is queued in the delivery
+    ledger, so a crash after this commits loses nothing and sends nothing twice: the sweep
+    sends what the caller's kick did not."""
+    deliveries: list[int] = []
     try:
         with db.transaction() as session:
             outcomes = None
@@ -76,7 +81,12 @@ def confirm(db: Database, clock: Clock, program: ProgramRef, user_id: str, token
                     session, row(session, program), clock, waiting_only=True
                 )
                 audit(session, clock, program, user_id, co.MATCH_RUN)
+                session.flush()
+                run = f"run:{co.match_run_token(session, program.id)}"  # this run's audit id
+                deliveries = matching.enqueue_run_shortlists(
+                    session, outcomes, clock.now(), run=run
+                )
     except matching.MatchingError as exc:
         _refused(db, clock, program, user_id, co.MATCH_RUN, exc)
         return Run(refusal=exc)
-    return Run(outcomes=outcomes)
+    return Run(outcomes=outcomes, deliveries=deliveries)

@@ -9,6 +9,7 @@ This module is the public face of `core.matchmaking`: callers import the use cas
 - :mod:`.requests`: a mentee asks a mentor from their list, or says none of them suit;
 - :mod:`.answers`: a mentor accepts or declines; cancellation and expiry;
 - :mod:`.expiry`: when a request is reminded and expires, and what the sweeps find due;
+- :mod:`.run_delivery`: a run's shortlists as delivery-ledger rows, rebuilt when sent;
 - :mod:`.home`: what App Home shows, unreachable people, small listings;
 - :mod:`.lookups`: small reads and guards the request and answer use cases share;
 - :mod:`.use_cases`: the same use cases as the Slack side calls them, each opening its own
@@ -97,6 +98,14 @@ from core.matchmaking.requests import (
     request_mentor,
     shortlist_is_open,
 )
+from core.matchmaking.run_delivery import (
+    SHORTLIST_KIND,
+    SHORTLIST_NONE_KIND,
+    enqueue_run_shortlists,
+    no_mentor_to_send,
+    run_delivery_counts,
+    shortlist_to_send,
+)
 from core.matchmaking.shortlists import (
     RunPlan,
     close_shortlist,
@@ -111,6 +120,8 @@ from core.matchmaking.shortlists import (
 
 __all__ = [
     "REMINDER_KIND",
+    "SHORTLIST_KIND",
+    "SHORTLIST_NONE_KIND",
     "DECLINE_REASON_MAX_CHARS",
     "EXCLUDED_DECLINED",
     "EXCLUDED_EXPIRED",
@@ -144,6 +155,7 @@ __all__ = [
     "decline_request",
     "due_expiries",
     "due_reminders",
+    "enqueue_run_shortlists",
     "expire_request",
     "find_program",
     "home_matching",
@@ -151,6 +163,7 @@ __all__ = [
     "mark_unreachable",
     "match_settings",
     "mentor_load",
+    "no_mentor_to_send",
     "none_suit",
     "plan_matching",
     "plan_reminders",
@@ -164,10 +177,12 @@ __all__ = [
     "request_deadlines",
     "request_for_mentor",
     "request_mentor",
+    "run_delivery_counts",
     "run_matching",
     "shortlist_for_mentee",
     "shortlist_for_user",
     "shortlist_is_open",
+    "shortlist_to_send",
     "sorted_people",
     "team_of",
     "workspaces",

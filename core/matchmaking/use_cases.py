@@ -10,6 +10,7 @@ failed."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 from core.kernel.clock import Clock
@@ -41,15 +42,21 @@ def fresh_shortlist(
 
 def run_program(
     db: Database, team_id: str, program_name: str | None, clock: Clock
-) -> list[ShortlistOutcome]:
+) -> tuple[list[ShortlistOutcome], list[int]]:
     """A coordinator's run over a program (by name, or the default one): every confirmed
-    mentee without an open request or pair gets a new shortlist, or the reason for none.
-    Raises `MatchingError` when the workspace has no such program."""
+    mentee without an open request or pair gets a new shortlist, or the reason for none; in
+    the same transaction each mentee's message is queued in the delivery ledger. Returns the
+    outcomes and the ledger rows to send. Raises `MatchingError` when the workspace has no
+    such program."""
     with db.transaction() as session:
         program = svc.find_program(session, team_id, program_name)
         if program is None:
             raise MatchingError(f"workspace {team_id} has no program {program_name or ''}")
-        return svc.run_matching(session, program, clock)
+        outcomes = svc.run_matching(session, program, clock)
+        ids = svc.enqueue_run_shortlists(
+            session, outcomes, clock.now(), run=f"run:{uuid.uuid4().hex[:16]}"
+        )
+        return outcomes, ids
 
 
 def shortlist_delivered(db: Database, outcome: ShortlistOutcome, posted: MessageRef | None) -> None:
@@ -58,11 +65,30 @@ def shortlist_delivered(db: Database, outcome: ShortlistOutcome, posted: Message
     exposure. Nothing to do for an outcome without a stored list."""
     if outcome.shortlist_id is None:
         return
+    shortlist_settled(db, outcome.shortlist_id, posted, delivered=posted is not None)
+
+
+def shortlist_settled(
+    db: Database, shortlist_id: int, posted: MessageRef | None, *, delivered: bool
+) -> None:
+    """A stored list's DM went out (`posted` is its message, None if Slack's answer was
+    lost) or could not be delivered (the list is closed, holding no one's exposure)."""
     with db.transaction() as session:
         if posted is not None:
-            svc.record_shortlist_message(session, outcome.shortlist_id, posted.channel, posted.ts)
-        else:
-            svc.close_shortlist(session, outcome.shortlist_id)
+            svc.record_shortlist_message(session, shortlist_id, posted.channel, posted.ts)
+        elif not delivered:
+            svc.close_shortlist(session, shortlist_id)
+
+
+def run_delivery_counts(db: Database, ids: list[int]) -> tuple[int, int, int]:
+    """(lists, 'no mentor' messages, people unreachable) of a run's ledger rows so far."""
+    with db.transaction() as session:
+        return svc.run_delivery_counts(session, ids)
+
+
+def team_of(db: Database, participation_id: int) -> str:
+    with db.transaction() as session:
+        return svc.team_of(session, participation_id)
 
 
 def shortlist_is_open(db: Database, *, team_id: str, user_id: str, shortlist_id: int) -> bool:

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.scheduling.deliverer import Pacer
 from core.coordination import service as coordination
 from core.coordination.models import AuditEvent
+from core.kernel.clock import FakeClock
 from core.matchmaking.models import Shortlist
 from core.people.models import Participation, Person
 from sandbox.fake_slack import Message
@@ -273,14 +275,24 @@ def test_a_program_too_large_for_its_memory_limit_is_refused_and_nothing_is_sent
 
 
 def test_slack_rate_limits_during_a_run_are_waited_out(
-    slack: BotUnderTest, coordinator: str
+    slack: BotUnderTest, coordinator: str, clock: FakeClock
 ) -> None:
-    """A run DMs many people at once; a 429 from Slack delays a shortlist, never loses it."""
+    """A run DMs many people at once; a 429 from Slack delays a shortlist, never loses it.
+    The shortlists are delivery-ledger rows: the deliverer holds its pacer for Retry-After
+    (here on the test's clock) and the sweep sends what the run's kick had to leave."""
+    deliverer = slack.app.flows.relationship.deliverer
+    deliverer.pacer = Pacer(
+        monotonic=lambda: clock.now().timestamp(), sleep=lambda s: clock.advance(seconds=s)
+    )
     add(slack, MENTORS + ANA)
     slack.d.slash(coordinator, "/mentoring", "match run")
     slack.fake.rate_limit_next("chat.postMessage", retry_after=1, times=2)
     slack.d.click(coordinator, SEND)
     slack.app.wait_idle()
+    assert "1 mentee got a new shortlist" in last_reply(slack, coordinator)
+    assert bot_dms(slack, "U_ANA") == []  # Slack said 429: the row waits for Retry-After
+    for _ in range(3):
+        clock.advance(seconds=2)
+        slack.run_sweeps()
     ana = bot_dms(slack, "U_ANA")
     assert len(ana) == 1 and has_shortlist(ana[0])
-    assert "1 mentee got a new shortlist" in last_reply(slack, coordinator)

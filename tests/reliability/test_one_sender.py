@@ -9,7 +9,11 @@ once), and the Slack client never sends a non-idempotent call twice.
   nobody gets it twice;
 - the weekly coordinator digest has a lease (a crash does not leave it stuck) and goes out
   once per coordinator and week even with two sweepers;
-- an invitee who joins before their invitation's turn gets none.
+- an invitee who joins before their invitation's turn gets none;
+- a coordinator's matching run queues one ledger row per mentee with the lists it stores:
+  each is sent once (a replayed confirmation or later sweeps add nothing), a run whose
+  sending never happened (the process died after confirming) is sent by the sweep, once,
+  and a list superseded before its turn is not sent.
 """
 
 from __future__ import annotations
@@ -30,13 +34,27 @@ from bot.scheduling.scheduler import run_sweeps
 from core.coordination import pacing
 from core.coordination.console import ref
 from core.kernel.clock import FakeClock
-from core.matchmaking.service import REMINDER_KIND
+from core.matchmaking import use_cases as matching
+from core.matchmaking.models import Shortlist
+from core.matchmaking.service import REMINDER_KIND, SHORTLIST_KIND, SHORTLIST_NONE_KIND
 from core.messaging.ledger import Ledger
 from core.messaging.models import ANNOUNCEMENT, COORDINATOR_DIGEST, INVITATION, Delivery
 from core.messaging.outbox import delivery_counts
+from core.people.models import Participation, Person
 from core.programs.models import Program
 from sandbox.harness import BotUnderTest
 from tests.admin_support import join, make_coordinator
+from tests.journeys.test_journey_coordinator_match_run import (
+    ANA,
+    DEE,
+    EVA,
+    MENTORS,
+    SEND,
+    add,
+    bot_dms,
+    capture,
+    has_shortlist,
+)
 from tests.journeys.test_journey_matching import onboard_mentee, people
 
 
@@ -313,3 +331,147 @@ def test_an_invitee_who_joins_before_their_turn_gets_no_invitation(
     assert sorted(status for status, _, _ in rows) == ["dropped", "sent", "sent"]
     with slack.app.db.transaction() as session:
         assert delivery_counts(session, int(rows[0][1])) == {"sent": 2, "dropped": 1}
+
+
+# --- a coordinator's matching run --------------------------------------------------------
+
+
+def run_rows(slack: BotUnderTest) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+    """(status, recipient's Slack id, payload) of the run's ledger rows, per kind."""
+    out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    with slack.app.db.transaction() as session:
+        for kind in (SHORTLIST_KIND, SHORTLIST_NONE_KIND):
+            rows = session.execute(
+                select(Delivery.status, Person.slack_user_id, Delivery.payload)
+                .join(Person, Person.id == Delivery.recipient_id)
+                .where(Delivery.kind == kind)
+                .order_by(Person.slack_user_id)
+            ).all()
+            out[kind] = [(status, user, dict(payload)) for status, user, payload in rows]
+    return out
+
+
+def shortlist_dms(slack: BotUnderTest, user: str) -> int:
+    return sum(1 for m in bot_dms(slack, user) if has_shortlist(m))
+
+
+def no_mentor_dms(slack: BotUnderTest, user: str) -> int:
+    return sum(
+        1 for m in bot_dms(slack, user) if "No mentor in the program" in json.dumps(m.blocks)
+    )
+
+
+def recorded_messages(slack: BotUnderTest) -> dict[str, tuple[str | None, str | None]]:
+    """The posted message (channel, ts) each open list has recorded, per mentee."""
+    with slack.app.db.transaction() as session:
+        rows = session.execute(
+            select(Person.slack_user_id, Shortlist.message_channel, Shortlist.message_ts)
+            .join(Participation, Participation.id == Shortlist.mentee_id)
+            .join(Person, Person.id == Participation.person_id)
+            .where(Shortlist.status == "open")
+        ).all()
+    return {user: (channel, ts) for user, channel, ts in rows}
+
+
+def a_confirmed_run_whose_sending_dies(
+    slack: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana and Eva are waiting (lists), Dee too (nobody offers her goal). The coordinator
+    confirms the run; the process dies right after the run committed, before anything was
+    sent (the job's kick never gets to Slack)."""
+    make_coordinator(slack, "U_CO", monkeypatch)
+    add(slack, MENTORS + ANA + DEE + EVA)
+    slack.d.slash("U_CO", "/mentoring", "match run")
+
+    def died(ids: list[int]) -> Any:
+        raise RuntimeError("the process died before sending")
+
+    monkeypatch.setattr(slack.app.flows.relationship.deliverer, "deliver_now", died)
+    slack.d.click("U_CO", SEND)
+    slack.app.wait_idle()
+    monkeypatch.undo()
+    assert [len(bot_dms(slack, u)) for u in ("U_ANA", "U_DEE", "U_EVA")] == [0, 0, 0]
+
+
+def test_match_run_shortlists_are_ledger_rows_sent_once(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_coordinator(slack, "U_CO", monkeypatch)
+    add(slack, MENTORS + ANA + DEE + EVA)
+    slack.d.slash("U_CO", "/mentoring", "match run")
+    payloads = capture(slack)
+    slack.d.click("U_CO", SEND)
+    slack.app.wait_idle()
+    # one row per waiting mentee, sent at once by the run's kick
+    rows = run_rows(slack)
+    assert [(s, u) for s, u, _ in rows[SHORTLIST_KIND]] == [("sent", "U_ANA"), ("sent", "U_EVA")]
+    assert [(s, u) for s, u, _ in rows[SHORTLIST_NONE_KIND]] == [("sent", "U_DEE")]
+    # ids and codes only: nothing anyone wrote
+    assert all(set(p) == {"shortlist", "mentee"} for _, _, p in rows[SHORTLIST_KIND])
+    assert rows[SHORTLIST_NONE_KIND][0][2]["code"] == "no_mentor_covers_goals"
+    # the same confirmation delivered again, and later sweeps: nothing more
+    slack.d.interaction(payloads[0])
+    slack.app.wait_idle()
+    for _ in range(3):
+        clock.advance(minutes=5)
+        slack.run_sweeps()
+    assert [shortlist_dms(slack, u) for u in ("U_ANA", "U_EVA")] == [1, 1]
+    assert [len(bot_dms(slack, u)) for u in ("U_ANA", "U_DEE", "U_EVA")] == [1, 1, 1]
+    assert no_mentor_dms(slack, "U_DEE") == 1
+    assert run_rows(slack) == rows
+    # each list knows its message, so answering it later updates that message
+    assert recorded_messages(slack) == {
+        u: (bot_dms(slack, u)[0].channel, bot_dms(slack, u)[0].ts) for u in ("U_ANA", "U_EVA")
+    }
+
+
+def test_a_run_confirmed_before_a_crash_is_sent_by_the_sweep_exactly_once(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_confirmed_run_whose_sending_dies(slack, monkeypatch)
+    rows = run_rows(slack)
+    assert [(s, u) for s, u, _ in rows[SHORTLIST_KIND]] == [
+        ("pending", "U_ANA"),
+        ("pending", "U_EVA"),
+    ]
+    assert [(s, u) for s, u, _ in rows[SHORTLIST_NONE_KIND]] == [("pending", "U_DEE")]
+    # Another process had claimed them too and died mid-send: its lease holds them first.
+    assert a_crashed_sender(slack, clock) == 3
+    restarted = create_app(slack.app.settings, clock=clock)  # the process that comes back
+    try:
+        sweep_all(restarted)
+        assert [len(bot_dms(slack, u)) for u in ("U_ANA", "U_DEE", "U_EVA")] == [0, 0, 0]
+        clock.advance(minutes=3)  # the lease has run out
+        sweep_all(restarted)
+        for _ in range(3):
+            clock.advance(minutes=5)
+            sweep_all(restarted)
+            slack.run_sweeps()
+    finally:
+        restarted.close()
+    assert [shortlist_dms(slack, u) for u in ("U_ANA", "U_EVA")] == [1, 1]
+    assert [len(bot_dms(slack, u)) for u in ("U_ANA", "U_DEE", "U_EVA")] == [1, 1, 1]
+    assert no_mentor_dms(slack, "U_DEE") == 1
+    after = run_rows(slack)
+    assert [s for s, _, _ in after[SHORTLIST_KIND] + after[SHORTLIST_NONE_KIND]] == ["sent"] * 3
+    # the restarted process's follow-up recorded each posted list
+    assert recorded_messages(slack) == {
+        u: (bot_dms(slack, u)[0].channel, bot_dms(slack, u)[0].ts) for u in ("U_ANA", "U_EVA")
+    }
+
+
+def test_a_run_shortlist_superseded_before_its_turn_is_not_sent(
+    slack: BotUnderTest, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_confirmed_run_whose_sending_dies(slack, monkeypatch)
+    # Before the sweep comes round, Ana's list is replaced (she edited her profile).
+    fresh = matching.fresh_shortlist(slack.app.db, "T0001", "U_ANA", clock)
+    assert fresh is not None and fresh.shortlist_id is not None
+    for _ in range(2):
+        clock.advance(minutes=5)
+        slack.run_sweeps()
+    assert bot_dms(slack, "U_ANA") == []  # the run's list was superseded: nothing sent
+    assert [shortlist_dms(slack, "U_EVA"), no_mentor_dms(slack, "U_DEE")] == [1, 1]
+    rows = run_rows(slack)
+    assert [(s, u) for s, u, _ in rows[SHORTLIST_KIND]] == [("dropped", "U_ANA"), ("sent", "U_EVA")]
+    assert [(s, u) for s, u, _ in rows[SHORTLIST_NONE_KIND]] == [("sent", "U_DEE")]
