@@ -25,7 +25,7 @@ from sandbox.harness import BotUnderTest
 from tests.admin_support import TEAM, every_row, join, make_coordinator, participation
 from tests.journeys.test_journey_matching import onboard_mentee, people
 
-KEPT_APART = {"processed_events"}  # event ids, kept by design (handled-once bookkeeping)
+KEPT_APART = {"processed_events", "processed_interactions"}  # handled-once keys, pruned by days
 
 
 def stored(slack: BotUnderTest) -> dict[str, list[tuple[Any, ...]]]:
