@@ -20,7 +20,7 @@ import pytest
 from core.people.imports import import_people_file
 from sandbox.harness import BotUnderTest
 from tests.admin_support import make_coordinator
-from tests.relationship_support import at
+from tests.relationship_support import Someone, add_to_fake, agree, at, seed_pair
 
 BIDI = "\u202e\u2066"
 HOSTILE = f"<!channel> <!here> <@U123> <https://x|y> R&D \x00{BIDI}"
@@ -261,3 +261,41 @@ def test_case5_hostile_values_in_coordinator_commands_and_views(
         d.open_home(user)
     texts = assert_nothing_raw(slack)
     assert_escaped_somewhere(texts)
+
+
+def test_case5_hostile_values_in_nudges_pauses_endings_invitations_and_my_data(
+    slack: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduled and bulk messages: meeting nudges, a check-in, a pause, an invitation,
+    an announcement, the weekly digest, my-data and the ending after someone leaves."""
+    mentee = Someone(MENTEE, hostile("Ana"), "Europe/Lisbon")
+    mentor = Someone(MENTOR, hostile("Cy"), "Europe/Berlin")
+    add_to_fake(slack, mentee, mentor)
+    slack.add_person("U_NEW", "nia", real_name=hostile("Nia"), tz="Europe/London")
+    slack.add_person(COORD, "co", real_name=hostile("Coordinator"), tz="Europe/London")
+    slack.clock.set(at("2026-03-02T10:00:00+00:00"))  # a Monday, working hours everywhere
+    db, clock, d = slack.app.db, slack.clock, slack.d
+    pair_id = seed_pair(
+        db, clock, mentee, mentor, goals=(("public-speaking", hostile("Goal")),), start=True
+    )
+    agree(db, clock, pair_id, cadence="weekly")
+    slack.app.flows.relationship.deliverer.pacer.rate = 500
+    make_coordinator(slack, COORD, monkeypatch)
+    d.slash(COORD, "/mentoring", "invite <@U_NEW>")
+    d.slash(COORD, "/mentoring", "announce")
+    d.submit_view(COORD, values={"announce_text": {"coordinator.announce.text": hostile("News")}})
+    for _ in range(6):  # six weeks of nudges, a check-in at 30 days, two Monday digests
+        clock.advance(days=7)
+        slack.run_sweeps()
+    d.slash(MENTEE, "/mentoring", "pause 2w")
+    d.slash(MENTEE, "/mentoring", "resume")
+    d.slash(MENTEE, "/mentoring", "my-data")
+    d.slash(MENTOR, "/mentoring", "leave")
+    d.click(MENTOR, "everyone.leave.confirm")
+    slack.run_sweeps()
+    texts = assert_nothing_raw(slack)
+    assert_escaped_somewhere(texts)
+    said = [
+        m.text or "" for u in (MENTEE, MENTOR, "U_NEW", COORD) for m in slack.fake.dm_messages(u)
+    ]
+    assert any("News" in t for t in said) and len(said) >= 10  # the messages did go out
