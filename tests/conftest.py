@@ -108,3 +108,22 @@ def slack(database_url: str, clock: FakeClock) -> Iterator[object]:
         yield bot
     finally:
         bot.stop()
+
+
+@pytest.fixture
+def slack_no_retention(database_url: str, clock: FakeClock) -> Iterator[object]:
+    """The bot with `MENTORBOT_RETENTION_DAYS=0`: an uninstalled workspace is purged by the
+    next sweep."""
+    from sandbox.harness import BotUnderTest
+
+    bot = BotUnderTest(
+        database_url=database_url,
+        clock=clock,
+        signing_secret=SIGNING_SECRET,
+        settings_overrides={"MENTORBOT_RETENTION_DAYS": "0"},
+    )
+    bot.start()
+    try:
+        yield bot
+    finally:
+        bot.stop()

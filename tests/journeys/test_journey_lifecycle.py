@@ -5,8 +5,6 @@ restores the workspace as it was; a reinstall after the purge starts clean."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import select
@@ -18,24 +16,8 @@ from core.people.models import Person
 from core.programs.models import Workspace
 from sandbox.harness import BotUnderTest
 from tests.admin_support import TEAM, join, make_coordinator, participation
-from tests.conftest import SIGNING_SECRET
 
 GOAL_TEXT = "Lead the Kraków office migration calmly"
-
-
-@pytest.fixture
-def slack_no_retention(database_url: str, clock: FakeClock) -> Iterator[BotUnderTest]:
-    bot = BotUnderTest(
-        database_url=database_url,
-        clock=clock,
-        signing_secret=SIGNING_SECRET,
-        settings_overrides={"MENTORBOT_RETENTION_DAYS": "0"},
-    )
-    bot.start()
-    try:
-        yield bot
-    finally:
-        bot.stop()
 
 
 HOUSEKEEPING = ("processed_events", "processed_interactions")

@@ -10,7 +10,6 @@ of a reinstall."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -126,23 +125,6 @@ def test_retries_older_events_and_lifecycle_events_are_no_proof_of_a_reinstall(
     slack.d.dm("U_A", "hello")
     assert uninstalled_at(slack) == flagged
     assert stored(slack) == before
-
-
-@pytest.fixture
-def slack_no_retention(database_url: str, clock: FakeClock) -> Iterator[BotUnderTest]:
-    from tests.conftest import SIGNING_SECRET
-
-    bot = BotUnderTest(
-        database_url=database_url,
-        clock=clock,
-        signing_secret=SIGNING_SECRET,
-        settings_overrides={"MENTORBOT_RETENTION_DAYS": "0"},
-    )
-    bot.start()
-    try:
-        yield bot
-    finally:
-        bot.stop()
 
 
 def test_a_reinstall_past_the_retention_period_deletes_nothing_itself_and_waits_for_the_purge(

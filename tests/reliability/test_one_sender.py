@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -83,28 +84,34 @@ def a_request_due_a_reminder(slack: BotUnderTest, clock: FakeClock) -> None:
     clock.advance(days=2, minutes=1)
 
 
+def sweep_together(sweep: Callable[[Any], object], *apps: Any) -> None:
+    """Run `sweep` in each app (each a process of its own, on the same data) at the same
+    moment, from threads released together; any error fails the test."""
+    barrier = threading.Barrier(len(apps))
+    errors: list[BaseException] = []
+
+    def run(app: Any) -> None:
+        try:
+            barrier.wait(timeout=10)
+            sweep(app)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+
 def test_a_request_reminder_goes_out_exactly_once_when_two_sweepers_race(
     slack: BotUnderTest, clock: FakeClock
 ) -> None:
     a_request_due_a_reminder(slack, clock)
     replica = create_app(slack.app.settings, clock=clock)  # a second process on the same data
     try:
-        barrier = threading.Barrier(2)
-        errors: list[BaseException] = []
-
-        def sweep(app: Any) -> None:
-            try:
-                barrier.wait(timeout=10)
-                matching_sweep(app)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=sweep, args=(a,)) for a in (slack.app, replica)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
+        sweep_together(matching_sweep, slack.app, replica)
         # and later sweeps of both find nothing more to send
         clock.advance(minutes=5)
         matching_sweep(replica)
@@ -276,22 +283,7 @@ def test_the_weekly_digest_goes_out_once_per_coordinator_and_week_with_two_sweep
     make_coordinator(slack, "U_CO", monkeypatch)
     replica = create_app(slack.app.settings, clock=clock)
     try:
-        barrier = threading.Barrier(2)
-        errors: list[BaseException] = []
-
-        def sweep(app: MentorApp) -> None:
-            try:
-                barrier.wait(timeout=10)
-                sweep_all(app)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=sweep, args=(a,)) for a in (slack.app, replica)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
+        sweep_together(sweep_all, slack.app, replica)
         for _ in range(3):  # the same morning, later: not again
             clock.advance(minutes=20)
             sweep_all(replica)
