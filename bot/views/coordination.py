@@ -234,7 +234,20 @@ NUMBER_SETTINGS = (
     "checkin_first_days",
     "checkin_every_days",
     "privacy_min_group",
-    "matching_max_memory_mb",
+)
+# Technical limits are not for the Slack form: `matching_max_memory_mb` is set in
+# content/program_defaults.yaml by whoever runs mentorbot (`mentorbot match preview
+# --max-memory-mb` tries another limit), and a submitted value for it is ignored.
+FORM_KEYS = frozenset(
+    (
+        *NUMBER_SETTINGS,
+        "objectives",
+        "duration_months",
+        "meeting_cadence",
+        "working_hours_start",
+        "working_hours_end",
+        *(f"target_{key}" for key in TARGET_KEYS),
+    )
 )
 
 
@@ -329,6 +342,8 @@ def settings_from_state(values: Mapping[str, Any]) -> dict[str, Any]:
         if not block_id.startswith("settings_"):
             continue
         key = block_id[len("settings_") :]
+        if key not in FORM_KEYS:
+            continue
         state = (elements or {}).get(_field(key)) or {}
         if "selected_option" in state:
             raw[key] = (state.get("selected_option") or {}).get("value")
