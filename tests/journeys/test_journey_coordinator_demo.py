@@ -4,9 +4,12 @@ who to reach name her."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from core.coordination.models import OUTCOME_DENIED, AuditEvent
+from core.coordination.service import remove_coordinator
 from core.programs.models import Program
 from core.programs.service import program_settings
 from sandbox import seed as demo
@@ -81,3 +84,71 @@ def test_who_people_can_reach_is_read_from_the_coordinators_table(slack: BotUnde
         assert "U0OLIVIA" not in program_stages(session, slack.fake.team_id)
     slack.d.slash("U0OLIVIA", "/mentoring", "stats")
     assert "only" in last_reply(slack, "U0OLIVIA")
+
+
+def buttons(slack: BotUnderTest, user: str, action_id: str) -> list[str]:
+    """The values of the live `action_id` buttons in the person's DM."""
+    return [
+        str(ref.element.get("value"))
+        for m in slack.fake.dm_messages(user)
+        for ref in m.elements()
+        if ref.type == "button" and ref.action_id == action_id
+    ]
+
+
+def test_each_unmatched_mentee_has_suggest_mentors_and_it_sends_a_shortlist(
+    slack: BotUnderTest,
+) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "unmatched")
+    rows = buttons(slack, GRACE, "coordinator.list.suggest")
+    listed = [json.loads(v)["u"] for v in rows]
+    assert "U0TOM" in listed and len(listed) == len(set(listed))
+    tom = rows[listed.index("U0TOM")]
+    before = len(slack.fake.dm_messages("U0TOM"))
+    slack.d.click(GRACE, "coordinator.list.suggest", value=tom)
+    told = slack.fake.dm_messages("U0TOM")[before:]
+    # matching ran for Tom alone: no mentor covers his goal, and he is told who to reach,
+    # named from the coordinators table
+    assert len(told) == 1 and "You can reach <@U0GRACE>" in str(told[0].blocks)
+    # the list comes back with Tom's ✓ and no live button for him
+    assert tom not in buttons(slack, GRACE, "coordinator.list.suggest")
+    assert "✓ I looked for mentors for <@U0TOM>" in last_reply(slack, GRACE)
+    with slack.app.db.transaction() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "unmatched.suggest")
+        ).all()
+        assert [(e.actor, e.outcome, e.targets) for e in events] == [(GRACE, "ok", ["U0TOM"])]
+
+
+def test_a_list_button_is_refused_to_someone_who_does_not_coordinate(slack: BotUnderTest) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "unmatched")
+    tom = next(
+        v
+        for v in buttons(slack, GRACE, "coordinator.list.suggest")
+        if json.loads(v)["u"] == "U0TOM"
+    )
+    with slack.app.db.transaction() as session:
+        program = session.scalars(select(Program).where(Program.is_default.is_(True))).one()
+        remove_coordinator(session, program, GRACE, keep_one=False)
+    before = len(slack.fake.dm_messages("U0TOM"))
+    slack.d.click(GRACE, "coordinator.list.suggest", value=tom)
+    assert len(slack.fake.dm_messages("U0TOM")) == before
+    assert "only" in last_reply(slack, GRACE)
+
+
+def test_each_at_risk_row_has_send_a_check_in_with_status_only(slack: BotUnderTest) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "at-risk")
+    rows = buttons(slack, GRACE, "coordinator.list.check_in")
+    assert rows, last_reply(slack, GRACE)
+    person = json.loads(rows[0])["u"]
+    before = len(slack.fake.dm_messages(person))
+    slack.d.click(GRACE, "coordinator.list.check_in", value=rows[0])
+    told = slack.fake.dm_messages(person)[before:]
+    assert len(told) == 1 and "<@U0GRACE>" in (told[0].text or "") + str(told[0].blocks)
+    # no button to leave hanging: it says nothing else is needed
+    assert not [r for r in told[0].elements() if r.type == "button"]
+    assert rows[0] not in buttons(slack, GRACE, "coordinator.list.check_in")
+    assert "✓ Check-in sent" in last_reply(slack, GRACE)
