@@ -730,8 +730,8 @@ class CoordinatorFlow:
         except (TypeError, ValueError, AttributeError):
             return
         answer = interventions.answer_match(self.db, self.clock, match_id, user_id, yes=yes)
-        if answer.outcome == "stale":
-            _aside(respond, views.note("coordinator.match.stale"))
+        if answer.outcome == "stale":  # closed meanwhile: the old buttons go, with the ✓ line
+            respond(replace_original=True, **views.note("coordinator.match.stale"))
             return
         respond(
             replace_original=True,

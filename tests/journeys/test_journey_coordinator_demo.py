@@ -30,7 +30,7 @@ DEMO_COMMANDS = [
     ("unmatched", None),
     ("at-risk", None),
     ("match run", None),
-    ("match <@U0SAMUEL> <@U0MARCUS> you both like data", None),
+    ("match <@U0ZOE> <@U0INES> you both like data", "I've asked"),
     ("do-not-pair <@U0TOM> <@U0MAYA>", None),
     ("unpair <@U0LEO> <@U0CHLOE>", None),
     ("rematch <@U0LEO>", None),
@@ -152,3 +152,44 @@ def test_each_at_risk_row_has_send_a_check_in_with_status_only(slack: BotUnderTe
     assert not [r for r in told[0].elements() if r.type == "button"]
     assert rows[0] not in buttons(slack, GRACE, "coordinator.list.check_in")
     assert "✓ Check-in sent" in last_reply(slack, GRACE)
+
+
+def live_buttons(slack: BotUnderTest, user: str, prefix: str) -> list[str]:
+    return [
+        str(ref.action_id)
+        for m in slack.fake.dm_messages(user)
+        for ref in m.elements()
+        if ref.type == "button" and str(ref.action_id).startswith(prefix)
+    ]
+
+
+def test_answered_and_closed_match_proposals_keep_no_live_buttons(slack: BotUnderTest) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "match <@U0TOM> <@U0MARCUS> you both like data")
+    assert live_buttons(slack, "U0TOM", "coordinator.match.")
+    slack.d.click("U0TOM", "coordinator.match.decline")
+    assert live_buttons(slack, "U0TOM", "coordinator.match.") == []
+    assert "✓ You said no thanks" in str(slack.fake.dm_messages("U0TOM")[-1].blocks)
+    # Marcus's copy is closed now: his click finds it closed and the buttons go
+    proposal = next(
+        m for m in slack.fake.dm_messages("U0MARCUS") if "coordinator.match.accept" in str(m.blocks)
+    )
+    slack.d.click("U0MARCUS", "coordinator.match.accept", in_message=proposal)
+    assert live_buttons(slack, "U0MARCUS", "coordinator.match.") == []
+    closed = slack.fake.message(proposal.channel, proposal.ts)
+    assert closed is not None and "✓ This suggestion is closed" in str(closed.blocks)
+
+
+def test_a_match_run_confirmation_keeps_no_live_buttons_once_answered(
+    slack: BotUnderTest,
+) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "match run")
+    assert live_buttons(slack, GRACE, "coordinator.match_run.")
+    slack.d.click(GRACE, "coordinator.match_run.cancel")
+    assert live_buttons(slack, GRACE, "coordinator.match_run.") == []
+    assert "✓ Cancelled: nothing was sent" in last_reply(slack, GRACE)
+    slack.d.slash(GRACE, "/mentoring", "match run")
+    slack.d.click(GRACE, "coordinator.match_run.send")
+    assert live_buttons(slack, GRACE, "coordinator.match_run.") == []
+    assert "✓ Sent" in last_reply(slack, GRACE)
