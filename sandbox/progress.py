@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.coordination.service import coordinator_ids
 from core.matchmaking.models import PAIR_ACTIVE, REQUEST_PENDING, MentorRequest, Pair
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.programs.models import Program
-from core.programs.service import program_settings
 
 
 def program_stages(session: Session, team_id: str) -> dict[str, dict[str, Any]]:
@@ -37,18 +37,15 @@ def program_stages(session: Session, team_id: str) -> dict[str, dict[str, Any]]:
             "paired": uid in paired,
             "request_pending": uid in waiting,
         }
-    for uid in _coordinators(program):
+    for uid in _coordinators(session, program):
         out.setdefault(uid, {"stage": "not joined"})["coordinator"] = True
     return out
 
 
-def _coordinators(program: Program) -> set[str]:
-    coordinators = set()
-    for item in program_settings(program).coordinators:
-        slack_id = item.get("slack_id") if isinstance(item, dict) else item
-        if slack_id:
-            coordinators.add(str(slack_id))
-    return coordinators
+def _coordinators(session: Session, program: Program) -> set[str]:
+    """The program's coordinators: the coordinators table is the one source of who
+    coordinates (the `coordinators` setting is only a contact name)."""
+    return set(coordinator_ids(session, program.id))
 
 
 def _user_ids(by_participation: dict[Any, str], participation_ids: Iterable[Any]) -> set[str]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.coordination.service import add_coordinator
 from core.kernel.clock import Clock
 from core.matchmaking.models import (
     PAIR_ACTIVE,
@@ -184,7 +185,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
 
 BY_ID = {p.user_id: p for p in PEOPLE}
 
-#: Runs the program (program setting `coordinators`).
+#: Runs the program: seeded into the coordinators table, the one source of who coordinates.
 COORDINATOR = "U0GRACE"
 #: Has not joined yet: the person to walk through onboarding with.
 NEWCOMER = "U0MAYA"
@@ -269,7 +270,7 @@ def seed(db: Database, clock: Clock, fake: FakeSlack, kind: str = "demo") -> Non
     with db.transaction() as session:
         ensure_workspace(session, team_id, clock, name=fake.team_name)
         program = default_program(session, team_id, clock)
-        program.settings = {**(program.settings or {}), "coordinators": [COORDINATOR]}
+        add_coordinator(session, program, COORDINATOR, by="sandbox seed", clock=clock)
         people = _add_people(session, fake, clock)
         if kind == "empty":
             return

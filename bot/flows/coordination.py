@@ -537,7 +537,36 @@ class CoordinatorFlow:
 
     def list_payload(self, program: ProgramRef, user_id: str, kind: str) -> dict[str, Any]:
         items = reporting.people_list(self.db, self.clock, program, user_id, kind)
-        return views.people_list(kind, program.name, items)
+        return views.people_list(kind, program.name, items, program.id)
+
+    def act_on_list(
+        self, client: WebClient, team_id: str, user_id: str, kind: str, value: str | None
+    ) -> dict[str, Any]:
+        """A row's button on the unmatched or at-risk list: re-authorised, done for the person
+        on the row if they are still on it; returns the list again with that row's ✓ line."""
+        data = _json_object(value)
+        action = "unmatched.suggest" if kind == "unmatched" else "at_risk.check_in"
+        program = self.authorize_click(team_id, user_id, data.get("p"), action)
+        if program is None:
+            return views.refusal(None)
+        person = str(data.get("u") or "")
+        hit, items = reporting.on_list(self.db, self.clock, program, user_id, kind, person, action)
+        if hit is None:
+            return views.note("coordinator.lists.gone", user=person)
+        if kind == "unmatched":
+            if not self.mentor.hooks.rematch_requested(client, team_id, person, program.id):
+                self.mentor.hooks.profile_confirmed(client, team_id, person, program.id)
+        else:
+            for who in filter(None, (hit.user_id, hit.other_user_id)):
+                self._tell(
+                    client,
+                    who,
+                    "coordinator.lists.at_risk.check_in",
+                    coordinator=user_id,
+                    program=program.name,
+                )
+        done = {hit.user_id: f"coordinator.lists.{kind}.done"}
+        return views.people_list(kind, program.name, items, program.id, done)
 
     def audit(self, ctx: CommandContext) -> None:
         program = self.authorize(ctx, "audit", parse(ctx.args))
@@ -701,8 +730,8 @@ class CoordinatorFlow:
         except (TypeError, ValueError, AttributeError):
             return
         answer = interventions.answer_match(self.db, self.clock, match_id, user_id, yes=yes)
-        if answer.outcome == "stale":
-            _aside(respond, views.note("coordinator.match.stale"))
+        if answer.outcome == "stale":  # closed meanwhile: the old buttons go, with the ✓ line
+            respond(replace_original=True, **views.note("coordinator.match.stale"))
             return
         respond(
             replace_original=True,

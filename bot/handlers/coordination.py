@@ -48,6 +48,8 @@ def register(app: App, mentor: MentorApp) -> None:
     app.action(ids.COORD_DIGEST_STATS)(_digest_button(console, "stats"))
     app.action(ids.COORD_DIGEST_UNMATCHED)(_digest_button(console, "unmatched"))
     app.action(ids.COORD_DIGEST_AT_RISK)(_digest_button(console, "at_risk"))
+    app.action(ids.COORD_LIST_SUGGEST)(_list_row_button(console, "unmatched"))
+    app.action(ids.COORD_LIST_CHECK_IN)(_list_row_button(console, "at_risk"))
     app.action(ids.COORD_MATCH_ACCEPT)(_match_answer(console, True))
     app.action(ids.COORD_MATCH_DECLINE)(_match_answer(console, False))
     # A coordinator's matching run: "Send shortlists" is re-authorised and runs once.
@@ -112,6 +114,18 @@ def _digest_button(console: CoordinatorFlow, kind: str) -> Callable[..., None]:
         respond(replace_original=False, response_type="ephemeral", **payload)
 
     return listener
+
+
+def _list_row_button(console: CoordinatorFlow, kind: str) -> Callable[..., None]:
+    """A row's action on the unmatched / at-risk list: the list comes back with that row's ✓."""
+
+    def step(
+        client: WebClient, team_id: str, user_id: str, value: str | None, respond: Respond
+    ) -> None:
+        payload = console.act_on_list(client, team_id, user_id, kind, value)
+        respond(replace_original=True, response_type="ephemeral", **payload)
+
+    return value_listener(step)
 
 
 def _match_answer(console: CoordinatorFlow, yes: bool) -> Callable[..., None]:

@@ -71,6 +71,9 @@ COORD_ANNOUNCE_TEXT = "coordinator.announce.text"
 COORD_DIGEST_STATS = "coordinator.digest.stats"
 COORD_DIGEST_UNMATCHED = "coordinator.digest.unmatched"
 COORD_DIGEST_AT_RISK = "coordinator.digest.at_risk"
+# A row of the unmatched / at-risk list: suggest mentors to that mentee, send them a check-in.
+COORD_LIST_SUGGEST = "coordinator.list.suggest"
+COORD_LIST_CHECK_IN = "coordinator.list.check_in"
 # A coordinator's match, answered by each of the two people
 COORD_MATCH_ACCEPT = "coordinator.match.accept"
 COORD_MATCH_DECLINE = "coordinator.match.decline"

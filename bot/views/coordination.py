@@ -141,27 +141,48 @@ def stats(data: Stats) -> dict[str, Any]:
 # --- lists of people (names and status only) ------------------------------------------------
 
 
-def people_list(kind: str, program: str, items: Sequence[Listed]) -> dict[str, Any]:
-    """`kind`: "unmatched" or "at_risk"."""
+LIST_ACTIONS = {"unmatched": ids.COORD_LIST_SUGGEST, "at_risk": ids.COORD_LIST_CHECK_IN}
+
+
+def people_list(
+    kind: str,
+    program: str,
+    items: Sequence[Listed],
+    program_id: int | None = None,
+    done: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`kind`: "unmatched" or "at_risk". With `program_id`, each row carries the action a
+    coordinator can take on it (unmatched: *Suggest mentors*; at risk: *Send a check-in*);
+    `done` maps a row's person to the ✓ line of what was done for them (no button then)."""
     title = plain(f"coordinator.lists.{kind}.title", program=program)
     if not items:
         return note(f"coordinator.lists.{kind}.empty", program=program)
-    lines = [
-        mrkdwn(
-            "coordinator.lists.line",
-            user=item.user_id,
-            other=item.other_user_id,
-            status=plain(f"coordinator.list_status.{item.status}"),
-        )
-        for item in items[:LIST_LIMIT]
-    ]
     blocks: list[Block] = [header(title)]
-    for start in range(0, len(lines), 10):
-        blocks.append(section("\n".join(lines[start : start + 10])))
+    for item in items[:LIST_LIMIT]:
+        blocks.append(_list_row(kind, item, program_id, done or {}))
     if len(items) > LIST_LIMIT:
         blocks.append(context(mrkdwn("coordinator.lists.more", count=len(items) - LIST_LIMIT)))
     blocks.append(context(mrkdwn(f"coordinator.lists.{kind}.footer")))
     return message(title, blocks)
+
+
+def _list_row(kind: str, item: Listed, program_id: int | None, done: Mapping[str, str]) -> Block:
+    text = mrkdwn(
+        "coordinator.lists.line",
+        user=item.user_id,
+        other=item.other_user_id,
+        status=plain(f"coordinator.list_status.{item.status}"),
+    )
+    if item.user_id in done:
+        return section(f"{text}\n{mrkdwn(done[item.user_id], user=item.user_id)}")
+    if program_id is None:
+        return section(text)
+    accessory = button(
+        plain(f"coordinator.lists.{kind}.action"),
+        LIST_ACTIONS[kind],
+        _value(p=program_id, u=item.user_id),
+    )
+    return section(text, accessory=accessory)
 
 
 # --- programs -------------------------------------------------------------------------------
@@ -234,7 +255,20 @@ NUMBER_SETTINGS = (
     "checkin_first_days",
     "checkin_every_days",
     "privacy_min_group",
-    "matching_max_memory_mb",
+)
+# Technical limits are not for the Slack form: `matching_max_memory_mb` is set in
+# content/program_defaults.yaml by whoever runs mentorbot (`mentorbot match preview
+# --max-memory-mb` tries another limit), and a submitted value for it is ignored.
+FORM_KEYS = frozenset(
+    (
+        *NUMBER_SETTINGS,
+        "objectives",
+        "duration_months",
+        "meeting_cadence",
+        "working_hours_start",
+        "working_hours_end",
+        *(f"target_{key}" for key in TARGET_KEYS),
+    )
 )
 
 
@@ -329,6 +363,8 @@ def settings_from_state(values: Mapping[str, Any]) -> dict[str, Any]:
         if not block_id.startswith("settings_"):
             continue
         key = block_id[len("settings_") :]
+        if key not in FORM_KEYS:
+            continue
         state = (elements or {}).get(_field(key)) or {}
         if "selected_option" in state:
             raw[key] = (state.get("selected_option") or {}).get("value")

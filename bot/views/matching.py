@@ -58,7 +58,9 @@ def slack_date(when: datetime) -> Markup:
 
 
 def coordinators_text(settings: ProgramSettings) -> Markup:
-    """The program's coordinators as mentions or names, or "your program coordinators"."""
+    """The program's coordinators as mentions (`program_settings` reads them from the
+    coordinators table), or the setting's plain contact while there are none, or "your
+    program coordinators"."""
     names: list[str] = []
     for item in settings.coordinators:
         slack_id, name = "", ""

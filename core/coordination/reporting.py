@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from core.coordination import reports
 from core.coordination import service as co
 from core.coordination.console import ProgramRef, audit, row
-from core.coordination.models import AuditEvent
+from core.coordination.models import OUTCOME_OK, OUTCOME_REFUSED, AuditEvent
 from core.kernel.clock import Clock
 from core.kernel.db import Database
 
@@ -39,6 +39,31 @@ def people_list(
             items = reports.at_risk(session, found, clock)
         audit(session, clock, program, user_id, kind)
     return items
+
+
+def on_list(
+    db: Database,
+    clock: Clock,
+    program: ProgramRef,
+    user_id: str,
+    kind: str,
+    person: str,
+    action: str,
+) -> tuple[reports.Listed | None, list[reports.Listed]]:
+    """A coordinator's action on one row of the `kind` list ("unmatched" or "at_risk"): the
+    row if `person` is on the list now (else None: the list moved on, or a forged button)
+    and the list as it is now, with the attempt audited as `action`."""
+    with db.transaction() as session:
+        found = row(session, program)
+        items = (
+            reports.unmatched(session, found, clock)
+            if kind == "unmatched"
+            else reports.at_risk(session, found, clock)
+        )
+        hit = next((i for i in items if person in (i.user_id, i.other_user_id)), None)
+        outcome = OUTCOME_OK if hit is not None else OUTCOME_REFUSED
+        audit(session, clock, program, user_id, action, [person], outcome=outcome)
+    return hit, items
 
 
 def audit_trail(db: Database, clock: Clock, program: ProgramRef, user_id: str) -> list[AuditEvent]:

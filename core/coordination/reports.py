@@ -642,28 +642,66 @@ def pairs_chart(
     title: str,
     hidden_label: str,
 ) -> bytes:
-    """A PNG line chart of pairs by stage over time. Values below k are not drawn: a shaded
-    band marks where "fewer than k" lies."""
+    """A PNG line chart of pairs by stage over time (see `pairs_figure`)."""
+    fig = pairs_figure(history, k, labels=labels, title=title, hidden_label=hidden_label)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def pairs_figure(
+    history: Sequence[tuple[date, Mapping[str, Any]]],
+    k: int,
+    *,
+    labels: Mapping[str, str],
+    title: str,
+    hidden_label: str,
+) -> Any:
+    """The chart as a matplotlib Figure: one line per stage over the snapshot days, the x
+    axis labelled with real dates ("30 Nov", at most about 7 labels, a day either side so a
+    single day is still readable). Values below k are not drawn: a shaded band marks where
+    "fewer than k" lies, labelled in the chart too when nothing could be drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.dates import DateFormatter, DayLocator
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(8, 4), dpi=100)
     ax = fig.subplots()
-    days = [day for day, _ in history]
+    days = [datetime(d.year, d.month, d.day) for d, _ in history]
+    drawn = False
     for stage in STAGES:
         values = [int(values.get(stage, 0)) for _, values in history]
         shown = [v if v >= k else float("nan") for v in values]
+        drawn = drawn or any(v >= k for v in values)
         ax.plot(days, shown, marker="o", label=labels.get(stage, stage))  # type: ignore[arg-type]
     ax.axhspan(0, k, color="0.9", label=hidden_label)
-    ax.set_ylim(bottom=0)
+    top = [int(c.get(s, 0)) for _, c in history for s in STAGES if _num(c.get(s, 0))]
+    ax.set_ylim(0, max([k + 1, *top]) * 1.15)
+    if days:
+        span = (days[-1] - days[0]).days
+        ax.set_xlim(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))  # type: ignore[arg-type]
+        ax.xaxis.set_major_locator(DayLocator(interval=max(1, (span + 7) // 7)))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    if not drawn:
+        ax.text(
+            0.5, k / 2, hidden_label, ha="center", va="center", transform=ax.get_yaxis_transform()
+        )
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize="small")
     fig.autofmt_xdate()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return fig
+
+
+def chart_date_labels(fig: Any) -> list[str]:
+    """The x axis labels of a drawn `pairs_figure` (what a reader sees under the chart)."""
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # The relationship feature's figures register themselves (after everything above exists).

@@ -8,7 +8,6 @@ Nothing here logs question text (it is stored, for its purpose, and never writte
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +26,6 @@ from core.faq.models import (
 from core.kernel.clock import Clock
 from core.programs.models import Program
 from core.programs.service import program_settings
-from core.programs.settings import ProgramSettings
 
 # How long a question's buttons ("pass it to a coordinator", "not helpful") keep working.
 PENDING_KEEP = timedelta(days=7)
@@ -58,7 +56,6 @@ __all__ = [
     "question_status",
     "record_question",
     "record_vote",
-    "settings_coordinator_ids",
     "undo_escalation",
 ]
 
@@ -395,37 +392,14 @@ def question_status(
 
 
 # --- coordinators ---------------------------------------------------------------------------
-def settings_coordinator_ids(settings: ProgramSettings) -> list[str]:
-    """Slack user ids in a program's `coordinators` setting (plain names have none)."""
-    found: list[str] = []
-    for item in settings.coordinators:
-        value = item.get("slack_id") if isinstance(item, Mapping) else item
-        text = str(value or "").strip()
-        if SLACK_USER_ID.match(text) and text not in found:
-            found.append(text)
-    return found
-
-
-def _table_coordinator_ids(session: Session, program_id: int) -> list[str]:
+def coordinator_ids(session: Session, program: Program) -> list[str]:
+    """Who answers questions passed on from the FAQ: the program's coordinators, from the
+    coordinators table (the one source of who coordinates)."""
     try:
-        from core.coordination.models import Coordinator
+        from core.coordination.service import coordinator_ids as registered
     except ImportError:  # the coordinator console is not part of this install
         return []
-    return list(
-        session.scalars(
-            select(Coordinator.slack_user_id)
-            .where(Coordinator.program_id == program_id)
-            .order_by(Coordinator.id)
-        )
-    )
-
-
-def coordinator_ids(session: Session, program: Program) -> list[str]:
-    """Who answers questions passed on from the FAQ: the program's coordinators from the
-    coordinators table (the coordinator console), else the `coordinators` program setting."""
-    return _table_coordinator_ids(session, program.id) or settings_coordinator_ids(
-        program_settings(program)
-    )
+    return registered(session, program.id)
 
 
 # --- housekeeping ---------------------------------------------------------------------------
@@ -440,11 +414,7 @@ def purge_expired(session: Session, clock: Clock) -> tuple[int, int]:
 
 
 def faq_settings(session: Session, program: Program) -> dict[str, Any]:
-    """The program settings FAQ answers are rendered with: the program's own settings, with
-    coordinators from the coordinators table when it has any (so answers name the same
-    people an escalation goes to)."""
-    settings = program_settings(program).as_dict()
-    table = _table_coordinator_ids(session, program.id)
-    if table:
-        settings["coordinators"] = table
-    return settings
+    """The program settings FAQ answers are rendered with. Their `coordinators` are the
+    program's coordinators (so answers name the people an escalation goes to), or the
+    plain contact of the `coordinators` setting while there are none."""
+    return program_settings(program).as_dict()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.kernel.clock import Clock
 from core.kernel.db import insert_if_new
@@ -34,11 +35,28 @@ def default_settings() -> ProgramSettings:
 
 
 def program_settings(program: Program | None) -> ProgramSettings:
-    """The effective settings of a program: its overrides on top of the defaults."""
+    """The effective settings of a program: its overrides on top of the defaults.
+
+    `coordinators` is who people are told they can reach: the program's coordinators from
+    the coordinators table (the one source of who coordinates), or, while the program has
+    none, the `coordinators` setting as a plain contact (it grants no rights and receives
+    nothing)."""
     settings = default_settings()
     if program is not None:
         settings = settings.with_stored({**(program.settings or {}), "name": program.name})
+        registered = _registered_coordinators(program)
+        if registered:
+            settings = replace(settings, coordinators=registered)
     return settings
+
+
+def _registered_coordinators(program: Program) -> tuple[str, ...]:
+    session = object_session(program)
+    if session is None or program.id is None:
+        return ()
+    from core.coordination.service import coordinator_ids  # coordination builds on programs
+
+    return tuple(coordinator_ids(session, program.id))
 
 
 def add_workspace_if_new(

@@ -3,8 +3,6 @@ a coordinator or a no-fault ending; and the end of the planned duration: complet
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,20 +199,13 @@ def request_help(
 
 
 def coordinator_ids(session: Session, program_id: int) -> list[str]:
-    """Slack user ids of the program's coordinators: those named in the program settings
-    (entries without a Slack id are skipped) and those registered as coordinators."""
-    out: list[str] = []
-    for entry in settings_for(session, program_id).coordinators:
-        if isinstance(entry, Mapping):
-            entry = entry.get("slack_id") or ""
-        value = str(entry or "").strip()
-        if re.fullmatch(r"[UW][A-Z0-9_]{2,}", value) and value not in out:
-            out.append(value)
+    """Slack user ids of the program's coordinators, from the coordinators table (the one
+    source of who coordinates; the `coordinators` setting is only a contact name)."""
     try:
         from core.coordination.service import coordinator_ids as registered
     except ModuleNotFoundError:  # the coordinator console is not installed
-        return out
-    return out + [u for u in registered(session, program_id) if u not in out]
+        return []
+    return registered(session, program_id)
 
 
 def end_no_fault(session: Session, info: PairInfo, member: Member, now: datetime) -> list[int]:

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.scheduling.deliverer import Pacer
+from core.coordination.service import add_coordinator
 from core.matchmaking.models import Pair
+from core.programs.models import Program
 from core.relationships.models import CheckIn, HelpRequest, RematchRequest
 from sandbox.fake_slack import Message
 from sandbox.harness import BotUnderTest
@@ -65,7 +67,10 @@ def test_not_working_leads_to_a_no_fault_ending_and_a_rematch_offer(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     slack.add_person("U_COORD", "coord", real_name="Cora Ordinator")
-    pair_id = start(slack, settings={"coordinators": ["U_COORD"]})
+    pair_id = start(slack)
+    with slack.app.db.transaction() as session:  # the coordinators table says who coordinates
+        program = session.get(Program, session.get(Pair, pair_id).program_id)
+        add_coordinator(session, program, "U_COORD", by="cli", clock=slack.app.clock)
     rematches: list[tuple[str, str, int]] = []
     slack.app.hooks.on_rematch_requested(
         lambda client, team, user, program: rematches.append((team, user, program))

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
+from core.coordination.service import add_coordinator
 from core.faq.models import FaqGap, FaqPendingQuestion
 from core.faq.retrieval import FaqIndex
 from core.faq.store import FaqStore
@@ -65,7 +66,8 @@ def set_coordinators(slack: BotUnderTest, coordinators: list[str]) -> None:
             slack.add_person(user, user.lower(), real_name="Cora Coordinator")
     with slack.app.db.transaction() as session:
         program = default_program(session, slack.fake.team_id, slack.app.clock)
-        program.settings = {**(program.settings or {}), "coordinators": coordinators}
+        for user in coordinators:  # the coordinators table: the one source of who coordinates
+            add_coordinator(session, program, user, by="cli", clock=slack.app.clock)
 
 
 def gaps(slack: BotUnderTest) -> list[FaqGap]:
