@@ -407,12 +407,17 @@ class MatchingFlow:
         )
         if outcome.status == "not_yours":
             return None
-        note = "matching.unmatched.not_waiting" if outcome.status == "not_waiting" else None
-        if kind == "coordinator" and outcome.status == "ok" and not outcome.coordinators:
-            note = "matching.unmatched.no_coordinator"
-        waiting = outcome.waiting - ({"coordinator"} if note else set())
-        settings = uc.program_settings_of(self.db, outcome.program_id)
-        payload = views.no_fit_answered(mentee_id, outcome.program_id, waiting, settings, note=note)
+        notes = {
+            "not_waiting": "matching.unmatched.not_waiting",
+            "no_coordinator": "matching.unmatched.no_coordinator",
+        }
+        payload = views.no_fit_answered(
+            mentee_id,
+            outcome.program_id,
+            outcome.waiting,
+            outcome.coordinators,
+            note=notes.get(outcome.status),
+        )
         self._update(p.client, [p.clicked], payload)
         return outcome
 

@@ -30,7 +30,7 @@ from bot.platform.blocks import (
     text_message,
     view_values,
 )
-from core.kernel.texts import escape_mrkdwn, join_and, mrkdwn, plain
+from core.kernel.texts import escape_mrkdwn, join_and, mention, mrkdwn, plain
 from core.matchmaking.service import (
     DECLINE_REASON_MAX_CHARS,
     NONE_SUIT_REASONS,
@@ -163,7 +163,7 @@ def no_fit_answered(
     mentee_id: int,
     program_id: int,
     waiting: Collection[str],
-    settings: ProgramSettings,
+    coordinators: Sequence[str],
     *,
     note: str | None = None,
 ) -> dict[str, Any]:
@@ -173,8 +173,12 @@ def no_fit_answered(
     if "notify" in waiting:
         lines.append(mrkdwn("matching.unmatched.waiting"))
     if "coordinator" in waiting:
-        coordinators = coordinators_text(settings)
-        lines.append(mrkdwn("matching.unmatched.asked", coordinators=coordinators))
+        names = (
+            Markup(join_and([mention(c) for c in coordinators]))
+            if coordinators
+            else Markup(plain("matching.coordinators_none"))
+        )
+        lines.append(mrkdwn("matching.unmatched.asked", coordinators=names))
     if note:
         lines.append(mrkdwn(note))
     blocks: list[Block] = [section(line) for line in lines]

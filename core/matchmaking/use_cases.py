@@ -25,9 +25,6 @@ from core.matchmaking.outcomes import (
     RequestOutcome,
     ShortlistOutcome,
 )
-from core.programs.models import Program
-from core.programs.service import default_settings, program_settings
-from core.programs.settings import ProgramSettings
 
 # --- shortlists ---------------------------------------------------------------------------
 
@@ -295,13 +292,6 @@ def program_of_user(db: Database, team_id: str, user_id: str, program_id: int | 
     with db.transaction() as session:
         program = svc.find_program(session, team_id, None)
         return None if program is None else program.id
-
-
-def program_settings_of(db: Database, program_id: int) -> ProgramSettings:
-    """A program's settings (its coordinators, for the "I've asked ..." line)."""
-    with db.transaction() as session:
-        program = session.get(Program, program_id)
-        return default_settings() if program is None else program_settings(program)
 
 
 def plan_unsent_requests(db: Database, clock: Clock) -> list[int]:

@@ -53,13 +53,14 @@ WaitKind = Literal["notify", "coordinator"]
 @dataclass
 class WaitOutcome:
     """What a no-fit button did: `status` "ok" (recorded now), "already" (it was), or why
-    not ("not_yours", "not_waiting": they have a list, a request or a mentor by now)."""
+    not ("not_yours", "not_waiting": they have a list, a request or a mentor by now,
+    "no_coordinator": the program has nobody to ask)."""
 
     status: str
     program_id: int = 0
     waiting: set[str] = field(default_factory=set)  # the open kinds afterwards
     deliveries: list[int] = field(default_factory=list)  # ledger rows to send now
-    coordinators: int = 0  # coordinators told (for "ask a coordinator")
+    coordinators: list[str] = field(default_factory=list)  # the program's, by Slack id
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ def join(
     if participation is None or not _owned_by(session, mentee_id, team_id, user_id):
         return WaitOutcome("not_yours")
     program_id = participation.program_id
+    helpers = coordinator_ids(session, program_id)
     if kind in open_kinds(session, mentee_id):
-        return WaitOutcome("already", program_id, open_kinds(session, mentee_id))
+        return WaitOutcome("already", program_id, open_kinds(session, mentee_id), [], helpers)
     if not _is_waiting_for_mentor(session, mentee_id):
-        return WaitOutcome("not_waiting", program_id, open_kinds(session, mentee_id))
+        return WaitOutcome("not_waiting", program_id, open_kinds(session, mentee_id), [], helpers)
     entry = WaitlistEntry(
         team_id=team_id,
         program_id=program_id,
@@ -118,12 +120,14 @@ def join(
         with session.begin_nested():
             session.add(entry)
     except IntegrityError:  # a double click, at the same moment
-        return WaitOutcome("already", program_id, open_kinds(session, mentee_id))
-    outcome = WaitOutcome("ok", program_id, open_kinds(session, mentee_id))
-    if kind == WAIT_COORDINATOR:
-        outcome.deliveries = _tell_coordinators(session, entry, clock)
-        outcome.coordinators = len(outcome.deliveries)
-    return outcome
+        return WaitOutcome("already", program_id, open_kinds(session, mentee_id), [], helpers)
+    deliveries = _tell_coordinators(session, entry, clock) if kind == WAIT_COORDINATOR else []
+    if kind == WAIT_COORDINATOR and not deliveries:
+        # Nobody to ask: no request is left open that nobody sees.
+        session.delete(entry)
+        session.flush()
+        return WaitOutcome("no_coordinator", program_id, open_kinds(session, mentee_id), [], [])
+    return WaitOutcome("ok", program_id, open_kinds(session, mentee_id), deliveries, helpers)
 
 
 def _tell_coordinators(session: Session, entry: WaitlistEntry, clock: Clock) -> list[int]:
