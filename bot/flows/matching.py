@@ -120,14 +120,19 @@ class MatchingFlow:
             slack_io.update_message(client, ref.channel, ref.ts, payload)
 
     # --- shortlists -----------------------------------------------------------------------
-    def send_shortlist(self, client: WebClient, outcome: ShortlistOutcome) -> bool:
-        """DM a mentee their new shortlist (or why there is none) and retire older lists.
-        True if the DM was posted."""
+    def send_shortlist(
+        self, client: WebClient, outcome: ShortlistOutcome, lead: str | None = None
+    ) -> bool:
+        """DM a mentee their new shortlist (or why there is none, with the next steps) and
+        retire older lists; `lead` opens the message. True if the DM was posted."""
         self._update(client, outcome.superseded, views.shortlist_replaced())
         if not outcome.for_mentee:
             return False
         posted = self._dm(
-            client, outcome.team_id, outcome.mentee.user_id, views.shortlist_message(outcome)
+            client,
+            outcome.team_id,
+            outcome.mentee.user_id,
+            views.shortlist_message(outcome, lead),
         )
         uc.shortlist_delivered(self.db, outcome, posted)
         return posted is not None
@@ -160,12 +165,16 @@ class MatchingFlow:
         kind: str,
         mentor: str | None = None,
     ) -> None:
-        """Tell the mentee what became of their choice (and whether others are on offer),
-        then send them their next shortlist, if there is one."""
-        others = nxt is not None and nxt.has_candidates
-        self._dm(client, team_id, user_id, views.mentee_notice(kind, mentor, others=others))
+        """Tell the mentee what became of their choice in one message: with their next
+        shortlist, or (no mentor fits) with the next steps as buttons."""
+        if nxt is not None and nxt.for_mentee:
+            lead = views.notice_text(kind, mentor, others=nxt.has_candidates)
+            self.send_shortlist(client, nxt, lead)
+            return
         if nxt is not None:
-            self.send_shortlist(client, nxt)
+            self._update(client, nxt.superseded, views.shortlist_replaced())
+        # They have a request open or a mentor meanwhile: nothing else to offer.
+        self._dm(client, team_id, user_id, views.mentee_notice(kind, mentor))
 
     def on_profile_confirmed(
         self, client: WebClient, team_id: str, user_id: str, program_id: int | None = None
@@ -175,6 +184,14 @@ class MatchingFlow:
         outcome = uc.fresh_shortlist(self.db, team_id, user_id, self.clock, program_id)
         if outcome is not None:
             self.send_shortlist(client, outcome)
+        # A mentor who joined (or made room) may fit someone on the waitlist.
+        program = uc.program_of_user(self.db, team_id, user_id, program_id)
+        if program is not None:
+            self._send_now(uc.check_waitlist(self.db, self.clock, program_id=program))
+
+    def _send_now(self, deliveries: list[int]) -> None:
+        if deliveries and self.deliverer is not None:
+            self.deliverer().deliver_now(deliveries)
 
     def on_rematch_requested(
         self, client: WebClient, team_id: str, user_id: str, program_id: int
@@ -371,8 +388,59 @@ class MatchingFlow:
         )
         if outcome.status != "ok":
             return
+        # One new message: the thanks, with the next list or the next steps.
         self._update(client, [outcome.shortlist_message], views.shortlist_none_done())
         self._notice_and_next(client, team_id, user_id, outcome.next, "none_thanks")
+
+    # --- no mentor fits: the waitlist, a coordinator, the goals ---------------------------
+    def _join(self, p: Press, kind: svc.WaitKind) -> svc.WaitOutcome | None:
+        mentee_id = _int(p.token.get("m"))
+        if mentee_id is None:
+            return None
+        outcome = uc.join_waitlist(
+            self.db,
+            team_id=p.team_id,
+            user_id=p.user_id,
+            mentee_id=mentee_id,
+            kind=kind,
+            clock=self.clock,
+        )
+        if outcome.status == "not_yours":
+            return None
+        notes = {
+            "not_waiting": "matching.unmatched.not_waiting",
+            "no_coordinator": "matching.unmatched.no_coordinator",
+        }
+        payload = views.no_fit_answered(
+            mentee_id,
+            outcome.program_id,
+            outcome.waiting,
+            outcome.coordinators,
+            note=notes.get(outcome.status),
+        )
+        self._update(p.client, [p.clicked], payload)
+        return outcome
+
+    def on_waitlist(self, p: Press) -> None:
+        """*Tell me when a mentor fits*: on the waitlist, told once when one does."""
+        self._join(p, "notify")
+
+    def on_ask_coordinator(self, p: Press) -> None:
+        """*Ask a coordinator*: a help request each coordinator gets with a button."""
+        outcome = self._join(p, "coordinator")
+        if outcome is not None:
+            self._send_now(outcome.deliveries)
+
+    def on_help_done(self, p: Press) -> None:
+        """A coordinator marks a mentee's request for help handled."""
+        entry_id = _int(p.token.get("w"))
+        if entry_id is None:
+            return
+        status, help_now = uc.close_help(
+            self.db, team_id=p.team_id, user_id=p.user_id, entry_id=entry_id, clock=self.clock
+        )
+        if help_now is not None and status in ("closed", "already"):
+            self._update(p.client, [p.clicked], views.help_done(help_now))
 
     # --- reminders and expiry (the sweep) -------------------------------------------------
     def expire(self, client: WebClient, request_id: int, clicked: MessageRef | None = None) -> None:
@@ -387,9 +455,10 @@ class MatchingFlow:
         (each exactly once); the deliverer sends the reminders, with a lease."""
         for request_id in uc.due_expiries(self.db, self.clock):
             self.expire(client, request_id)
-        planned = uc.plan_reminders(self.db, self.clock)
-        if planned and self.deliverer is not None:
-            self.deliverer().deliver_now(planned)
+        self._send_now(uc.plan_reminders(self.db, self.clock))
+        self._send_now(uc.plan_unsent_requests(self.db, self.clock))
+        # A pair that ended frees a mentor: someone on the waitlist may fit now.
+        self._send_now(uc.check_waitlist(self.db, self.clock, freed_only=True))
 
     # --- what the deliverer sends for matching (rendered in the ledger's transaction) ------
     def renderers(self) -> dict[str, Renderer]:
@@ -397,6 +466,8 @@ class MatchingFlow:
             svc.REMINDER_KIND: self._render_reminder,
             svc.SHORTLIST_KIND: self._render_shortlist,
             svc.SHORTLIST_NONE_KIND: self._render_no_mentor,
+            svc.HELP_KIND: self._render_help,
+            svc.REQUEST_KIND: self._render_request,
         }
 
     def followups(self, client: WebClient) -> dict[str, Followup]:
@@ -405,6 +476,7 @@ class MatchingFlow:
         return {
             svc.SHORTLIST_KIND: partial(self._shortlist_settled, client),
             svc.SHORTLIST_NONE_KIND: partial(self._no_mentor_settled, client),
+            svc.REQUEST_KIND: self._request_settled,
         }
 
     def _render_shortlist(self, session: Session, target: RenderTarget) -> Part | None:
@@ -414,8 +486,36 @@ class MatchingFlow:
         outcome = None if shortlist_id is None else svc.shortlist_to_send(session, shortlist_id)
         if outcome is None or outcome.mentee.user_id != target.user_id:
             return None
-        payload = views.shortlist_message(outcome)
+        lead = views.fits_lead() if target.payload.get("lead") == "fits" else None
+        payload = views.shortlist_message(outcome, lead)
         return Part(payload["text"], payload["blocks"])
+
+    def _render_help(self, session: Session, target: RenderTarget) -> Part | None:
+        """A coordinator's DM about a mentee no mentor fits; None once it was handled."""
+        entry_id = _int(target.payload.get("entry"))
+        help_now = None if entry_id is None else svc.help_to_send(session, entry_id)
+        if help_now is None or not help_now.open:
+            return None
+        payload = views.help_message(help_now)
+        return Part(payload["text"], payload["blocks"])
+
+    def _render_request(self, session: Session, target: RenderTarget) -> Part | None:
+        """A mentor's request that never got its message; None once it is not pending."""
+        request_id = _int(target.payload.get("request"))
+        due = (
+            None
+            if request_id is None
+            else svc.request_to_send(session, request_id, self.clock.now())
+        )
+        if due is None:
+            return None
+        payload = views.request_message(due.request_id, due.mentee.name, due.goals, due.expires_at)
+        return Part(payload["text"], payload["blocks"])
+
+    def _request_settled(self, target: RenderTarget, done: Settled) -> None:
+        request_id = _int(target.payload.get("request"))
+        if request_id is not None and done.channel and done.ts:
+            uc.record_request_message(self.db, request_id, MessageRef(done.channel, done.ts))
 
     def _render_no_mentor(self, session: Session, target: RenderTarget) -> Part | None:
         """ "No suitable mentor right now" with the reason for its code; None once the mentee

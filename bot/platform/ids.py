@@ -55,6 +55,10 @@ MATCH_DECLINE_REASON = "matching.decline.reason"
 MATCH_NONE_SUIT_MODAL = "matching.none_suit.modal"
 MATCH_NONE_SUIT_CHOICE = "matching.none_suit.choice"
 MATCH_NONE_SUIT_TEXT = "matching.none_suit.text"
+MATCH_WAITLIST = "matching.unmatched.waitlist"  # no mentor fits: tell me when one does
+MATCH_ASK_COORDINATOR = "matching.unmatched.coordinator"  # no mentor fits: ask a coordinator
+MATCH_CHANGE_GOALS = "matching.unmatched.goals"  # no mentor fits: edit my profile
+MATCH_HELP_DONE = "matching.help.done"  # a coordinator marks a mentee's help request handled
 
 # Everyone's /mentoring self-service (confirmations)
 EVERYONE_LEAVE_CONFIRM = "everyone.leave.confirm"

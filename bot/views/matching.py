@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,12 +30,13 @@ from bot.platform.blocks import (
     text_message,
     view_values,
 )
-from core.kernel.texts import escape_mrkdwn, join_and, mrkdwn, plain
+from core.kernel.texts import escape_mrkdwn, join_and, mention, mrkdwn, plain
 from core.matchmaking.service import (
     DECLINE_REASON_MAX_CHARS,
     NONE_SUIT_REASONS,
     NONE_SUIT_TEXT_MAX_CHARS,
     GoalInfo,
+    HelpToSend,
     HomeMatching,
     PersonRef,
     ShortlistOutcome,
@@ -82,25 +83,21 @@ def coordinators_text(settings: ProgramSettings) -> Markup:
 # --- the mentee's shortlist -------------------------------------------------------------------
 
 
-def shortlist_message(outcome: ShortlistOutcome) -> dict[str, Any]:
+def shortlist_message(outcome: ShortlistOutcome, lead: str | None = None) -> dict[str, Any]:
     """The shortlist DM: each candidate with reasons and a request button, then "none of
-    these suit me". Without candidates: why not, and who can help."""
+    these suit me". Without candidates: why not, and the next steps as buttons. `lead` (Slack
+    text) opens the message: what happened just before (a decline, "none of these suit")."""
     coordinators = coordinators_text(outcome.settings)
     if not outcome.has_candidates:
-        text = mrkdwn("matching.unmatched.text", reason=outcome.unmatched_reason or "")
-        return message(
-            plain("matching.unmatched.fallback"),
-            [
-                section(text),
-                context(mrkdwn("matching.unmatched.coordinator", coordinators=coordinators)),
-            ],
-        )
+        return no_fit_message(outcome, lead)
     assert outcome.shortlist_id is not None
     count = len(outcome.candidates)
-    blocks: list[Block] = [
-        header(plain("matching.shortlist.header")),
-        section(mrkdwn("matching.shortlist.intro", name=outcome.mentee.name, count=count)),
-    ]
+    blocks: list[Block] = [header(plain("matching.shortlist.header"))]
+    if lead:
+        blocks.append(section(lead))
+    blocks.append(
+        section(mrkdwn("matching.shortlist.intro", name=outcome.mentee.name, count=count))
+    )
     for index, candidate in enumerate(outcome.candidates):
         blocks.append(divider())
         blocks.append(
@@ -132,7 +129,95 @@ def shortlist_message(outcome: ShortlistOutcome) -> dict[str, Any]:
             ),
         )
     )
-    return message(plain("matching.shortlist.fallback", count=count), blocks)
+    fallback = plain("matching.shortlist.fallback", count=count)
+    return message(f"{lead} {fallback}" if lead else fallback, blocks)
+
+
+def _no_fit_buttons(mentee_id: int, program_id: int, done: Collection[str]) -> Block | None:
+    value = encode_value(m=mentee_id, p=program_id)
+    choices = [
+        ("notify", plain("matching.unmatched.waitlist"), ids.MATCH_WAITLIST),
+        ("coordinator", plain("matching.unmatched.ask"), ids.MATCH_ASK_COORDINATOR),
+        ("goals", plain("matching.unmatched.goals"), ids.MATCH_CHANGE_GOALS),
+    ]
+    elements = [
+        button(label, action_id, value, style="primary" if kind == "notify" else None)
+        for kind, label, action_id in choices
+        if kind not in done
+    ]
+    return actions(elements, block_id="matching.unmatched.next") if elements else None
+
+
+def no_fit_message(outcome: ShortlistOutcome, lead: str | None = None) -> dict[str, Any]:
+    """No mentor fits right now: why, and what the mentee can do next (be told when one
+    fits, ask a coordinator, change their goals)."""
+    blocks: list[Block] = [section(lead)] if lead else []
+    blocks.append(section(mrkdwn("matching.unmatched.text", reason=outcome.unmatched_reason or "")))
+    blocks.append(section(mrkdwn("matching.unmatched.next")))
+    buttons = _no_fit_buttons(outcome.mentee.participation_id, outcome.program_id, ())
+    assert buttons is not None
+    blocks.append(buttons)
+    fallback = plain("matching.unmatched.fallback")
+    return message(f"{lead} {fallback}" if lead else fallback, blocks)
+
+
+def no_fit_answered(
+    mentee_id: int,
+    program_id: int,
+    waiting: Collection[str],
+    coordinators: Sequence[str],
+    *,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The "no mentor fits" message once the mentee chose: a ✓ line for each step taken (or
+    `note`, a template key, when nothing could be done), and the buttons still open."""
+    lines = []
+    if "notify" in waiting:
+        lines.append(mrkdwn("matching.unmatched.waiting"))
+    if "coordinator" in waiting:
+        names = (
+            Markup(join_and([mention(c) for c in coordinators]))
+            if coordinators
+            else Markup(plain("matching.coordinators_none"))
+        )
+        lines.append(mrkdwn("matching.unmatched.asked", coordinators=names))
+    if note:
+        lines.append(mrkdwn(note))
+    blocks: list[Block] = [section(line) for line in lines]
+    if note != "matching.unmatched.not_waiting":
+        buttons = _no_fit_buttons(mentee_id, program_id, waiting)
+        if buttons is not None:
+            blocks.append(buttons)
+    return message(lines[0] if lines else plain("matching.unmatched.fallback"), blocks)
+
+
+def help_message(help: HelpToSend) -> dict[str, Any]:
+    """A coordinator's DM: a mentee no mentor fits asked for help; a button marks it done."""
+    blocks: list[Block] = [
+        section(mrkdwn("matching.help.text", mentee_id=help.mentee.user_id, program=help.program))
+    ]
+    if help.goals:
+        blocks.append(section(mrkdwn("matching.help.goals", goals=[g.name for g in help.goals])))
+    blocks.append(context(mrkdwn("matching.help.how")))
+    blocks.append(
+        actions(
+            [
+                button(
+                    plain("matching.help.done_button"),
+                    ids.MATCH_HELP_DONE,
+                    encode_value(w=help.entry_id),
+                )
+            ],
+            block_id=f"matching.help.{help.entry_id}",
+        )
+    )
+    return message(plain("matching.help.fallback", mentee=help.mentee.name), blocks)
+
+
+def help_done(help: HelpToSend) -> dict[str, Any]:
+    return text_message(
+        mrkdwn("matching.help.done", mentee=help.mentee.name, by_id=help.closed_by or "")
+    )
 
 
 def shortlist_requested(mentor: str, deadline: datetime) -> dict[str, Any]:
@@ -145,6 +230,10 @@ def shortlist_replaced() -> dict[str, Any]:
     return text_message(mrkdwn("matching.shortlist.replaced"))
 
 
+def fits_lead() -> str:
+    return mrkdwn("matching.shortlist.fits")
+
+
 def shortlist_none_done() -> dict[str, Any]:
     return text_message(mrkdwn("matching.shortlist.none_done"))
 
@@ -153,12 +242,18 @@ def out_of_date() -> dict[str, Any]:
     return text_message(mrkdwn("matching.shortlist.out_of_date"))
 
 
-def mentee_notice(kind: str, mentor: str | None = None, *, others: bool = False) -> dict[str, Any]:
-    """A short DM to the mentee: accepted, unavailable, taken, already_pending, ..."""
+def notice_text(kind: str, mentor: str | None = None, *, others: bool = False) -> str:
+    """What became of the mentee's choice (accepted, unavailable, taken, ...), as Slack
+    text: the lead of the message that offers the next step."""
     text = mrkdwn(f"matching.mentee.{kind}", mentor=mentor or "")
     if others:
         text += " " + mrkdwn("matching.mentee.others")
-    return text_message(text)
+    return text
+
+
+def mentee_notice(kind: str, mentor: str | None = None, *, others: bool = False) -> dict[str, Any]:
+    """A short DM to the mentee: accepted, already_pending, ..."""
+    return text_message(notice_text(kind, mentor, others=others))
 
 
 # --- the mentor's request ---------------------------------------------------------------------

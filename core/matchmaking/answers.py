@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
@@ -33,6 +34,7 @@ from core.matchmaking.outcomes import (
     ShortlistOutcome,
 )
 from core.matchmaking.shortlists import _close_open_shortlists, shortlist_for_mentee
+from core.messaging.models import Delivery
 from core.people.profiles import clean_text
 from core.privacy.service import close_request
 from core.programs.service import program_settings
@@ -59,11 +61,20 @@ def _answer_context(
     session: Session, request: MentorRequest
 ) -> tuple[PersonRef | None, PersonRef | None, ProgramSettings, tuple[MessageRef, ...]]:
     program = _program_of(session, request.program_id)
-    messages = (
+    messages: tuple[MessageRef, ...] = (
         (MessageRef(request.mentor_channel, request.mentor_ts),)
         if request.mentor_channel and request.mentor_ts
         else ()
     )
+    # The one reminder carries the same buttons: it is closed with the request.
+    for channel, ts in session.execute(
+        select(Delivery.slack_channel, Delivery.slack_ts).where(
+            Delivery.kind == "request_reminder",  # expiry.REMINDER_KIND (it imports us)
+            Delivery.subject == f"request:{request.id}",
+            Delivery.slack_ts.is_not(None),
+        )
+    ):
+        messages += (MessageRef(str(channel), str(ts)),)
     return (
         _ref(session, request.mentee_id),
         _ref(session, request.mentor_id),

@@ -1,5 +1,6 @@
 """Tables of matching: shortlists, requests to mentors, pairs, exclusions, do-not-pair and
-"none of these suit me" feedback."""
+"none of these suit me" feedback, and the waitlist (a mentee no mentor fits who asked to be told
+when one does, or asked a coordinator for help)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ REQUEST_CANCELLED = "cancelled"
 PAIR_ACTIVE = "active"
 PAIR_COMPLETED = "completed"
 PAIR_ENDED_EARLY = "ended_early"
+WAIT_NOTIFY = "notify"  # "tell me when a mentor fits"
+WAIT_COORDINATOR = "coordinator"  # "ask a coordinator"
+WAIT_OPEN = "waiting"
+WAIT_NOTIFIED = "notified"  # told once that a mentor fits (a shortlist was sent)
+WAIT_DONE = "done"  # no longer needed (they asked someone, got a list, or a coordinator handled it)
 
 
 class Shortlist(Base):
@@ -139,6 +145,34 @@ class NoneSuitFeedback(Base):
     reason_code: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class WaitlistEntry(Base):
+    """A mentee no mentor fits, waiting: to be told once when one does (`notify`), or for a
+    coordinator's help (`coordinator`). At most one open entry of each kind per mentee."""
+
+    __tablename__ = "match_waitlist"
+    __table_args__ = (
+        Index(
+            "uq_match_waitlist_one_open",
+            "mentee_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamFk]
+    program_id: Mapped[ProgramFk]
+    mentee_id: Mapped[ParticipationFk] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # notify | coordinator
+    status: Mapped[str] = mapped_column(String(16), default=WAIT_OPEN)
+    created_at: Mapped[datetime]
+    checked_at: Mapped[datetime | None]  # last time a fitting mentor was looked for
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(32))  # coordinator's Slack id
 
 
 # The sweep looks for due pending requests; matching counts open shortlists per program.

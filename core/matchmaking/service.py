@@ -117,8 +117,34 @@ from core.matchmaking.shortlists import (
     shortlist_for_mentee,
     shortlist_for_user,
 )
+from core.matchmaking.waitlist import (
+    HELP_KIND,
+    REQUEST_KIND,
+    HelpToSend,
+    WaitKind,
+    WaitOutcome,
+    close_help,
+    help_to_send,
+    open_kinds,
+    plan_unsent_requests,
+    request_to_send,
+)
+from core.matchmaking.waitlist import check as check_waitlist
+from core.matchmaking.waitlist import join as join_waitlist
 
 __all__ = [
+    "HELP_KIND",
+    "REQUEST_KIND",
+    "HelpToSend",
+    "WaitKind",
+    "WaitOutcome",
+    "check_waitlist",
+    "close_help",
+    "help_to_send",
+    "join_waitlist",
+    "open_kinds",
+    "plan_unsent_requests",
+    "request_to_send",
     "REMINDER_KIND",
     "SHORTLIST_KIND",
     "SHORTLIST_NONE_KIND",

@@ -252,3 +252,49 @@ def program_home_section(db: Database, team_id: str, user_id: str, program_id: i
     """Someone's own matching in one program, for that program's App Home section."""
     with db.transaction() as session:
         return svc.home_matching(session, team_id, user_id, program_id)
+
+
+# --- when no mentor fits: the waitlist and a coordinator's help ---------------------------
+
+
+def join_waitlist(
+    db: Database, *, team_id: str, user_id: str, mentee_id: int, kind: svc.WaitKind, clock: Clock
+) -> svc.WaitOutcome:
+    """*Tell me when a mentor fits* or *Ask a coordinator*: see `waitlist.join`."""
+    with db.transaction() as session:
+        return svc.join_waitlist(
+            session, team_id=team_id, user_id=user_id, mentee_id=mentee_id, kind=kind, clock=clock
+        )
+
+
+def close_help(
+    db: Database, *, team_id: str, user_id: str, entry_id: int, clock: Clock
+) -> tuple[str, svc.HelpToSend | None]:
+    """A coordinator marks a mentee's request for help handled."""
+    with db.transaction() as session:
+        return svc.close_help(
+            session, team_id=team_id, user_id=user_id, entry_id=entry_id, clock=clock
+        )
+
+
+def check_waitlist(
+    db: Database, clock: Clock, *, program_id: int | None = None, freed_only: bool = False
+) -> list[int]:
+    """Give the waiting mentees a mentor now fits their shortlist (queued in the ledger)."""
+    with db.transaction() as session:
+        return svc.check_waitlist(session, clock, program_id=program_id, freed_only=freed_only)
+
+
+def program_of_user(db: Database, team_id: str, user_id: str, program_id: int | None) -> int | None:
+    """The program a profile was confirmed in (None given: the workspace's default one)."""
+    if program_id is not None:
+        return program_id
+    with db.transaction() as session:
+        program = svc.find_program(session, team_id, None)
+        return None if program is None else program.id
+
+
+def plan_unsent_requests(db: Database, clock: Clock) -> list[int]:
+    """Mentor requests that never got their message: queued in the ledger, once."""
+    with db.transaction() as session:
+        return svc.plan_unsent_requests(session, clock)

@@ -90,8 +90,10 @@ def test_no_candidates_says_why_and_offers_a_coordinator() -> None:
         settings=program_settings(None).with_stored({"coordinators": []}),
     )
     text = json.dumps(checked_message(views.shortlist_message(empty)))
-    assert "fully booked" in text and "your program coordinators" in text
+    assert "fully booked" in text and "Ask a coordinator" in text
     assert ids.MATCH_REQUEST not in text
+    for next_step in (ids.MATCH_WAITLIST, ids.MATCH_ASK_COORDINATOR, ids.MATCH_CHANGE_GOALS):
+        assert next_step in text
 
 
 def test_request_message_shows_goals_escaped_and_answer_buttons() -> None:
