@@ -682,8 +682,8 @@ def pairs_figure(
     if days:
         span = (days[-1] - days[0]).days
         ax.set_xlim(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))  # type: ignore[arg-type]
-        ax.xaxis.set_major_locator(DayLocator(interval=max(1, (span + 7) // 7)))  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(DayLocator(interval=max(1, (span + 7) // 7)))  # type: ignore[no-untyped-call, unused-ignore]
+        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call, unused-ignore]
     if not drawn:
         ax.text(
             0.5, k / 2, hidden_label, ha="center", va="center", transform=ax.get_yaxis_transform()
