@@ -28,6 +28,12 @@ class SlackProfile:
     is_bot: bool = False
     deleted: bool = False
 
+    def __post_init__(self) -> None:
+        # Slack's text is cleaned like a request's (no NUL, control or bidi characters),
+        # however the profile was made
+        object.__setattr__(self, "display_name", clean_text(self.display_name)[:200])
+        object.__setattr__(self, "title", clean_text(self.title or "") or None)
+
     @classmethod
     def from_users_info(cls, user: Mapping[str, Any]) -> SlackProfile:
         profile = user.get("profile") or {}
@@ -40,9 +46,8 @@ class SlackProfile:
         )
         return cls(
             user_id=str(user.get("id", "")),
-            # Slack's text is cleaned like a request's (no NUL, control or bidi characters)
-            display_name=clean_text(str(name))[:200],
-            title=clean_text(str(profile.get("title") or "")) or None,
+            display_name=str(name),
+            title=str(profile.get("title") or "") or None,
             timezone=user.get("tz") or None,
             locale=user.get("locale") or None,
             email=profile.get("email") or None,

@@ -108,9 +108,9 @@ def test_each_unmatched_mentee_has_suggest_mentors_and_it_sends_a_shortlist(
     before = len(slack.fake.dm_messages("U0TOM"))
     slack.d.click(GRACE, "coordinator.list.suggest", value=tom)
     told = slack.fake.dm_messages("U0TOM")[before:]
-    # matching ran for Tom alone: no mentor covers his goal, and he is told who to reach,
-    # named from the coordinators table
-    assert len(told) == 1 and "You can reach <@U0GRACE>" in str(told[0].blocks)
+    # matching ran for Tom alone: no mentor covers his goal; asking a coordinator reaches
+    # the one named in the coordinators table
+    assert len(told) == 1 and "matching.unmatched.coordinator" in str(told[0].blocks)
     # the list comes back with Tom's ✓ and no live button for him
     assert tom not in buttons(slack, GRACE, "coordinator.list.suggest")
     assert "✓ I looked for mentors for <@U0TOM>" in last_reply(slack, GRACE)
@@ -119,6 +119,10 @@ def test_each_unmatched_mentee_has_suggest_mentors_and_it_sends_a_shortlist(
             select(AuditEvent).where(AuditEvent.action == "unmatched.suggest")
         ).all()
         assert [(e.actor, e.outcome, e.targets) for e in events] == [(GRACE, "ok", ["U0TOM"])]
+    slack.d.click("U0TOM", "matching.unmatched.coordinator", in_message=told[0])
+    asked = slack.fake.message(told[0].channel, told[0].ts)
+    assert asked is not None and "<@U0GRACE>" in str(asked.blocks)
+    assert "would like help finding a mentor" in last_reply(slack, GRACE)
 
 
 def test_a_list_button_is_refused_to_someone_who_does_not_coordinate(slack: BotUnderTest) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from core.kernel.texts import clean_text
 from core.people.imports import import_people_file
 from sandbox.harness import BotUnderTest
 from tests.admin_support import make_coordinator
@@ -276,7 +277,13 @@ def test_case5_hostile_values_in_nudges_pauses_endings_invitations_and_my_data(
     slack.clock.set(at("2026-03-02T10:00:00+00:00"))  # a Monday, working hours everywhere
     db, clock, d = slack.app.db, slack.clock, slack.d
     pair_id = seed_pair(
-        db, clock, mentee, mentor, goals=(("public-speaking", hostile("Goal")),), start=True
+        # stored as the boundary leaves a typed goal (seed_pair writes rows directly)
+        db,
+        clock,
+        mentee,
+        mentor,
+        goals=(("public-speaking", clean_text(hostile("Goal"))),),
+        start=True,
     )
     agree(db, clock, pair_id, cadence="weekly")
     slack.app.flows.relationship.deliverer.pacer.rate = 500
