@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
 from core.kernel.db import Database
 from core.onboarding import service as ob
 from core.onboarding.models import Conversation
+from core.onboarding.understand import looks_like_question, understand
 from core.people.directory import SlackProfile, find_person, upsert_person
 from core.people.models import STATUS_ACTIVE, STATUS_LEFT, Participation, Person
 from core.people.profiles import ProfileForm, ProfileInvalid, competency_name, save_profile
@@ -157,6 +160,7 @@ class StartOutcome:
     choices: list[tuple[int, str]]
     snapshot: Snapshot | None = None
     several: bool = False
+    supersede: PromptAt = (None, None)  # the earlier copy of a question asked again
 
 
 def _snapshot(
@@ -208,7 +212,70 @@ def start_onboarding(
         else:
             conversation, started = ob.start(session, person, chosen, clock, restart=restart)
             snapshot = _snapshot(session, person, chosen, conversation)
-    return StartOutcome(_start_action(snapshot, started, explicit), [], snapshot, several)
+        earlier = _prompt_at(snapshot.conversation) if snapshot.conversation else (None, None)
+    action = _start_action(snapshot, started, explicit)
+    supersede = earlier if not started else (None, None)
+    return StartOutcome(action, [], snapshot, several, supersede)
+
+
+@dataclass(frozen=True)
+class JoinOffer:
+    """What a Join offer says: to whom, about which program, and whether they left it."""
+
+    name: str
+    program: str
+    left: bool
+
+
+WELCOMED = "welcome"  # a conversations row that only records the one-time greeting
+
+
+def greet_once(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOffer | None:
+    """The greeting for someone opening the bot's DM for the first time ever: what the
+    program is and a Join button (nothing starts). None for anyone greeted before, taking
+    part, or who left: they are not greeted again."""
+    try:
+        with db.transaction() as session:
+            person = _person(session, team_id, user_id, clock)
+            if (
+                person.participations
+                or session.scalars(
+                    select(Conversation.id).where(
+                        Conversation.person_id == person.id, Conversation.kind == WELCOMED
+                    )
+                ).first()
+            ):
+                return None
+            program = default_program(session, team_id, clock)
+            now = clock.now()
+            session.add(
+                Conversation(
+                    team_id=team_id,
+                    person_id=person.id,
+                    program_id=program.id,
+                    kind=WELCOMED,
+                    step="offered",
+                    version=1,
+                    draft={},
+                    started_at=now,
+                    updated_at=now,
+                    completed_at=now,
+                )
+            )
+            session.flush()
+            return JoinOffer(person.display_name, program.name, False)
+    except IntegrityError:  # the same person's other tab won the race: greeted once
+        return None
+
+
+def join_offer(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOffer:
+    """The program someone who does not take part would join, and whether they left it."""
+    with db.transaction() as session:
+        person = _person(session, team_id, user_id, clock)
+        program = _current_program(session, team_id, person, clock)
+        participation = ob.find_participation(session, person, program)
+        left = participation is not None and participation.status == STATUS_LEFT
+        return JoinOffer(person.display_name, program.name, left)
 
 
 def _start_action(snapshot: Snapshot, started: bool, explicit: bool) -> StartAction:
@@ -219,6 +286,18 @@ def _start_action(snapshot: Snapshot, started: bool, explicit: bool) -> StartAct
     return "prompt"
 
 
+BURIED = "_buried"  # a draft key: something was posted below the current question
+
+
+def bury_prompt(db: Database, conversation_id: int) -> None:
+    """Remember that the bot posted something below the current question (an answer to a
+    question, a hint): the next question is then posted below, not asked in its place."""
+    with db.transaction() as session:
+        current = session.get(Conversation, conversation_id)
+        if current is not None:
+            current.draft = {**(current.draft or {}), BURIED: True}
+
+
 def record_prompt(
     db: Database, conversation_id: int, version: int, channel: str | None, ts: str | None
 ) -> None:
@@ -227,6 +306,8 @@ def record_prompt(
         current = session.get(Conversation, conversation_id)
         if current is not None and current.version == version:
             current.prompt_channel, current.prompt_ts = channel, ts
+            if (current.draft or {}).get(BURIED):
+                current.draft = {k: v for k, v in current.draft.items() if k != BURIED}
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -238,6 +319,7 @@ class Answered:
     result: ob.StepResult
     snapshot: Snapshot
     prompt_at: PromptAt
+    prompt_is_last: bool = True  # nothing was posted below the question since it was asked
 
 
 def _own_conversation(
@@ -274,6 +356,7 @@ def answer_button(
         if conversation is None:
             return None
         prompt_at = _prompt_at(conversation)
+        is_last = not (conversation.draft or {}).get(BURIED)
         result = ob.answer(
             session,
             conversation,
@@ -284,14 +367,16 @@ def answer_button(
             typed=typed,
         )
         snapshot = _snapshot(session, person, _program(session, conversation), conversation)
-    return Answered(result, snapshot, prompt_at)
+    return Answered(result, snapshot, prompt_at, is_last)
 
 
 def answer_typed(
     db: Database, team_id: str, user_id: str, text: str, clock: Clock
 ) -> Answered | None:
-    """A DM typed by someone: the answer to their onboarding's current question (the review
-    expects a button). None when no onboarding of theirs is running."""
+    """A DM typed by someone in onboarding: a question about the program (outcome
+    "question": the step waits), the answer to a text question, or an answer to a button
+    question when it is unambiguous (applied like the click). None when no onboarding of
+    theirs is running."""
     with db.transaction() as session:
         person = find_person(session, team_id, user_id)
         conversation = ob.unfinished_conversation(session, person) if person else None
@@ -299,20 +384,34 @@ def answer_typed(
             return None
         program = _program(session, conversation)
         prompt_at = _prompt_at(conversation)
-        if ob.step_name(conversation.step) == ob.REVIEW:
-            result = ob.StepResult("expects_button", conversation)
-        else:
-            result = ob.answer(
-                session,
-                conversation,
-                step=conversation.step,
-                version=None,
-                value=text,
-                clock=clock,
-                typed=True,
-            )
+        result = _typed_result(session, conversation, program, text, clock)
         snapshot = _snapshot(session, person, program, conversation)
     return Answered(result, snapshot, prompt_at)
+
+
+def _typed_result(
+    session: Session, conversation: Conversation, program: Program, text: str, clock: Clock
+) -> ob.StepResult:
+    name = ob.step_name(conversation.step)
+    free_text = name in ob.TEXT_STEPS
+    if looks_like_question(text, strict=free_text):
+        return ob.StepResult("question", conversation)
+    if free_text:
+        value: Any = text
+    else:
+        limit = program_settings(program).max_mentor_capacity
+        value = understand(name, text, capacity_limit=limit)
+        if value is None:
+            return ob.StepResult("expects_button", conversation)
+    return ob.answer(
+        session,
+        conversation,
+        step=conversation.step,
+        version=None,
+        value=value,
+        clock=clock,
+        typed=free_text,
+    )
 
 
 def confirm_profile(
