@@ -126,6 +126,9 @@ class OnboardingFlow:
             self.post_prompt(
                 client, team_id, user_id, outcome.snapshot, supersede=outcome.supersede
             )
+            channel, ts = uc.take_offer(self.mentor.db, team_id, user_id)
+            if channel and ts:  # joined: the Join offer in the DM is done with
+                slack_io.update_message(client, channel, ts, views.join_taken())
         else:
             return False
         return True
@@ -147,9 +150,17 @@ class OnboardingFlow:
         self.sync_person(client, team_id, user_id)
         offer = uc.greet_once(self.mentor.db, team_id, user_id, self.mentor.clock)
         if offer is not None:
-            slack_io.post_dm(
-                client, user_id, views.join_offer(name=offer.name, program=offer.program)
-            )
+            self._post_offer(client, team_id, user_id, offer)
+
+    def _post_offer(
+        self, client: WebClient, team_id: str, user_id: str, offer: uc.JoinOffer
+    ) -> None:
+        """Post a Join offer; an earlier one loses its button (only one is live)."""
+        payload = views.join_offer(name=offer.name, program=offer.program, left=offer.left)
+        at = slack_io.post_dm(client, user_id, payload)
+        channel, ts = uc.record_offer(self.mentor.db, team_id, user_id, at, self.mentor.clock)
+        if channel and ts and ts != at[1]:
+            slack_io.update_message(client, channel, ts, views.superseded())
 
     def offer_join(self, client: WebClient, team_id: str, user_id: str, text: str) -> None:
         """A DM from someone who does not take part (new, or left): a question is answered;
@@ -164,11 +175,11 @@ class OnboardingFlow:
         ):
             return
         self.sync_person(client, team_id, user_id)
-        offer = uc.join_offer(self.mentor.db, team_id, user_id, self.mentor.clock)
-        slack_io.post_dm(
+        self._post_offer(
             client,
+            team_id,
             user_id,
-            views.join_offer(name=offer.name, program=offer.program, left=offer.left),
+            uc.join_offer(self.mentor.db, team_id, user_id, self.mentor.clock),
         )
 
     def post_prompt(

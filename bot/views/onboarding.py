@@ -403,6 +403,12 @@ def join_clicked(kept: list[Block]) -> dict[str, Any]:
     return message(text, [*kept, context(f"✓ {text}")])
 
 
+def join_taken() -> dict[str, Any]:
+    """A Join offer once the person joined (from it or anywhere else)."""
+    text = plain("onboarding.join_offer.joined")
+    return message(text, [context(f"✓ {text}")])
+
+
 def reviewed(form: ProfileForm) -> dict[str, Any]:
     """The playback once confirmed: the profile stays visible, the buttons go."""
     blocks: list[Block] = [header(plain("onboarding.review.heading"))]

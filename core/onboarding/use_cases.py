@@ -230,29 +230,39 @@ class JoinOffer:
 WELCOMED = "welcome"  # a conversations row that only records the one-time greeting
 
 
+def _welcome_row(session: Session, person: Person) -> Conversation | None:
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.person_id == person.id, Conversation.kind == WELCOMED
+        )
+    ).first()
+
+
 def greet_once(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOffer | None:
     """The greeting for someone opening the bot's DM for the first time ever: what the
-    program is and a Join button (nothing starts). None for anyone greeted before, taking
-    part, or who left: they are not greeted again."""
+    program is and a Join button (nothing starts). None for anyone greeted or offered to
+    join before, taking part, or who left: they are not greeted again."""
+    with db.transaction() as session:
+        person = _person(session, team_id, user_id, clock)
+        if person.participations or _welcome_row(session, person) is not None:
+            return None
+        program = default_program(session, team_id, clock)
+        return JoinOffer(person.display_name, program.name, False)
+
+
+def record_offer(db: Database, team_id: str, user_id: str, at: PromptAt, clock: Clock) -> PromptAt:
+    """Remember where the newest Join offer was posted (so an older one, or this one once
+    someone joins, loses its button); returns where the previous one was."""
     try:
         with db.transaction() as session:
             person = _person(session, team_id, user_id, clock)
-            if (
-                person.participations
-                or session.scalars(
-                    select(Conversation.id).where(
-                        Conversation.person_id == person.id, Conversation.kind == WELCOMED
-                    )
-                ).first()
-            ):
-                return None
-            program = default_program(session, team_id, clock)
-            now = clock.now()
-            session.add(
-                Conversation(
+            row = _welcome_row(session, person)
+            if row is None:
+                now = clock.now()
+                row = Conversation(
                     team_id=team_id,
                     person_id=person.id,
-                    program_id=program.id,
+                    program_id=default_program(session, team_id, clock).id,
                     kind=WELCOMED,
                     step="offered",
                     version=1,
@@ -261,11 +271,25 @@ def greet_once(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOf
                     updated_at=now,
                     completed_at=now,
                 )
-            )
+                session.add(row)
+            previous = _prompt_at(row)
+            row.prompt_channel, row.prompt_ts = at
             session.flush()
-            return JoinOffer(person.display_name, program.name, False)
-    except IntegrityError:  # the same person's other tab won the race: greeted once
-        return None
+            return previous
+    except IntegrityError:  # the same person's other tab won the race
+        return (None, None)
+
+
+def take_offer(db: Database, team_id: str, user_id: str) -> PromptAt:
+    """Where the live Join offer is, forgotten now that the person joined (None, None: none)."""
+    with db.transaction() as session:
+        person = find_person(session, team_id, user_id)
+        row = _welcome_row(session, person) if person is not None else None
+        if row is None:
+            return (None, None)
+        at = _prompt_at(row)
+        row.prompt_channel = row.prompt_ts = None
+        return at
 
 
 def join_offer(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOffer:
