@@ -211,16 +211,17 @@ class OnboardingFlow:
         conversation = snapshot.conversation
         if conversation is None or not channel or not ts:
             return False
+        lines = (*answered.prompt_lines, after)
         payload = views.prompt(
             conversation,
             name=snapshot.name,
             program=snapshot.program,
             settings=snapshot.settings,
-            after=after,
+            after=lines,
         )
         if not slack_io.update_message(client, channel, ts, payload):
             return False
-        uc.record_prompt(self.mentor.db, conversation.id, conversation.version, channel, ts)
+        uc.record_prompt(self.mentor.db, conversation.id, conversation.version, channel, ts, lines)
         return True
 
     # --- answers ---------------------------------------------------------------------------
@@ -317,7 +318,11 @@ class OnboardingFlow:
         ):
             return
         if channel and ts and step:
-            payload = views.answered(step, form) if step != ob.REVIEW else views.reviewed(form)
+            payload = (
+                views.answered(step, form, answered.prompt_lines)
+                if step != ob.REVIEW
+                else views.reviewed(form)
+            )
             slack_io.update_message(client, channel, ts, payload)
         self.post_prompt(client, team_id, user_id, snapshot)
 

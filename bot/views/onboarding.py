@@ -84,10 +84,10 @@ def prompt(
     name: str,
     program: str,
     settings: ProgramSettings,
-    after: str | None = None,
+    after: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The message that asks the current step's question (`after`: the ✓ line of the answer
-    just given, when the question replaces the one answered in the same message)."""
+    """The message that asks the current step's question (`after`: the ✓ lines of the
+    answers given in this same message, when it replaces the questions answered there)."""
     form = ob.draft_form(conversation)
     step = ob.step_name(conversation.step)
     if step == ob.REVIEW:
@@ -109,9 +109,12 @@ def prompt(
             )
         )
     )
-    if after:
-        blocks.insert(0, context(f"✓ {after}"))
-    return message(text, blocks)
+    return message(text, [*_ticks(after), *blocks])
+
+
+def _ticks(lines: tuple[str, ...]) -> list[Block]:
+    """The answers already given in a message, one ✓ line each."""
+    return [context(f"✓ {line}") for line in lines]
 
 
 # Each step's question: (the message's text, its blocks).
@@ -248,10 +251,11 @@ _PROMPTS: dict[str, Callable[[_Asking], tuple[str, list[Block]]]] = {
 }
 
 
-def answered(step: str, form: ProfileForm) -> dict[str, Any]:
-    """What an answered prompt turns into: a one-line ✓ of the answer, no buttons left."""
+def answered(step: str, form: ProfileForm, before: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What an answered prompt turns into: a one-line ✓ of the answer (after those of the
+    answers given earlier in the same message), no buttons left."""
     text = answer_line(step, form)
-    return message(text, [context(f"✓ {text}")])
+    return message(text, _ticks((*before, text)))
 
 
 def answer_line(step: str, form: ProfileForm) -> str:
@@ -332,11 +336,11 @@ def profile_lines(form: ProfileForm) -> list[str]:
     return lines
 
 
-def review(conversation: Conversation, *, after: str | None = None) -> dict[str, Any]:
+def review(conversation: Conversation, *, after: tuple[str, ...] = ()) -> dict[str, Any]:
     """The playback of the whole profile, with how confidentiality works: confirming it
     acknowledges that too."""
     form = ob.draft_form(conversation)
-    blocks: list[Block] = [context(f"✓ {after}")] if after else []
+    blocks: list[Block] = _ticks(after)
     blocks += [
         header(plain("onboarding.review.heading")),
         section(mrkdwn("onboarding.review.intro")),

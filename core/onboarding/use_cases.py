@@ -311,6 +311,7 @@ def _start_action(snapshot: Snapshot, started: bool, explicit: bool) -> StartAct
 
 
 BURIED = "_buried"  # a draft key: something was posted below the current question
+LINES = "_lines"  # a draft key: the ✓ lines the current question's message shows
 
 
 def bury_prompt(db: Database, conversation_id: int) -> None:
@@ -323,15 +324,21 @@ def bury_prompt(db: Database, conversation_id: int) -> None:
 
 
 def record_prompt(
-    db: Database, conversation_id: int, version: int, channel: str | None, ts: str | None
+    db: Database,
+    conversation_id: int,
+    version: int,
+    channel: str | None,
+    ts: str | None,
+    lines: tuple[str, ...] = (),
 ) -> None:
-    """Remember where a question was posted, unless the conversation has moved on since."""
+    """Remember where a question was posted (and the ✓ lines its message shows), unless the
+    conversation has moved on since."""
     with db.transaction() as session:
         current = session.get(Conversation, conversation_id)
         if current is not None and current.version == version:
             current.prompt_channel, current.prompt_ts = channel, ts
-            if (current.draft or {}).get(BURIED):
-                current.draft = {k: v for k, v in current.draft.items() if k != BURIED}
+            draft = {k: v for k, v in (current.draft or {}).items() if k not in (BURIED, LINES)}
+            current.draft = {**draft, LINES: list(lines)} if lines else draft
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -344,6 +351,7 @@ class Answered:
     snapshot: Snapshot
     prompt_at: PromptAt
     prompt_is_last: bool = True  # nothing was posted below the question since it was asked
+    prompt_lines: tuple[str, ...] = ()  # the ✓ lines the question's message already shows
 
 
 def _own_conversation(
@@ -381,6 +389,7 @@ def answer_button(
             return None
         prompt_at = _prompt_at(conversation)
         is_last = not (conversation.draft or {}).get(BURIED)
+        lines = tuple(str(line) for line in (conversation.draft or {}).get(LINES) or ())
         result = ob.answer(
             session,
             conversation,
@@ -391,7 +400,7 @@ def answer_button(
             typed=typed,
         )
         snapshot = _snapshot(session, person, _program(session, conversation), conversation)
-    return Answered(result, snapshot, prompt_at, is_last)
+    return Answered(result, snapshot, prompt_at, is_last, lines)
 
 
 def answer_typed(
@@ -408,9 +417,10 @@ def answer_typed(
             return None
         program = _program(session, conversation)
         prompt_at = _prompt_at(conversation)
+        lines = tuple(str(line) for line in (conversation.draft or {}).get(LINES) or ())
         result = _typed_result(session, conversation, program, text, clock)
         snapshot = _snapshot(session, person, program, conversation)
-    return Answered(result, snapshot, prompt_at)
+    return Answered(result, snapshot, prompt_at, False, lines)
 
 
 def _typed_result(

@@ -164,6 +164,10 @@ def test_a_typed_answer_is_echoed_once(slack: BotUnderTest) -> None:
     d.select(user, "onboarding.goals.select", ["public-speaking"])
     d.dm(user, "Give a talk at the all-hands without notes")
     assert sum("all-hands" in t for t in shown(slack, user)) == 1  # only her own message
+    # the clicked answers stay in the message that asked them, one ✓ line each
+    assert any(
+        "✓ You'd like to find a mentor." in t and "✓ Your goals" in t for t in shown(slack, user)
+    )
     assert any("✓ Public speaking" in t for t in shown(slack, user))  # and a ✓ line
 
 
