@@ -355,7 +355,7 @@ def test_moving_the_clock_runs_the_sweeps_with_the_new_time(
         assert not again.seeded_on_start
         assert int(again.clock.offset.total_seconds()) == expected
         with httpx.Client(base_url=again.url) as client:
-            assert people(client)[MAYA]["stage"] == "setting up"
+            assert people(client)[MAYA]["stage"] == "not joined"
 
 
 def test_reset_starts_again_from_the_seed(sandbox: Sandbox, api: httpx.Client) -> None:
