@@ -352,6 +352,7 @@ def test_the_page_renders_block_kit_and_keeps_unknown_blocks(
 
 def test_reset_from_the_page(ui: SandboxPage, sandbox: Sandbox) -> None:
     ui.pick(demo.NEWCOMER)
+    ui.click("Join")
     ui.click("Find a mentor")
     ui.expect(ui.page.locator('.person[data-user="U0MAYA"] .badge').first).to_have_text(
         "setting up"
