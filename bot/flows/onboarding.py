@@ -21,6 +21,7 @@ from bot.views import people as profile_views
 from core.kernel.texts import mrkdwn
 from core.onboarding import service as ob
 from core.onboarding import use_cases as uc
+from core.onboarding.understand import looks_like_question, wants_to_join
 from core.onboarding.use_cases import Snapshot
 
 __all__ = ["OnboardingFlow", "Snapshot", "program_option"]
@@ -122,14 +123,76 @@ class OnboardingFlow:
             payload = views.already_in_program(program) if outcome.several else views.already_done()
             slack_io.post_dm(client, user_id, payload)
         elif outcome.action == "prompt" and outcome.snapshot is not None:
-            self.post_prompt(client, team_id, user_id, outcome.snapshot)
+            self.post_prompt(
+                client, team_id, user_id, outcome.snapshot, supersede=outcome.supersede
+            )
+            channel, ts = uc.take_offer(self.mentor.db, team_id, user_id)
+            if channel and ts:  # joined: the Join offer in the DM is done with
+                slack_io.update_message(client, channel, ts, views.join_taken())
         else:
             return False
         return True
 
-    def post_prompt(
-        self, client: WebClient, team_id: str, user_id: str, snapshot: Snapshot
+    def clicked_join(self, client: WebClient, body: dict[str, Any]) -> None:
+        """A Join clicked in a DM message (an offer, an invitation, the program chooser):
+        the message keeps its text and shows a ✓ line instead of its buttons."""
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        if container.get("type") != "message" or not channel or not ts:
+            return
+        original = (body.get("message") or {}).get("blocks") or []
+        kept = [b for b in original if b.get("type") != "actions" and "accessory" not in b]
+        slack_io.update_message(client, channel, ts, views.join_clicked(kept))
+
+    def greet_once(self, client: WebClient, team_id: str, user_id: str) -> None:
+        """The first time someone ever opens the bot's Messages tab: what the program is,
+        with a Join button. Nothing starts, and nobody is greeted twice."""
+        self.sync_person(client, team_id, user_id)
+        offer = uc.greet_once(self.mentor.db, team_id, user_id, self.mentor.clock)
+        if offer is not None:
+            self._post_offer(client, team_id, user_id, offer)
+
+    def _post_offer(
+        self, client: WebClient, team_id: str, user_id: str, offer: uc.JoinOffer
     ) -> None:
+        """Post a Join offer; an earlier one loses its button (only one is live)."""
+        payload = views.join_offer(name=offer.name, program=offer.program, left=offer.left)
+        at = slack_io.post_dm(client, user_id, payload)
+        channel, ts = uc.record_offer(self.mentor.db, team_id, user_id, at, self.mentor.clock)
+        if channel and ts and ts != at[1]:
+            slack_io.update_message(client, channel, ts, views.superseded())
+
+    def offer_join(self, client: WebClient, team_id: str, user_id: str, text: str) -> None:
+        """A DM from someone who does not take part (new, or left): a question is answered;
+        saying they want to join starts onboarding; anything else gets what the program is
+        and a Join button. Nothing starts unasked."""
+        hooks = self.mentor.hooks
+        if wants_to_join(text):
+            self.start(client, team_id, user_id, explicit=True)
+            return
+        if looks_like_question(text) and (
+            hooks.aside(client, team_id, user_id, text) or hooks.dm(client, team_id, user_id, text)
+        ):
+            return
+        self.sync_person(client, team_id, user_id)
+        self._post_offer(
+            client,
+            team_id,
+            user_id,
+            uc.join_offer(self.mentor.db, team_id, user_id, self.mentor.clock),
+        )
+
+    def post_prompt(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        snapshot: Snapshot,
+        *,
+        supersede: uc.PromptAt = (None, None),
+    ) -> None:
+        """Post the current question (`supersede`: an earlier copy of it, which loses its
+        buttons so only one copy can be answered)."""
         conversation = snapshot.conversation
         assert conversation is not None
         payload = views.prompt(
@@ -137,6 +200,29 @@ class OnboardingFlow:
         )
         channel, ts = slack_io.post_dm(client, user_id, payload)
         uc.record_prompt(self.mentor.db, conversation.id, conversation.version, channel, ts)
+        old_channel, old_ts = supersede
+        if old_channel and old_ts and old_ts != ts:
+            slack_io.update_message(client, old_channel, old_ts, views.superseded())
+
+    def _ask_in_place(self, client: WebClient, answered: uc.Answered, after: str) -> bool:
+        """Ask the next question in the message that asked the one just clicked (it is still
+        the last thing in the DM), with the answer as its ✓ line. False: post it instead."""
+        snapshot, (channel, ts) = answered.snapshot, answered.prompt_at
+        conversation = snapshot.conversation
+        if conversation is None or not channel or not ts:
+            return False
+        lines = (*answered.prompt_lines, after)
+        payload = views.prompt(
+            conversation,
+            name=snapshot.name,
+            program=snapshot.program,
+            settings=snapshot.settings,
+            after=lines,
+        )
+        if not slack_io.update_message(client, channel, ts, payload):
+            return False
+        uc.record_prompt(self.mentor.db, conversation.id, conversation.version, channel, ts, lines)
+        return True
 
     # --- answers ---------------------------------------------------------------------------
     def on_answer(
@@ -170,6 +256,26 @@ class OnboardingFlow:
         self._after(client, team_id, user_id, answered, typed=text)
         return True
 
+    def _not_applied(
+        self, client: WebClient, team_id: str, user_id: str, result: ob.StepResult, typed: str
+    ) -> None:
+        """Typed text that answered nothing: a question is answered (the FAQ's answer, its
+        "did you mean", or the offer to ask a coordinator) and the step waits; anything else
+        gets a hint."""
+        hooks = self.mentor.hooks
+        uc.bury_prompt(self.mentor.db, result.conversation.id)  # a reply goes below it
+        if result.outcome == "question" and (
+            hooks.aside(client, team_id, user_id, typed)
+            or hooks.dm(client, team_id, user_id, typed)
+        ):
+            slack_io.post_dm(client, user_id, views.hint("after_aside"))
+            return
+        if result.outcome == "expects_button" and hooks.aside(client, team_id, user_id, typed):
+            slack_io.post_dm(client, user_id, views.hint("after_aside"))
+            return
+        kind = "text" if result.outcome == "expects_text" else "button"
+        slack_io.post_dm(client, user_id, views.hint(kind))
+
     def _after(
         self,
         client: WebClient,
@@ -182,35 +288,42 @@ class OnboardingFlow:
         if result.outcome == "stale":
             logger.info("stale onboarding answer ignored (conversation %s)", result.conversation.id)
             return
-        if result.outcome in ("expects_button", "expects_text"):
-            kind = "button" if result.outcome == "expects_button" else "text"
-            if (
-                kind == "button"
-                and typed
-                and self.mentor.hooks.aside(client, team_id, user_id, typed)
-            ):
-                kind = "after_aside"  # answered their question; now a gentle reminder
-            slack_io.post_dm(client, user_id, views.hint(kind))
+        if result.outcome in ("expects_button", "expects_text", "question"):
+            self._not_applied(client, team_id, user_id, result, typed or "")
             return
         if result.outcome == "invalid":
+            uc.bury_prompt(self.mentor.db, result.conversation.id)
             slack_io.post_dm(client, user_id, views.hint("invalid", result.error))
             return
         form = ob.draft_form(result.conversation)
         channel, ts = answered.prompt_at
-        if channel and ts and result.answered_step:
-            if result.answered_step == ob.REVIEW:
-                slack_io.update_message(client, channel, ts, views.reviewed(form))
-            else:
-                slack_io.update_message(
-                    client, channel, ts, views.answered(result.answered_step, form)
-                )
         if result.conversation.step == ob.DONE:
-            slack_io.post_dm(client, user_id, views.done(form, name=snapshot.name))
+            if channel and ts:
+                slack_io.update_message(
+                    client, channel, ts, views.confirmed(form, name=snapshot.name)
+                )
+            else:
+                slack_io.post_dm(client, user_id, views.done(form, name=snapshot.name))
             self.publish_home(client, team_id, user_id)
             self.mentor.hooks.profile_confirmed(
                 client, team_id, user_id, result.conversation.program_id
             )
             return
+        step = result.answered_step
+        in_place = answered.prompt_is_last and typed is None and step not in (None, ob.REVIEW)
+        if (
+            in_place
+            and step
+            and self._ask_in_place(client, answered, views.answer_line(step, form))
+        ):
+            return
+        if channel and ts and step:
+            payload = (
+                views.answered(step, form, answered.prompt_lines)
+                if step != ob.REVIEW
+                else views.reviewed(form)
+            )
+            slack_io.update_message(client, channel, ts, payload)
         self.post_prompt(client, team_id, user_id, snapshot)
 
     def confirm(self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any]) -> None:

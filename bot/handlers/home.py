@@ -22,11 +22,12 @@ def register(app: App, mentor: MentorApp) -> None:
         team_id = str(context.team_id or "")
         if not user_id:
             return
-        flow = mentor.flows.onboarding
-        # The first visit (to either tab) starts onboarding in the DM; later visits don't.
-        flow.start(client, team_id, user_id, explicit=False)
+        # Opening the app starts nothing: the Home tab explains the program and offers Join;
+        # the very first visit to the Messages tab gets the same offer once, in the DM.
         if event.get("tab", "home") == "home":
-            flow.publish_home(client, team_id, user_id)
+            mentor.flows.onboarding.publish_home(client, team_id, user_id)
+        else:
+            mentor.flows.onboarding.greet_once(client, team_id, user_id)
 
     @app.action(ids.HOME_JOIN)
     @app.action(ids.HOME_CONTINUE)
@@ -35,7 +36,9 @@ def register(app: App, mentor: MentorApp) -> None:
         team_id, user_id = _ids(body)
         flow = mentor.flows.onboarding
         # The App Home's button names no program; an invitation's or the chooser's does.
-        if flow.join(client, team_id, user_id, decode_value(action.get("value"))):
+        joined = flow.join(client, team_id, user_id, decode_value(action.get("value")))
+        flow.clicked_join(client, body)  # a Join in a message loses its button
+        if joined:
             flow.publish_home(client, team_id, user_id)
 
     @app.action(ids.HOME_EDIT_PROFILE)

@@ -33,10 +33,9 @@ def register(app: App, mentor: MentorApp) -> None:
         if flow.on_text(client, team_id, user_id, text):
             return
         if not flow.is_participant(team_id, user_id):
-            # Someone new: a question about the program gets its answer first; either way
-            # they are invited to join.
-            mentor.hooks.aside(client, team_id, user_id, text)
-            flow.start(client, team_id, user_id, explicit=True)
+            # Someone new (or who left): a question gets its answer, "I'd like to join"
+            # starts onboarding, anything else is told what the program is, with a Join button.
+            flow.offer_join(client, team_id, user_id, text)
             return
         if mentor.hooks.dm(client, team_id, user_id, text):
             return

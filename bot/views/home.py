@@ -111,13 +111,13 @@ def home_view(state: HomeState) -> dict[str, Any]:
             )
         )
     else:
-        blocks.append(
-            section(mrkdwn(f"home.status.{'left' if state.status == 'left' else 'none'}"))
-        )
-        blocks.append(context(mrkdwn("home.next_step.none")))
+        status = "left" if state.status == "left" else "none"
+        blocks.append(section(mrkdwn(f"home.status.{status}")))
+        blocks.append(context(mrkdwn(f"home.next_step.{status}")))
+        label = plain(f"home.buttons.{'rejoin' if status == 'left' else 'join'}")
         blocks.append(
             actions(
-                [button(plain("home.buttons.join"), ids.HOME_JOIN, "join", style="primary")],
+                [button(label, ids.HOME_JOIN, "join", style="primary")],
                 block_id="home.actions",
             )
         )

@@ -73,22 +73,48 @@ class _Asking:
     program: str
 
 
+def first_name(name: str) -> str:
+    """How a person is addressed: by the first word of their name."""
+    return (name or "").split()[0] if (name or "").strip() else name
+
+
 def prompt(
-    conversation: Conversation, *, name: str, program: str, settings: ProgramSettings
+    conversation: Conversation,
+    *,
+    name: str,
+    program: str,
+    settings: ProgramSettings,
+    after: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The message that asks the current step's question."""
+    """The message that asks the current step's question (`after`: the ✓ lines of the
+    answers given in this same message, when it replaces the questions answered there)."""
     form = ob.draft_form(conversation)
     step = ob.step_name(conversation.step)
     if step == ob.REVIEW:
-        return review(conversation)
+        return review(conversation, after=after)
     ask = _PROMPTS.get(step)
     if ask is None:
-        return done(form, name=name)
+        return confirmed(form, name=name)
     index = ob.step_index(conversation.step)
-    number, total = ob.progress(conversation)
-    text, blocks = ask(_Asking(conversation, form, index, settings, name, program))
-    blocks.append(context(plain("onboarding.progress", number=number, total=total)))
-    return message(text, blocks)
+    where = ob.progress(conversation)
+    text, blocks = ask(_Asking(conversation, form, index, settings, first_name(name), program))
+    blocks.append(
+        context(
+            plain(
+                "onboarding.progress",
+                number=where.number,
+                total=where.total,
+                part=where.part,
+                parts=where.parts,
+            )
+        )
+    )
+    return message(text, [*_ticks(after), *blocks])
+
+
+def _ticks(lines: tuple[str, ...]) -> list[Block]:
+    """The answers already given in a message, one ✓ line each."""
+    return [context(f"✓ {line}") for line in lines]
 
 
 # Each step's question: (the message's text, its blocks).
@@ -225,8 +251,16 @@ _PROMPTS: dict[str, Callable[[_Asking], tuple[str, list[Block]]]] = {
 }
 
 
-def answered(step: str, form: ProfileForm) -> dict[str, Any]:
-    """What an answered prompt turns into: the question's answer, with no buttons left."""
+def answered(step: str, form: ProfileForm, before: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What an answered prompt turns into: a one-line ✓ of the answer (after those of the
+    answers given earlier in the same message), no buttons left."""
+    text = answer_line(step, form)
+    return message(text, _ticks((*before, text)))
+
+
+def answer_line(step: str, form: ProfileForm) -> str:
+    """The answer given to `step`, in one line. Typed text is not repeated: the person's own
+    message shows it, and the profile playback shows it again at the end."""
     name = ob.step_name(step)
     index = ob.step_index(step)
     if name == ob.ROLE:
@@ -237,11 +271,7 @@ def answered(step: str, form: ProfileForm) -> dict[str, Any]:
         )
     elif name == ob.GOAL_SUCCESS:
         goal = form.goals[index]
-        text = mrkdwn(
-            "onboarding.goal_success.answer",
-            goal=competency_name(goal.competency_id),
-            success=goal.success,
-        )
+        text = mrkdwn("onboarding.goal_success.answer", goal=competency_name(goal.competency_id))
     elif name == ob.GOAL_PRIORITY:
         goal = form.goals[index]
         text = mrkdwn(
@@ -262,16 +292,12 @@ def answered(step: str, form: ProfileForm) -> dict[str, Any]:
             "onboarding.languages.answer", names=[languages().get(c, c) for c in form.languages]
         )
     elif name == ob.NOTES:
-        text = (
-            mrkdwn("onboarding.notes.answer", notes=form.notes)
-            if form.notes
-            else mrkdwn("onboarding.notes.answer_none")
-        )
+        text = mrkdwn(f"onboarding.notes.{'answer' if form.notes else 'answer_none'}")
     elif name == ob.CONFIDENTIALITY:
         text = mrkdwn("onboarding.confidentiality.answer")
     else:
         text = mrkdwn("onboarding.review.fallback")
-    return message(text, [context(f"✓ {text}")])
+    return text
 
 
 def profile_lines(form: ProfileForm) -> list[str]:
@@ -310,13 +336,17 @@ def profile_lines(form: ProfileForm) -> list[str]:
     return lines
 
 
-def review(conversation: Conversation) -> dict[str, Any]:
+def review(conversation: Conversation, *, after: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The playback of the whole profile, with how confidentiality works: confirming it
+    acknowledges that too."""
     form = ob.draft_form(conversation)
-    blocks: list[Block] = [
+    blocks: list[Block] = _ticks(after)
+    blocks += [
         header(plain("onboarding.review.heading")),
         section(mrkdwn("onboarding.review.intro")),
     ]
     blocks += [section(line) for line in profile_lines(form)]
+    blocks.append(section(mrkdwn("onboarding.confidentiality.question", is_mentee=form.is_mentee)))
     blocks.append(
         actions(
             [
@@ -331,12 +361,56 @@ def review(conversation: Conversation) -> dict[str, Any]:
             block_id="onboarding.review",
         )
     )
+    where = ob.progress(conversation)
+    blocks.append(
+        context(plain("onboarding.progress", number=where.number, total=where.total, part=0))
+    )
     return message(plain("onboarding.review.fallback"), blocks)
 
 
+def confirmed(form: ProfileForm, *, name: str) -> dict[str, Any]:
+    """The playback once confirmed: the profile stays visible, the buttons go, and what
+    happens next is said in the same message."""
+    text = mrkdwn(f"onboarding.done.{form.role or 'mentee'}", name=first_name(name))
+    blocks: list[Block] = [context(f"✓ {plain('onboarding.review.confirmed')}")]
+    blocks += [header(plain("onboarding.review.heading"))]
+    blocks += [section(line) for line in profile_lines(form)]
+    blocks += [section(text), context(mrkdwn("onboarding.done.footer"))]
+    return message(text, blocks)
+
+
 def done(form: ProfileForm, *, name: str) -> dict[str, Any]:
-    text = mrkdwn(f"onboarding.done.{form.role or 'mentee'}", name=name)
+    text = mrkdwn(f"onboarding.done.{form.role or 'mentee'}", name=first_name(name))
     return message(text, [section(text), context(mrkdwn("onboarding.done.footer"))])
+
+
+def superseded() -> dict[str, Any]:
+    """A question asked again further down: this copy loses its buttons."""
+    text = plain("onboarding.superseded")
+    return message(text, [context(f"✓ {text}")])
+
+
+def join_offer(*, name: str, program: str, left: bool = False) -> dict[str, Any]:
+    """To someone not (or no longer) taking part who wrote to the bot: what the program is,
+    and a Join button. Nothing starts until they click it (or say they want to join)."""
+    key = "onboarding.join_offer.left" if left else "onboarding.join_offer.new"
+    text = mrkdwn(key, name=first_name(name), program=program)
+    join = button(
+        plain("onboarding.join_offer.join"), ids.HOME_JOIN, encode_value(), style="primary"
+    )
+    return message(text, [section(text), actions([join], block_id="onboarding.join_offer")])
+
+
+def join_clicked(kept: list[Block]) -> dict[str, Any]:
+    """A message whose Join was clicked: its text stays, its buttons become a ✓ line."""
+    text = plain("onboarding.join_offer.joined")
+    return message(text, [*kept, context(f"✓ {text}")])
+
+
+def join_taken() -> dict[str, Any]:
+    """A Join offer once the person joined (from it or anywhere else)."""
+    text = plain("onboarding.join_offer.joined")
+    return message(text, [context(f"✓ {text}")])
 
 
 def reviewed(form: ProfileForm) -> dict[str, Any]:

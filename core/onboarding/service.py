@@ -6,8 +6,13 @@ applied with a conditional update on (id, version): a stale or repeated click, o
 event delivered twice, matches no row and changes nothing.
 
 Steps, in order (mentee-only and mentor-only steps are skipped for the other role):
-role -> goals -> goal_success:i -> goal_priority:i (each goal) -> expertise -> capacity ->
-format -> languages -> notes -> confidentiality -> review -> done
+role -> goals -> goal_success:i (each goal) -> expertise -> capacity -> format -> languages ->
+notes -> review -> done. The goals' order is their priority (the first is the top one); how
+confidentiality works is part of the review, and confirming acknowledges it. `goal_priority:i`
+and `confidentiality` are no longer asked; a conversation saved at one of them still resumes.
+
+`progress` numbers the steps the person sees: every goal's success question is one step
+("step 3 of 7, goal 2 of 3"), so the total is fixed once the role is known.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ DONE = "done"
 # Steps answered by typing in the DM; every other step is answered with a button or menu.
 TEXT_STEPS = (GOAL_SUCCESS, NOTES)
 
-Outcome = Literal["ok", "stale", "invalid", "expects_button", "expects_text"]
+Outcome = Literal["ok", "stale", "invalid", "expects_button", "expects_text", "question"]
 
 
 @dataclass
@@ -83,11 +88,10 @@ def step_sequence(draft: Mapping[str, Any]) -> list[str]:
     steps = [ROLE]
     if form.is_mentee:
         steps.append(GOALS)
-        for i in range(len(form.goals)):
-            steps += [f"{GOAL_SUCCESS}:{i}", f"{GOAL_PRIORITY}:{i}"]
+        steps += [f"{GOAL_SUCCESS}:{i}" for i in range(len(form.goals))]
     if form.is_mentor:
         steps += [EXPERTISE, CAPACITY]
-    steps += [FORMAT, LANGUAGES, NOTES, CONFIDENTIALITY, REVIEW, DONE]
+    steps += [FORMAT, LANGUAGES, NOTES, REVIEW, DONE]
     return steps
 
 
@@ -96,12 +100,39 @@ def next_step(draft: Mapping[str, Any], step: str) -> str:
     return steps[steps.index(step) + 1] if step in steps else REVIEW
 
 
-def progress(conversation: Conversation) -> tuple[int, int]:
-    """(number of this step, number of questions), for "step 3 of 9" hints."""
-    steps = step_sequence(conversation.draft)[:-2]  # review and done are not questions
-    if conversation.step in steps:
-        return steps.index(conversation.step) + 1, len(steps)
-    return len(steps), len(steps)
+# The steps as the person counts them (every goal's success question is one step).
+_MENTEE_STEPS = (ROLE, GOALS, GOAL_SUCCESS)
+_MENTOR_STEPS = (ROLE, EXPERTISE, CAPACITY)
+_BOTH_STEPS = (ROLE, GOALS, GOAL_SUCCESS, EXPERTISE, CAPACITY)
+_LAST_STEPS = (FORMAT, LANGUAGES, NOTES, REVIEW)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """ "Step `number` of `total`" (and, on a goal's question, "goal `part` of `parts`")."""
+
+    number: int
+    total: int
+    part: int = 0
+    parts: int = 0
+
+
+def progress(conversation: Conversation) -> Progress:
+    """Where the person is: the total is fixed once the role is known (before that, the
+    mentee's count, which is the mentor's too)."""
+    form = ProfileForm.from_dict(conversation.draft or {})
+    steps: tuple[str, ...]
+    if form.is_mentee and form.is_mentor:
+        steps = _BOTH_STEPS + _LAST_STEPS
+    elif form.is_mentor and form.role:
+        steps = _MENTOR_STEPS + _LAST_STEPS
+    else:
+        steps = _MENTEE_STEPS + _LAST_STEPS
+    name = step_name(conversation.step)
+    number = steps.index(name) + 1 if name in steps else len(steps)
+    if name == GOAL_SUCCESS:
+        return Progress(number, len(steps), step_index(conversation.step) + 1, len(form.goals))
+    return Progress(number, len(steps))
 
 
 def expects_text(conversation: Conversation) -> bool:
@@ -308,6 +339,8 @@ def _apply_goals(form: ProfileForm, value: Any, index: int) -> str | None:
     ]
     if not chosen:
         return plain("profile.errors.goals_required")
+    for position, goal in enumerate(form.goals):  # the order chosen is the priority
+        goal.priority = 1 if position == 0 else 2
     return None
 
 
@@ -388,7 +421,7 @@ def replace_draft(
 ) -> StepResult:
     """Edit answers from the modal while reviewing (the modal has every field)."""
     settings = program_settings(session.get(Program, conversation.program_id))
-    form.confidentiality_ack = bool(conversation.draft.get("confidentiality_ack"))
+    form.confidentiality_ack = True  # acknowledged by the confirm that follows
     errors = validate(form, settings, complete=True)
     if errors:
         raise ProfileInvalid(errors)
@@ -407,6 +440,7 @@ def confirm(
     assert program is not None and person is not None
     participation = ensure_participation(session, person, program, clock)
     form = ProfileForm.from_dict(conversation.draft)
+    form.confidentiality_ack = True  # the review explains it; confirming acknowledges it
     try:
         save_profile(session, participation, form, program_settings(program), clock, confirm=True)
     except ProfileInvalid as exc:

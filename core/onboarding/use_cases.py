@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.kernel.clock import Clock
 from core.kernel.db import Database
 from core.onboarding import service as ob
 from core.onboarding.models import Conversation
+from core.onboarding.understand import looks_like_question, understand
 from core.people.directory import SlackProfile, find_person, upsert_person
 from core.people.models import STATUS_ACTIVE, STATUS_LEFT, Participation, Person
 from core.people.profiles import ProfileForm, ProfileInvalid, competency_name, save_profile
@@ -157,6 +160,7 @@ class StartOutcome:
     choices: list[tuple[int, str]]
     snapshot: Snapshot | None = None
     several: bool = False
+    supersede: PromptAt = (None, None)  # the earlier copy of a question asked again
 
 
 def _snapshot(
@@ -208,7 +212,94 @@ def start_onboarding(
         else:
             conversation, started = ob.start(session, person, chosen, clock, restart=restart)
             snapshot = _snapshot(session, person, chosen, conversation)
-    return StartOutcome(_start_action(snapshot, started, explicit), [], snapshot, several)
+        earlier = _prompt_at(snapshot.conversation) if snapshot.conversation else (None, None)
+    action = _start_action(snapshot, started, explicit)
+    supersede = earlier if not started else (None, None)
+    return StartOutcome(action, [], snapshot, several, supersede)
+
+
+@dataclass(frozen=True)
+class JoinOffer:
+    """What a Join offer says: to whom, about which program, and whether they left it."""
+
+    name: str
+    program: str
+    left: bool
+
+
+WELCOMED = "welcome"  # a conversations row that only records the one-time greeting
+
+
+def _welcome_row(session: Session, person: Person) -> Conversation | None:
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.person_id == person.id, Conversation.kind == WELCOMED
+        )
+    ).first()
+
+
+def greet_once(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOffer | None:
+    """The greeting for someone opening the bot's DM for the first time ever: what the
+    program is and a Join button (nothing starts). None for anyone greeted or offered to
+    join before, taking part, or who left: they are not greeted again."""
+    with db.transaction() as session:
+        person = _person(session, team_id, user_id, clock)
+        if person.participations or _welcome_row(session, person) is not None:
+            return None
+        program = default_program(session, team_id, clock)
+        return JoinOffer(person.display_name, program.name, False)
+
+
+def record_offer(db: Database, team_id: str, user_id: str, at: PromptAt, clock: Clock) -> PromptAt:
+    """Remember where the newest Join offer was posted (so an older one, or this one once
+    someone joins, loses its button); returns where the previous one was."""
+    try:
+        with db.transaction() as session:
+            person = _person(session, team_id, user_id, clock)
+            row = _welcome_row(session, person)
+            if row is None:
+                now = clock.now()
+                row = Conversation(
+                    team_id=team_id,
+                    person_id=person.id,
+                    program_id=default_program(session, team_id, clock).id,
+                    kind=WELCOMED,
+                    step="offered",
+                    version=1,
+                    draft={},
+                    started_at=now,
+                    updated_at=now,
+                    completed_at=now,
+                )
+                session.add(row)
+            previous = _prompt_at(row)
+            row.prompt_channel, row.prompt_ts = at
+            session.flush()
+            return previous
+    except IntegrityError:  # the same person's other tab won the race
+        return (None, None)
+
+
+def take_offer(db: Database, team_id: str, user_id: str) -> PromptAt:
+    """Where the live Join offer is, forgotten now that the person joined (None, None: none)."""
+    with db.transaction() as session:
+        person = find_person(session, team_id, user_id)
+        row = _welcome_row(session, person) if person is not None else None
+        if row is None:
+            return (None, None)
+        at = _prompt_at(row)
+        row.prompt_channel = row.prompt_ts = None
+        return at
+
+
+def join_offer(db: Database, team_id: str, user_id: str, clock: Clock) -> JoinOffer:
+    """The program someone who does not take part would join, and whether they left it."""
+    with db.transaction() as session:
+        person = _person(session, team_id, user_id, clock)
+        program = _current_program(session, team_id, person, clock)
+        participation = ob.find_participation(session, person, program)
+        left = participation is not None and participation.status == STATUS_LEFT
+        return JoinOffer(person.display_name, program.name, left)
 
 
 def _start_action(snapshot: Snapshot, started: bool, explicit: bool) -> StartAction:
@@ -219,14 +310,35 @@ def _start_action(snapshot: Snapshot, started: bool, explicit: bool) -> StartAct
     return "prompt"
 
 
+BURIED = "_buried"  # a draft key: something was posted below the current question
+LINES = "_lines"  # a draft key: the ✓ lines the current question's message shows
+
+
+def bury_prompt(db: Database, conversation_id: int) -> None:
+    """Remember that the bot posted something below the current question (an answer to a
+    question, a hint): the next question is then posted below, not asked in its place."""
+    with db.transaction() as session:
+        current = session.get(Conversation, conversation_id)
+        if current is not None:
+            current.draft = {**(current.draft or {}), BURIED: True}
+
+
 def record_prompt(
-    db: Database, conversation_id: int, version: int, channel: str | None, ts: str | None
+    db: Database,
+    conversation_id: int,
+    version: int,
+    channel: str | None,
+    ts: str | None,
+    lines: tuple[str, ...] = (),
 ) -> None:
-    """Remember where a question was posted, unless the conversation has moved on since."""
+    """Remember where a question was posted (and the ✓ lines its message shows), unless the
+    conversation has moved on since."""
     with db.transaction() as session:
         current = session.get(Conversation, conversation_id)
         if current is not None and current.version == version:
             current.prompt_channel, current.prompt_ts = channel, ts
+            draft = {k: v for k, v in (current.draft or {}).items() if k not in (BURIED, LINES)}
+            current.draft = {**draft, LINES: list(lines)} if lines else draft
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -238,6 +350,8 @@ class Answered:
     result: ob.StepResult
     snapshot: Snapshot
     prompt_at: PromptAt
+    prompt_is_last: bool = True  # nothing was posted below the question since it was asked
+    prompt_lines: tuple[str, ...] = ()  # the ✓ lines the question's message already shows
 
 
 def _own_conversation(
@@ -274,6 +388,8 @@ def answer_button(
         if conversation is None:
             return None
         prompt_at = _prompt_at(conversation)
+        is_last = not (conversation.draft or {}).get(BURIED)
+        lines = tuple(str(line) for line in (conversation.draft or {}).get(LINES) or ())
         result = ob.answer(
             session,
             conversation,
@@ -284,14 +400,16 @@ def answer_button(
             typed=typed,
         )
         snapshot = _snapshot(session, person, _program(session, conversation), conversation)
-    return Answered(result, snapshot, prompt_at)
+    return Answered(result, snapshot, prompt_at, is_last, lines)
 
 
 def answer_typed(
     db: Database, team_id: str, user_id: str, text: str, clock: Clock
 ) -> Answered | None:
-    """A DM typed by someone: the answer to their onboarding's current question (the review
-    expects a button). None when no onboarding of theirs is running."""
+    """A DM typed by someone in onboarding: a question about the program (outcome
+    "question": the step waits), the answer to a text question, or an answer to a button
+    question when it is unambiguous (applied like the click). None when no onboarding of
+    theirs is running."""
     with db.transaction() as session:
         person = find_person(session, team_id, user_id)
         conversation = ob.unfinished_conversation(session, person) if person else None
@@ -299,20 +417,35 @@ def answer_typed(
             return None
         program = _program(session, conversation)
         prompt_at = _prompt_at(conversation)
-        if ob.step_name(conversation.step) == ob.REVIEW:
-            result = ob.StepResult("expects_button", conversation)
-        else:
-            result = ob.answer(
-                session,
-                conversation,
-                step=conversation.step,
-                version=None,
-                value=text,
-                clock=clock,
-                typed=True,
-            )
+        lines = tuple(str(line) for line in (conversation.draft or {}).get(LINES) or ())
+        result = _typed_result(session, conversation, program, text, clock)
         snapshot = _snapshot(session, person, program, conversation)
-    return Answered(result, snapshot, prompt_at)
+    return Answered(result, snapshot, prompt_at, False, lines)
+
+
+def _typed_result(
+    session: Session, conversation: Conversation, program: Program, text: str, clock: Clock
+) -> ob.StepResult:
+    name = ob.step_name(conversation.step)
+    free_text = name in ob.TEXT_STEPS
+    if looks_like_question(text, strict=free_text):
+        return ob.StepResult("question", conversation)
+    if free_text:
+        value: Any = text
+    else:
+        limit = program_settings(program).max_mentor_capacity
+        value = understand(name, text, capacity_limit=limit)
+        if value is None:
+            return ob.StepResult("expects_button", conversation)
+    return ob.answer(
+        session,
+        conversation,
+        step=conversation.step,
+        version=None,
+        value=value,
+        clock=clock,
+        typed=free_text,
+    )
 
 
 def confirm_profile(

@@ -129,7 +129,7 @@ def test_retention_zero_purges_at_the_next_sweep_and_a_reinstall_after_it_starts
     assert team_rows(slack) == {}
     # the workspace installs the app again: everything starts from scratch
     slack.fake.restore_tokens()
-    slack.d.dm("U_A", "hi")
+    slack.d.dm("U_A", "I'd like to join")
     assert participation(slack, "U_A").status == "onboarding"
     assert "How would you like to take part" in slack.dm_texts("U_A")[-1]
     with slack.app.db.transaction() as session:

@@ -20,7 +20,6 @@ def finish_common_steps(slack: BotUnderTest, user: str) -> None:
     d.click(user, "onboarding.format.select.remote")
     d.select(user, "onboarding.languages.select", ["en", "pt"])
     d.dm(user, "I'm based in Lisbon and like mornings")
-    d.click(user, "onboarding.confidentiality.ack")
 
 
 def participation(slack: BotUnderTest, user: str) -> Participation | None:
@@ -37,15 +36,13 @@ def participation(slack: BotUnderTest, user: str) -> Participation | None:
 def test_ana_dms_the_bot_picks_two_goals_and_confirms(slack: BotUnderTest) -> None:
     user = ana(slack)
     d = slack.d
-    d.dm(user, "hi")
+    d.dm(user, "Hi! I'd like to join")
     first = slack.fake.last_dm(user)
     assert "Ana" in (first.text or "") or "Ana" in str(first.blocks)
     d.click(user, "onboarding.role.select.mentee")
     d.select(user, "onboarding.goals.select", ["public-speaking", "stakeholder-management"])
     d.dm(user, "Give a talk at the all-hands without notes")
-    d.click(user, "onboarding.goal_priority.select.1")
     d.dm(user, "Keep my steering group <b>aligned</b> & @here happy")
-    d.click(user, "onboarding.goal_priority.select.2")
     finish_common_steps(slack, user)
     review = slack.fake.last_dm(user)
     assert "Public speaking" in str(review.blocks)
@@ -83,7 +80,11 @@ def test_a_mentor_offers_expertise_and_capacity_from_the_home_tab(slack: BotUnde
     d = slack.d
     d.open_home("U_BEN")
     home = slack.fake.home_view("U_BEN")
-    assert home is not None and "home.continue" in str(home.blocks)
+    # the first visit explains the program and offers Join; nothing is sent unasked
+    assert home is not None and "home.join" in str(home.blocks)
+    assert slack.dm_texts("U_BEN") == []
+    d.click("U_BEN", "home.join")
+    assert "home.continue" in str(slack.fake.home_view("U_BEN").blocks)
     d.click("U_BEN", "onboarding.role.select.mentor")
     d.select("U_BEN", "onboarding.expertise.select", ["system-design", "career-planning"])
     d.click("U_BEN", "onboarding.capacity.select.2")
@@ -105,7 +106,6 @@ def test_both_roles_via_slash_command(slack: BotUnderTest) -> None:
     d.click("U_CY", "onboarding.role.select.both")
     d.select("U_CY", "onboarding.goals.select", ["leading-a-team"])
     d.dm("U_CY", "Lead my first team of four")
-    d.click("U_CY", "onboarding.goal_priority.select.1")
     d.select("U_CY", "onboarding.expertise.select", ["data-analysis"])
     d.click("U_CY", "onboarding.capacity.select.1")
     finish_common_steps(slack, "U_CY")
@@ -117,11 +117,10 @@ def test_both_roles_via_slash_command(slack: BotUnderTest) -> None:
 def test_edit_in_the_modal_before_confirming(slack: BotUnderTest) -> None:
     user = ana(slack)
     d = slack.d
-    d.dm(user, "hello")
+    d.dm(user, "hello, I want to join")
     d.click(user, "onboarding.role.select.mentee")
     d.select(user, "onboarding.goals.select", ["writing"])
     d.dm(user, "Write a design doc people actually read")
-    d.click(user, "onboarding.goal_priority.select.2")
     finish_common_steps(slack, user)
     d.click(user, "onboarding.review.edit")
     modal = slack.fake.open_views(user)[-1]
@@ -131,6 +130,7 @@ def test_edit_in_the_modal_before_confirming(slack: BotUnderTest) -> None:
         {
             "profile_goal_1": {"profile.goal.1": "negotiation"},
             "profile_success_1": {"profile.success.1": "Negotiate my next contract"},
+            "profile_priority_0": {"profile.priority.0": "2"},
             "profile_priority_1": {"profile.priority.1": "1"},
         },
     )
@@ -146,11 +146,10 @@ def test_edit_in_the_modal_before_confirming(slack: BotUnderTest) -> None:
 def test_edit_modal_rejects_too_long_text_with_the_limit(slack: BotUnderTest, monkeypatch) -> None:
     user = ana(slack)
     d = slack.d
-    d.dm(user, "hello")
+    d.dm(user, "hello, I want to join")
     d.click(user, "onboarding.role.select.mentee")
     d.select(user, "onboarding.goals.select", ["writing"])
     d.dm(user, "Clear docs")
-    d.click(user, "onboarding.goal_priority.select.2")
     finish_common_steps(slack, user)
     d.click(user, "onboarding.review.edit")
     modal = slack.fake.open_views(user)[-1]
@@ -169,13 +168,12 @@ def test_edit_modal_rejects_too_long_text_with_the_limit(slack: BotUnderTest, mo
 def test_restart_mid_conversation_resumes_at_the_same_step(slack: BotUnderTest) -> None:
     user = ana(slack)
     d = slack.d
-    d.dm(user, "hi")
+    d.dm(user, "Hi! I'd like to join")
     d.click(user, "onboarding.role.select.mentee")
     d.select(user, "onboarding.goals.select", ["hiring"])
     slack.restart()
     d = slack.d
     d.dm(user, "Hire two engineers well")  # answers the question asked before the restart
-    d.click(user, "onboarding.goal_priority.select.1")
     with slack.app.db.transaction() as session:
         conversation = session.scalars(select(Conversation)).one()
         assert conversation.step == "format"
@@ -184,9 +182,11 @@ def test_restart_mid_conversation_resumes_at_the_same_step(slack: BotUnderTest) 
 
 def test_typing_when_a_button_is_expected_gets_a_hint(slack: BotUnderTest) -> None:
     user = ana(slack)
-    slack.d.dm(user, "hi")
-    slack.d.dm(user, "mentee please")
+    slack.d.dm(user, "Hi! I'd like to join")
+    slack.d.dm(user, "purple elephants")  # answers nothing, asks nothing
     assert "buttons" in slack.dm_texts(user)[-1]
+    with slack.app.db.transaction() as session:
+        assert session.scalars(select(Conversation)).one().step == "role"
 
 
 def test_events_from_another_workspace_or_a_bot_are_ignored(slack: BotUnderTest) -> None:
@@ -248,7 +248,7 @@ def test_a_question_typed_mid_onboarding_is_answered_then_the_step_waits(
     slack: BotUnderTest,
 ) -> None:
     user = ana(slack)
-    slack.d.dm(user, "hi")
+    slack.d.dm(user, "Hi! I'd like to join")
     slack.d.dm(user, "what is the difference between mentoring and coaching?")
     texts = slack.dm_texts(user)
     assert any("coach" in t.lower() for t in texts[-3:])

@@ -75,7 +75,6 @@ def onboard_as_mentor(slack: BotUnderTest, user: str) -> None:
     d.click(user, "onboarding.format.select.remote")
     d.select(user, "onboarding.languages.select", ["en"])
     d.dm(user, "mornings are best")
-    d.click(user, "onboarding.confidentiality.ack")
     d.click(user, "onboarding.review.confirm")
 
 
@@ -445,11 +444,9 @@ def onboard_as_mentee(slack: BotUnderTest, user: str) -> None:
     d.click(user, "onboarding.role.select.mentee")
     d.select(user, "onboarding.goals.select", ["public-speaking"])
     d.dm(user, "Give a talk at the all-hands")
-    d.click(user, "onboarding.goal_priority.select.1")
     d.click(user, "onboarding.format.select.remote")
     d.select(user, "onboarding.languages.select", ["en"])
     d.click(user, "onboarding.notes.skip")
-    d.click(user, "onboarding.confidentiality.ack")
     d.click(user, "onboarding.review.confirm")
 
 
@@ -540,11 +537,9 @@ def test_a_mentee_who_joins_the_guild_gets_guild_mentors_on_confirming(
     d.click("U_MIA", "onboarding.role.select.mentee")
     d.select("U_MIA", "onboarding.goals.select", ["system-design"])
     d.dm("U_MIA", "Lead the design of our next service")
-    d.click("U_MIA", "onboarding.goal_priority.select.1")
     d.click("U_MIA", "onboarding.format.select.remote")
     d.select("U_MIA", "onboarding.languages.select", ["en"])
     d.click("U_MIA", "onboarding.notes.skip")
-    d.click("U_MIA", "onboarding.confidentiality.ack")
     d.click("U_MIA", "onboarding.review.confirm")
     slack.app.wait_idle()
 

@@ -129,7 +129,7 @@ def test_a_dm_while_the_database_is_out_is_acked_and_answered_in_the_dm(
     bot: BotUnderTest, outage: Outage, database_url: str
 ) -> None:
     outage.start()
-    response = bot.d.dm(USER, "hi")
+    response = bot.d.dm(USER, "I'd like to join")
     outage.stop()
 
     assert response.status_code == 200
@@ -138,7 +138,7 @@ def test_a_dm_while_the_database_is_out_is_acked_and_answered_in_the_dm(
     assert count(database_url, ProcessedEvent) == 0  # not marked handled: nothing half-written
 
     before = len(bot_texts(bot))
-    assert bot.d.dm(USER, "hi").status_code == 200
+    assert bot.d.dm(USER, "I'd like to join").status_code == 200
     after = bot_texts(bot)[before:]
     assert after and not any(TRY_AGAIN in t for t in after)
     assert count(database_url, Conversation) == 1
@@ -160,7 +160,7 @@ def test_a_home_tab_opened_while_the_database_is_out_is_left_for_slack_to_redeli
 def test_a_button_clicked_while_the_database_is_out_is_acked_and_can_be_clicked_again(
     bot: BotUnderTest, outage: Outage, database_url: str
 ) -> None:
-    bot.d.dm(USER, "hi")
+    bot.d.dm(USER, "I'd like to join")
     outage.start()
     response = bot.d.click(USER, "onboarding.role.select.mentee")
     outage.stop()

@@ -127,15 +127,13 @@ def people(slack: BotUnderTest) -> None:
 
 def onboard_mentee(slack: BotUnderTest) -> None:
     d = slack.d
-    d.dm(MENTEE, "hi")
+    d.dm(MENTEE, "I'd like to join")
     d.click(MENTEE, "onboarding.role.select.mentee")
     d.select(MENTEE, "onboarding.goals.select", ["public-speaking"])
     d.dm(MENTEE, hostile("Goal"))
-    d.click(MENTEE, "onboarding.goal_priority.select.1")
     d.click(MENTEE, "onboarding.format.select.remote")
     d.select(MENTEE, "onboarding.languages.select", ["en"])
     d.dm(MENTEE, hostile("Notes"))
-    d.click(MENTEE, "onboarding.confidentiality.ack")
     d.click(MENTEE, "onboarding.review.confirm")
 
 
@@ -143,13 +141,13 @@ def onboard_mentor(slack: BotUnderTest, user: str) -> None:
     slack.add_person(user, "dee", real_name=hostile("Dee"), tz="America/New_York")
     d = slack.d
     d.open_home(user)
+    d.click(user, "home.join")
     d.click(user, "onboarding.role.select.mentor")
     d.select(user, "onboarding.expertise.select", ["system-design"])
     d.click(user, "onboarding.capacity.select.2")
     d.click(user, "onboarding.format.select.remote")
     d.select(user, "onboarding.languages.select", ["en"])
     d.dm(user, hostile("Mentor notes"))
-    d.click(user, "onboarding.confidentiality.ack")
     d.click(user, "onboarding.review.confirm")
 
 

@@ -26,7 +26,7 @@ from tests.journeys.test_journey_onboarding import ana
 def test_same_event_delivered_twice_is_handled_once(slack: BotUnderTest) -> None:
     user = ana(slack)
     d = slack.d
-    d.dm(user, "hi")
+    d.dm(user, "I'd like to join")
     d.click(user, "onboarding.role.select.mentee")
     d.select(user, "onboarding.goals.select", ["hiring"])
     event = {
@@ -43,13 +43,13 @@ def test_same_event_delivered_twice_is_handled_once(slack: BotUnderTest) -> None
     assert len(slack.fake.calls_to("chat.postMessage")) == before
     with slack.app.db.transaction() as session:
         conversation = session.scalars(select(Conversation)).one()
-        assert conversation.step == "goal_priority:0"
+        assert conversation.step == "format"
 
 
 def test_double_click_changes_nothing_twice(slack: BotUnderTest, monkeypatch) -> None:
     user = ana(slack)
     d = slack.d
-    d.dm(user, "hi")
+    d.dm(user, "I'd like to join")
     sent: list[dict] = []
     send = d.interaction
     monkeypatch.setattr(d, "interaction", lambda payload: sent.append(payload) or send(payload))

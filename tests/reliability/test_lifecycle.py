@@ -141,7 +141,7 @@ def test_a_reinstall_past_the_retention_period_deletes_nothing_itself_and_waits_
     assert uninstalled_at(slack) is not None
     slack.run_sweeps()  # only the sweep deletes
     assert all(not rows for rows in stored(slack).values())
-    slack.d.dm("U_A", "hi")  # and a new install starts clean
+    slack.d.dm("U_A", "I'd like to join")  # and a new install starts clean
     assert participation(slack, "U_A") is not None
     assert participation(slack, "U_A").status == "onboarding"
 
