@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.platform import slack_io
 from bot.platform.blocks import message, text_message, view_metadata, view_values
 from bot.scheduling.deliverer import Deliverer, Pacer, Part, Renderer, RenderTarget
+from bot.views import relationship_nudges as nudge_views
 from bot.views import relationships as views
 from core.kernel.db import Database
 from core.kernel.texts import mrkdwn, plain
@@ -28,6 +29,7 @@ from core.relationships.models import (
 )
 from core.relationships.scheduled import RULES, Queued, StillDue, still_due
 from core.relationships.service import (
+    Member,
     PairInfo,
     Role,
     ends_on,
@@ -57,6 +59,25 @@ class Click:
     reply: Reply
     trigger_id: str
     action_id: str
+    origin: Origin | None = None  # the message the button was in
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A message a button was pressed in: where it is and what it showed."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def origin_of(body: dict[str, Any]) -> Origin | None:
+    container, shown = body.get("container") or {}, body.get("message") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not channel or not ts or not isinstance(shown.get("blocks"), list):
+        return None
+    return Origin(str(channel), str(ts), str(shown.get("text") or ""), list(shown["blocks"]))
 
 
 def error_text(refused: Refused) -> str:
@@ -83,6 +104,7 @@ class RelationshipFlow:
     def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
         self.onboarding = onboarding  # redraws App Home when the pair changes
+        self._origins: dict[tuple[str, int], Origin] = {}  # modals opened from a nudge
         drawers = self._drawers()
         if set(drawers) != set(RULES):  # a kind without a rule would never be sent
             raise RuntimeError(f"renderers and rules differ: {set(drawers) ^ set(RULES)}")
@@ -253,37 +275,159 @@ class RelationshipFlow:
             return {"suggest_text": plain(f"relationship.errors.{key}")}, None
         return None, self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
 
-    # --- meetings ----------------------------------------------------------------------------
-    def met(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        reply: Reply,
-        *,
-        token: dict[str, Any] | None = None,
-        args: str = "",
-    ) -> None:
-        """ "We met" (a button: today) or `/mentoring met [@partner] [date]`."""
-        now = self.clock.now()
-        outcome = (
-            use_cases.met_today(self.db, team_id, user_id, token.get("p"), now)
-            if token is not None
-            else use_cases.met_on(self.db, team_id, user_id, args, now)
-        )
+    # --- meetings ---------------------------------------------------------------------------
+    def met(self, client: WebClient, team_id: str, user_id: str, reply: Reply, args: str) -> None:
+        """`/mentoring met [@partner] [date]`."""
+        outcome = use_cases.met_on(self.db, team_id, user_id, args, self.clock.now())
         self._finish(outcome, reply, client, _met_text(outcome))
+        if isinstance(outcome, Met) and outcome.new and outcome.info is not None:
+            done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
+            self.settle_nudges(client, outcome.info.pair_id, done)
 
-    def scheduled_or_snooze(
-        self, team_id: str, user_id: str, token: dict[str, Any], reply: Reply, *, snooze: bool
-    ) -> None:
+    def open_met(self, c: Click) -> None:
+        """*We met*: ask which day (today unless changed) before logging."""
+        opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
+            return
+        assert opened.info is not None
+        member = _member(opened.info, c.user_id)
+        partner = opened.info.partner(member.person_id) if member else opened.info.mentor
+        today = local_today(self.clock.now(), member.timezone if member else None)
+        view = nudge_views.met_modal(today, partner.name, {"p": opened.info.pair_id})
+        self._remember(c, opened.info.pair_id)
+        c.client.views_open(trigger_id=c.trigger_id, view=view)
+
+    def _remember(self, c: Click, pair_id: int) -> None:
+        """Keep the message a modal was opened from, to settle it when the modal is answered
+        (this process only: another replica answering settles the lone nudges only)."""
+        if c.origin is not None:
+            if len(self._origins) > 1000:
+                self._origins.clear()
+            self._origins[(c.user_id, pair_id)] = c.origin
+
+    def submit_met(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
+        picked = nudge_views.picked(view_values(view), "met_date", views.ids.REL_MET_DATE)
+        pair_id = view_metadata(view).get("p")
+        outcome = use_cases.met_picked(self.db, team_id, user_id, pair_id, picked, self.clock.now())
+        if isinstance(outcome, Refused):
+            return {
+                "met_date": plain(f"relationship.errors.{outcome.key}", **outcome.context)
+            }, None
+        already = _met_text(outcome)
+
+        def follow_up(client: WebClient) -> None:
+            self.send_now(outcome.sent)
+            if already:
+                slack_io.post_dm(client, user_id, text_message(already))
+                return
+            done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
+            if outcome.info is not None:
+                origin = self._origins.pop((user_id, outcome.info.pair_id), None)
+                self.settle_nudges(client, outcome.info.pair_id, done, origin)
+            self.refresh_homes(client, outcome.info)
+
+        return None, follow_up
+
+    def scheduled_or_snooze(self, c: Click, *, snooze: bool) -> None:
         outcome = use_cases.put_off(
-            self.db, team_id, user_id, token.get("p"), self.clock.now(), snooze=snooze
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock.now(), snooze=snooze
         )
-        self._finish(
-            outcome,
-            reply,
-            text=mrkdwn(f"relationship.meeting.{'snoozed' if snooze else 'scheduled'}"),
+        key = "snoozed" if snooze else "scheduled"
+        self._finish(outcome, c.reply, text=mrkdwn(f"relationship.meeting.{key}"))
+        if not isinstance(outcome, Refused) and outcome.info is not None:
+            done = mrkdwn(f"relationship.meeting.done_{key}")
+            self.settle_nudges(c.client, outcome.info.pair_id, done, c.origin)
+
+    def open_rhythm(self, c: Click) -> None:
+        opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
+            return
+        assert opened.info is not None
+        view = nudge_views.rhythm_modal(opened.cadence, {"p": opened.info.pair_id})
+        self._remember(c, opened.info.pair_id)
+        c.client.views_open(trigger_id=c.trigger_id, view=view)
+
+    def submit_rhythm(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
+        cadence = nudge_views.picked(view_values(view), "rhythm", views.ids.REL_RHYTHM_CADENCE)
+        pair_id = view_metadata(view).get("p")
+        now = self.clock.now()
+        outcome = use_cases.change_rhythm(self.db, team_id, user_id, pair_id, cadence, now)
+        if isinstance(outcome, Refused):
+            return {"rhythm": plain(f"relationship.errors.{outcome.key}", **outcome.context)}, None
+        info = outcome.info
+        assert info is not None and outcome.next_nudge is not None
+        me = _member(info, user_id)
+        partner = info.partner(me.person_id) if me else info.mentor
+        name = plain(f"relationship.cadence.{cadence}")
+        mine = mrkdwn(
+            "relationship.meeting.rhythm_changed",
+            cadence=name,
+            date=views.day(local_today(outcome.next_nudge, me.timezone if me else None)),
         )
+        theirs = mrkdwn("relationship.meeting.rhythm_partner", person=user_id, cadence=name)
+
+        def follow_up(client: WebClient) -> None:
+            slack_io.post_dm(client, user_id, text_message(mine))
+            if not partner.unreachable:
+                slack_io.post_dm(client, partner.user_id, text_message(theirs))
+            done = mrkdwn("relationship.meeting.done_rhythm", cadence=name)
+            origin = self._origins.pop((user_id, info.pair_id), None)
+            self.settle_nudges(client, info.pair_id, done, origin)
+            self.refresh_homes(client, info)
+
+        return None, follow_up
+
+    def nudge_pause(self, c: Click) -> None:
+        """*Pause for 4 weeks* on a nudge."""
+        outcome = use_cases.pause_from_nudge(
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock
+        )
+        text = None
+        if isinstance(outcome, use_cases.Paused) and outcome.until is not None:
+            text = mrkdwn("relationship.pause.started", until=views.day(outcome.until))
+        self._finish(outcome, c.reply, text=text)
+        if not isinstance(outcome, Refused):
+            pair_id = int(c.token.get("p") or 0)
+            done = mrkdwn("relationship.meeting.done_paused")
+            self.settle_nudges(c.client, pair_id, done, c.origin)
+            self._refresh_own_home(c.client, c.team_id, c.user_id)
+
+    def nudge_help(self, c: Click) -> None:
+        """*Talk to a coordinator* on a nudge: only this person's message shows it."""
+        outcome = use_cases.ask_help(
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock, source="nudge"
+        )
+        text = None
+        if not isinstance(outcome, Refused):
+            text = mrkdwn(f"relationship.help.{'asked' if outcome.new else 'asked_again'}")
+        self._finish(outcome, c.reply, text=text)
+        if not isinstance(outcome, Refused) and c.origin is not None:
+            pair_id = int(c.token.get("p") or 0)
+            self._settle_origin(
+                c.client, c.origin, pair_id, mrkdwn("relationship.meeting.done_help")
+            )
+
+    def settle_nudges(
+        self, client: WebClient, pair_id: int, done: str, origin: Origin | None = None
+    ) -> None:
+        """An answered nudge loses its buttons on every copy: the message it was answered in
+        (other items of a digest keep theirs) and each earlier nudge sent alone, both people's."""
+        if origin is not None:
+            self._settle_origin(client, origin, pair_id, done)
+        line = nudge_views.done(done)
+        for posted in use_cases.posted_nudges(self.db, pair_id):
+            if origin is None or posted.ts != origin.ts:
+                slack_io.update_message(
+                    client, posted.channel, posted.ts, message(line.text, line.blocks)
+                )
+
+    @staticmethod
+    def _settle_origin(client: WebClient, origin: Origin, pair_id: int, done: str) -> None:
+        blocks = nudge_views.replace_actions(origin.blocks, pair_id, done)
+        if blocks != origin.blocks:
+            slack_io.update_message(client, origin.channel, origin.ts, message(origin.text, blocks))
 
     def open_note(self, c: Click) -> None:
         opened = use_cases.open_note(
@@ -470,9 +614,7 @@ class RelationshipFlow:
             ),
             "not_working": lambda d, _t: views.not_working(d.state.info.pair_id, d.partner.name),
             "checkin_summary": _draw_summary,
-            "help_request": lambda d, _t: views.help_request(
-                d.state.info.mentee.user_id, d.state.info.mentor.user_id
-            ),
+            "help_request": lambda d, _t: views.help_request(d.me.user_id, d.me.name, d.me.role),
             "closure": lambda d, t: views.closure(
                 d.state.info.pair_id,
                 str(t.payload.get("reason") or ""),
@@ -527,12 +669,13 @@ def _draw_meeting_nudge(due: StillDue, _target: RenderTarget) -> Part:
     relationship = due.state.relationship
     assert relationship is not None and relationship.active_since is not None
     since = relationship.last_met_on or local_today(relationship.active_since, due.me.timezone)
-    return views.meeting_nudge(
+    return nudge_views.meeting_nudge(
         due.state.info.pair_id,
         _agreement(due).cadence,
         due.partner.user_id,
         due.partner.name,
         since,
+        due.streak,
     )
 
 
@@ -561,6 +704,10 @@ def _draw_pause_started(due: StillDue, target: RenderTarget) -> Part:
     assert record is not None
     until = local_today(record.until, target.timezone) if record.until else None
     return views.pause_started(due.partner.user_id, due.partner.name, until)
+
+
+def _member(info: PairInfo, user_id: str) -> Member | None:
+    return next((m for m in info.members if m.user_id == user_id), None)
 
 
 def _tell(user_id: str, text: str) -> Callable[[WebClient], None]:

@@ -30,6 +30,7 @@ from bot.platform.blocks import (
     text_input,
 )
 from bot.scheduling.deliverer import Part
+from bot.views.relationship_nudges import meeting_nudge as meeting_nudge
 from core.kernel.texts import mrkdwn, plain
 from core.relationships.agreements import GOAL_TITLE_MAX, SUCCESS_MAX, SUGGESTION_MAX, AgreementForm
 from core.relationships.checkins import CHECKIN_NOTE_MAX, CheckinAnswers
@@ -187,46 +188,6 @@ def agreement_nudge(pair_id: int, role: str, partner_id: str, partner_name: str)
     return Part(mrkdwn("relationship.agreement.nudge_fallback", partner_name=partner_name), blocks)
 
 
-def meeting_nudge(
-    pair_id: int, cadence: str, partner_id: str, partner_name: str, since: date
-) -> Part:
-    interval = plain(f"relationship.interval.{cadence}")
-    value = _value(p=pair_id)
-    return Part(
-        mrkdwn(
-            "relationship.meeting.nudge_fallback",
-            interval=interval,
-            partner_name=partner_name,
-            since=day(since),
-        ),
-        [
-            section(
-                mrkdwn(
-                    "relationship.meeting.nudge",
-                    interval=interval,
-                    partner=partner_id,
-                    since=day(since),
-                )
-            ),
-            actions(
-                [
-                    button(
-                        plain("relationship.meeting.button_met"),
-                        ids.REL_MET,
-                        value,
-                        style="primary",
-                    ),
-                    button(
-                        plain("relationship.meeting.button_scheduled"), ids.REL_SCHEDULED, value
-                    ),
-                    button(plain("relationship.meeting.button_snooze"), ids.REL_SNOOZE, value),
-                ],
-                block_id=f"rel.nudge.{pair_id}",
-            ),
-        ],
-    )
-
-
 def meeting_logged(
     pair_id: int, meeting_id: int, by_me: bool, partner_id: str, partner_name: str, met_on: date
 ) -> Part:
@@ -321,10 +282,11 @@ def checkin_summary(partner_id: str, partner_name: str, goals: Sequence[Mapping[
     )
 
 
-def help_request(mentee_id: str, mentor_id: str) -> Part:
+def help_request(asker_id: str, asker_name: str, role: str) -> Part:
+    """To a coordinator: only the person who asked, never their partner or answers."""
     return Part(
-        mrkdwn("relationship.help.coordinator_fallback"),
-        [section(mrkdwn("relationship.help.coordinator", mentee=mentee_id, mentor=mentor_id))],
+        mrkdwn("relationship.help.coordinator_fallback", name=asker_name),
+        [section(mrkdwn("relationship.help.coordinator", asker=asker_id, role=role))],
     )
 
 
