@@ -70,14 +70,22 @@ class Origin:
     ts: str
     text: str
     blocks: list[dict[str, Any]]
+    block_id: str  # the actions block of the button pressed
 
 
 def origin_of(body: dict[str, Any]) -> Origin | None:
     container, shown = body.get("container") or {}, body.get("message") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
+    pressed = (body.get("actions") or [{}])[0]
     if not channel or not ts or not isinstance(shown.get("blocks"), list):
         return None
-    return Origin(str(channel), str(ts), str(shown.get("text") or ""), list(shown["blocks"]))
+    return Origin(
+        str(channel),
+        str(ts),
+        str(shown.get("text") or ""),
+        list(shown["blocks"]),
+        str(pressed.get("block_id") or ""),
+    )
 
 
 def error_text(refused: Refused) -> str:
@@ -208,6 +216,7 @@ class RelationshipFlow:
                 suggestion=opened.suggestion,
                 metadata={"p": opened.info.pair_id, "v": opened.version},
             )
+            self._remember(c, opened.info.pair_id)
             c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def _submit_pair_form(
@@ -240,16 +249,43 @@ class RelationshipFlow:
         )
         if isinstance(outcome, Invalid):
             return views.agreement_errors(outcome.errors, outcome.max_goals), None
-        return None, self._sent(outcome, user_id, "relationship.agreement.sent", "mentor")
+        sent = self._sent(outcome, user_id, "relationship.agreement.sent", "mentor")
+        return None, self._settling(sent, outcome, user_id, "relationship.agreement.done_drafted")
 
-    def confirm_agreement(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
+    def _settling(
+        self,
+        follow_up: Callable[[WebClient], None],
+        outcome: Changed | Refused,
+        user_id: str,
+        key: str,
+    ) -> Callable[[WebClient], None]:
+        """`follow_up`, then the message the modal was opened from loses the button pressed."""
+        if isinstance(outcome, Refused) or outcome.info is None:
+            return follow_up
+        info = outcome.info
+        origin = self._origins.pop((user_id, info.pair_id), None)
+
+        def settle(client: WebClient) -> None:
+            follow_up(client)
+            if origin is not None:
+                me = _member(info, user_id)
+                partner = info.partner(me.person_id) if me else info.mentor
+                done = mrkdwn(key, partner_name=partner.name)
+                self._settle_origin(client, origin, info.pair_id, done)
+
+        return settle
+
+    def confirm_agreement(self, c: Click) -> None:
         now = self.clock.now()
         outcome = use_cases.confirm_agreement(
-            self.db, team_id, user_id, token.get("p"), token.get("v"), now
+            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("v"), now
         )
-        self._finish(outcome, reply, client)
+        self._finish(outcome, c.reply, c.client)
+        if not isinstance(outcome, Refused) and outcome.info is not None:
+            done = mrkdwn("relationship.agreement.done_confirmed")
+            if c.origin is not None:
+                self._settle_origin(c.client, c.origin, outcome.info.pair_id, done)
+            self.settle_posted(c.client, outcome.info.pair_id, "agreement_review", done, c.origin)
 
     def open_suggest(self, c: Click) -> None:
         version = c.token.get("v")
@@ -257,6 +293,7 @@ class RelationshipFlow:
         if isinstance(opened, Refused):
             c.reply(error_text(opened))
             return
+        self._remember(c, opened.info.pair_id)
         c.client.views_open(
             trigger_id=c.trigger_id,
             view=views.suggest_modal(
@@ -273,7 +310,8 @@ class RelationshipFlow:
         if isinstance(outcome, Invalid):
             key = outcome.errors["suggestion"]
             return {"suggest_text": plain(f"relationship.errors.{key}")}, None
-        return None, self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
+        sent = self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
+        return None, self._settling(sent, outcome, user_id, "relationship.agreement.done_suggested")
 
     # --- meetings ---------------------------------------------------------------------------
     def met(self, client: WebClient, team_id: str, user_id: str, reply: Reply, args: str) -> None:
@@ -416,16 +454,26 @@ class RelationshipFlow:
         (other items of a digest keep theirs) and each earlier nudge sent alone, both people's."""
         if origin is not None:
             self._settle_origin(client, origin, pair_id, done)
+        self.settle_posted(client, pair_id, "meeting_nudge", done, origin)
+
+    def settle_posted(
+        self, client: WebClient, pair_id: int, kind: str, done: str, skip: Origin | None = None
+    ) -> None:
+        """Every sent message of `kind` for the pair that holds nothing else becomes `done`."""
         line = nudge_views.done(done)
-        for posted in use_cases.posted_nudges(self.db, pair_id):
-            if origin is None or posted.ts != origin.ts:
+        for posted in use_cases.posted_nudges(self.db, pair_id, kind):
+            if skip is None or posted.ts != skip.ts:
                 slack_io.update_message(
                     client, posted.channel, posted.ts, message(line.text, line.blocks)
                 )
 
     @staticmethod
     def _settle_origin(client: WebClient, origin: Origin, pair_id: int, done: str) -> None:
-        blocks = nudge_views.replace_actions(origin.blocks, pair_id, done)
+        """The buttons just pressed (and the pair's nudge buttons in that message) become a
+        ✓ line; the rest of the message stays."""
+        blocks = origin.blocks
+        for block_id in {origin.block_id, f"rel.nudge.{pair_id}"} - {""}:
+            blocks = nudge_views.replace_actions(blocks, block_id, done)
         if blocks != origin.blocks:
             slack_io.update_message(client, origin.channel, origin.ts, message(origin.text, blocks))
 

@@ -69,12 +69,13 @@ def _stepping(step: Callable[..., None]) -> Callable[[Click], None]:
 
 
 def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
-    # Buttons that open a modal (or say why not).
+    # Buttons that open a modal (or say why not), or that need the message they were in.
     openers = {
         ids.REL_AGREEMENT_OPEN: relationship.open_agreement,
         ids.REL_AGREEMENT_SUGGEST: relationship.open_suggest,
         ids.REL_NOTE_OPEN: relationship.open_note,
         ids.REL_CHECKIN_OPEN: relationship.open_checkin,
+        ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
         ids.REL_MET: relationship.open_met,
         ids.REL_RHYTHM: relationship.open_rhythm,
         ids.REL_NUDGE_PAUSE: relationship.nudge_pause,
@@ -85,7 +86,6 @@ def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
 
     # Buttons that hand the pair's token straight to one flow step.
     simple_steps = {
-        ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
         ids.REL_HELP: relationship.help,
         ids.REL_END: relationship.end,
         ids.REL_COMPLETE: relationship.complete,

@@ -86,12 +86,12 @@ def done(text: str) -> Part:
     return Part(text, [context(text)])
 
 
-def replace_actions(blocks: list[Block], pair_id: int, text: str) -> list[Block]:
-    """A message's blocks with this pair's nudge buttons replaced by the ✓ line `text` (other
+def replace_actions(blocks: list[Block], block_id: str, text: str) -> list[Block]:
+    """A message's blocks with the buttons of `block_id` replaced by the ✓ line `text` (other
     items of a digest keep theirs)."""
     out: list[Block] = []
     for block in blocks:
-        if block.get("type") == "actions" and block.get("block_id") == f"rel.nudge.{pair_id}":
+        if block.get("type") == "actions" and block.get("block_id") == block_id:
             out.append(context(text))
         else:
             out.append(block)

@@ -90,19 +90,17 @@ def invite(pair_id: int, role: str, partner_id: str, partner_name: str) -> Part:
     text = mrkdwn(
         f"relationship.agreement.invite_{role}", partner=partner_id, partner_name=partner_name
     )
-    return Part(
-        mrkdwn("relationship.agreement.invite_fallback", partner_name=partner_name),
-        [
-            section(text),
+    blocks = [section(text)]
+    if role == "mentee":  # the mentor has nothing to do until the draft comes
+        blocks.append(
             _one_button(
                 "relationship.agreement.button_setup",
                 ids.REL_AGREEMENT_OPEN,
                 _value(p=pair_id),
                 f"rel.invite.{pair_id}",
-                style="primary" if role == "mentee" else None,
-            ),
-        ],
-    )
+            )
+        )
+    return Part(mrkdwn("relationship.agreement.invite_fallback", partner_name=partner_name), blocks)
 
 
 def review(

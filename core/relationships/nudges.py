@@ -113,13 +113,13 @@ class Posted:
     ts: str
 
 
-def posted_nudges(session: Session, pair_id: int) -> list[Posted]:
-    """The pair's sent nudges (both people's copies) that are alone in their message, so that
-    an answer can replace them with a one-line ✓. Nudges batched with other items keep their
-    buttons (those answer "already taken care of")."""
+def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Posted]:
+    """The pair's sent nudges (or other messages of `kind`; both people's copies) that are
+    alone in their message, so that an answer can replace them with a one-line ✓. Nudges
+    batched with other items keep their buttons (those answer "already taken care of")."""
     rows = session.execute(
         select(Delivery.slack_channel, Delivery.slack_ts, Delivery.message_id).where(
-            Delivery.kind == KIND,
+            Delivery.kind == kind,
             Delivery.subject == f"pair:{pair_id}",
             Delivery.status == DELIVERY_SENT,
             Delivery.slack_ts.is_not(None),

@@ -384,9 +384,10 @@ def rhythm_of(db: Database, team_id: str, user_id: str, pair_id: Any) -> Rhythm 
     return _as_member(db, team_id, user_id, pair_id, step)
 
 
-def posted_nudges(db: Database, pair_id: int) -> list[nudges.Posted]:
+def posted_nudges(db: Database, pair_id: int, kind: str = nudges.KIND) -> list[nudges.Posted]:
+    """Where the pair's sent messages of `kind` are, to take their buttons away."""
     with db.transaction() as session:
-        return nudges.posted_nudges(session, pair_id)
+        return nudges.posted_nudges(session, pair_id, kind)
 
 
 def met_on(db: Database, team_id: str, user_id: str, args: str, now: datetime) -> Met | Refused:
