@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session
 
+from bot.flows.relationship_settling import Origin, Settler
 from bot.platform import slack_io
 from bot.platform.blocks import message, text_message, view_metadata, view_values
 from bot.scheduling.deliverer import Deliverer, Pacer, Part, Renderer, RenderTarget
@@ -62,32 +63,6 @@ class Click:
     origin: Origin | None = None  # the message the button was in
 
 
-@dataclass(frozen=True)
-class Origin:
-    """A message a button was pressed in: where it is and what it showed."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-    block_id: str  # the actions block of the button pressed
-
-
-def origin_of(body: dict[str, Any]) -> Origin | None:
-    container, shown = body.get("container") or {}, body.get("message") or {}
-    channel, ts = container.get("channel_id"), container.get("message_ts")
-    pressed = (body.get("actions") or [{}])[0]
-    if not channel or not ts or not isinstance(shown.get("blocks"), list):
-        return None
-    return Origin(
-        str(channel),
-        str(ts),
-        str(shown.get("text") or ""),
-        list(shown["blocks"]),
-        str(pressed.get("block_id") or ""),
-    )
-
-
 def error_text(refused: Refused) -> str:
     return mrkdwn(f"relationship.errors.{refused.key}", **refused.context)
 
@@ -112,7 +87,7 @@ class RelationshipFlow:
     def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
         self.onboarding = onboarding  # redraws App Home when the pair changes
-        self._origins: dict[tuple[str, int], Origin] = {}  # modals opened from a nudge
+        self.settle = Settler(mentor.db)  # answered messages lose their buttons
         drawers = self._drawers()
         if set(drawers) != set(RULES):  # a kind without a rule would never be sent
             raise RuntimeError(f"renderers and rules differ: {set(drawers) ^ set(RULES)}")
@@ -216,7 +191,7 @@ class RelationshipFlow:
                 suggestion=opened.suggestion,
                 metadata={"p": opened.info.pair_id, "v": opened.version},
             )
-            self._remember(c, opened.info.pair_id)
+            self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
             c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def _submit_pair_form(
@@ -263,7 +238,7 @@ class RelationshipFlow:
         if isinstance(outcome, Refused) or outcome.info is None:
             return follow_up
         info = outcome.info
-        origin = self._origins.pop((user_id, info.pair_id), None)
+        origin = self.settle.recall(user_id, info.pair_id)
 
         def settle(client: WebClient) -> None:
             follow_up(client)
@@ -271,7 +246,7 @@ class RelationshipFlow:
                 me = _member(info, user_id)
                 partner = info.partner(me.person_id) if me else info.mentor
                 done = mrkdwn(key, partner_name=partner.name)
-                self._settle_origin(client, origin, info.pair_id, done)
+                self.settle.origin(client, origin, info.pair_id, done)
 
         return settle
 
@@ -284,8 +259,8 @@ class RelationshipFlow:
         if not isinstance(outcome, Refused) and outcome.info is not None:
             done = mrkdwn("relationship.agreement.done_confirmed")
             if c.origin is not None:
-                self._settle_origin(c.client, c.origin, outcome.info.pair_id, done)
-            self.settle_posted(c.client, outcome.info.pair_id, "agreement_review", done, c.origin)
+                self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+            self.settle.posted(c.client, outcome.info.pair_id, "agreement_review", done, c.origin)
 
     def open_suggest(self, c: Click) -> None:
         version = c.token.get("v")
@@ -293,7 +268,7 @@ class RelationshipFlow:
         if isinstance(opened, Refused):
             c.reply(error_text(opened))
             return
-        self._remember(c, opened.info.pair_id)
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(
             trigger_id=c.trigger_id,
             view=views.suggest_modal(
@@ -320,7 +295,7 @@ class RelationshipFlow:
         self._finish(outcome, reply, client, _met_text(outcome))
         if isinstance(outcome, Met) and outcome.new and outcome.info is not None:
             done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
-            self.settle_nudges(client, outcome.info.pair_id, done)
+            self.settle.nudges(client, outcome.info.pair_id, done)
 
     def open_met(self, c: Click) -> None:
         """*We met*: ask which day (today unless changed) before logging."""
@@ -333,16 +308,8 @@ class RelationshipFlow:
         partner = opened.info.partner(member.person_id) if member else opened.info.mentor
         today = local_today(self.clock.now(), member.timezone if member else None)
         view = nudge_views.met_modal(today, partner.name, {"p": opened.info.pair_id})
-        self._remember(c, opened.info.pair_id)
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(trigger_id=c.trigger_id, view=view)
-
-    def _remember(self, c: Click, pair_id: int) -> None:
-        """Keep the message a modal was opened from, to settle it when the modal is answered
-        (this process only: another replica answering settles the lone nudges only)."""
-        if c.origin is not None:
-            if len(self._origins) > 1000:
-                self._origins.clear()
-            self._origins[(c.user_id, pair_id)] = c.origin
 
     def submit_met(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
         picked = nudge_views.picked(view_values(view), "met_date", views.ids.REL_MET_DATE)
@@ -361,8 +328,8 @@ class RelationshipFlow:
                 return
             done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
             if outcome.info is not None:
-                origin = self._origins.pop((user_id, outcome.info.pair_id), None)
-                self.settle_nudges(client, outcome.info.pair_id, done, origin)
+                origin = self.settle.recall(user_id, outcome.info.pair_id)
+                self.settle.nudges(client, outcome.info.pair_id, done, origin)
             self.refresh_homes(client, outcome.info)
 
         return None, follow_up
@@ -375,7 +342,7 @@ class RelationshipFlow:
         self._finish(outcome, c.reply, text=mrkdwn(f"relationship.meeting.{key}"))
         if not isinstance(outcome, Refused) and outcome.info is not None:
             done = mrkdwn(f"relationship.meeting.done_{key}")
-            self.settle_nudges(c.client, outcome.info.pair_id, done, c.origin)
+            self.settle.nudges(c.client, outcome.info.pair_id, done, c.origin)
 
     def open_rhythm(self, c: Click) -> None:
         opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
@@ -384,7 +351,7 @@ class RelationshipFlow:
             return
         assert opened.info is not None
         view = nudge_views.rhythm_modal(opened.cadence, {"p": opened.info.pair_id})
-        self._remember(c, opened.info.pair_id)
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def submit_rhythm(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
@@ -411,8 +378,8 @@ class RelationshipFlow:
             if not partner.unreachable:
                 slack_io.post_dm(client, partner.user_id, text_message(theirs))
             done = mrkdwn("relationship.meeting.done_rhythm", cadence=name)
-            origin = self._origins.pop((user_id, info.pair_id), None)
-            self.settle_nudges(client, info.pair_id, done, origin)
+            origin = self.settle.recall(user_id, info.pair_id)
+            self.settle.nudges(client, info.pair_id, done, origin)
             self.refresh_homes(client, info)
 
         return None, follow_up
@@ -429,7 +396,7 @@ class RelationshipFlow:
         if not isinstance(outcome, Refused):
             pair_id = int(c.token.get("p") or 0)
             done = mrkdwn("relationship.meeting.done_paused")
-            self.settle_nudges(c.client, pair_id, done, c.origin)
+            self.settle.nudges(c.client, pair_id, done, c.origin)
             self._refresh_own_home(c.client, c.team_id, c.user_id)
 
     def nudge_help(self, c: Click) -> None:
@@ -443,39 +410,9 @@ class RelationshipFlow:
         self._finish(outcome, c.reply, text=text)
         if not isinstance(outcome, Refused) and c.origin is not None:
             pair_id = int(c.token.get("p") or 0)
-            self._settle_origin(
+            self.settle.origin(
                 c.client, c.origin, pair_id, mrkdwn("relationship.meeting.done_help")
             )
-
-    def settle_nudges(
-        self, client: WebClient, pair_id: int, done: str, origin: Origin | None = None
-    ) -> None:
-        """An answered nudge loses its buttons on every copy: the message it was answered in
-        (other items of a digest keep theirs) and each earlier nudge sent alone, both people's."""
-        if origin is not None:
-            self._settle_origin(client, origin, pair_id, done)
-        self.settle_posted(client, pair_id, "meeting_nudge", done, origin)
-
-    def settle_posted(
-        self, client: WebClient, pair_id: int, kind: str, done: str, skip: Origin | None = None
-    ) -> None:
-        """Every sent message of `kind` for the pair that holds nothing else becomes `done`."""
-        line = nudge_views.done(done)
-        for posted in use_cases.posted_nudges(self.db, pair_id, kind):
-            if skip is None or posted.ts != skip.ts:
-                slack_io.update_message(
-                    client, posted.channel, posted.ts, message(line.text, line.blocks)
-                )
-
-    @staticmethod
-    def _settle_origin(client: WebClient, origin: Origin, pair_id: int, done: str) -> None:
-        """The buttons just pressed (and the pair's nudge buttons in that message) become a
-        ✓ line; the rest of the message stays."""
-        blocks = origin.blocks
-        for block_id in {origin.block_id, f"rel.nudge.{pair_id}"} - {""}:
-            blocks = nudge_views.replace_actions(blocks, block_id, done)
-        if blocks != origin.blocks:
-            slack_io.update_message(client, origin.channel, origin.ts, message(origin.text, blocks))
 
     def open_note(self, c: Click) -> None:
         opened = use_cases.open_note(
@@ -534,6 +471,7 @@ class RelationshipFlow:
             c.reply(mrkdwn("relationship.checkin.already") if stale else error_text(opened))
             return
         metadata = {"p": opened.info.pair_id, "s": opened.seq}
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(
             trigger_id=c.trigger_id,
             view=views.checkin_modal(opened.goals, opened.partner.name, metadata),
@@ -556,7 +494,7 @@ class RelationshipFlow:
             tell(client)
             self.send_now(outcome.sent)
 
-        return None, follow_up
+        return None, self._settling(follow_up, outcome, user_id, "relationship.done.checkin")
 
     def help(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
@@ -567,37 +505,51 @@ class RelationshipFlow:
             text = mrkdwn(f"relationship.help.{'asked' if outcome.new else 'asked_again'}")
         self._finish(outcome, reply, text=text)
 
-    def end(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        now = self.clock.now()
-        outcome = use_cases.end_no_fault(self.db, team_id, user_id, token.get("p"), now)
-        self._finish(outcome, reply, client)
-
-    def complete(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        now = self.clock.now()
-        outcome = use_cases.complete(self.db, team_id, user_id, token.get("p"), now)
-        self._finish(outcome, reply, client)
-
-    def extend(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        now = self.clock.now()
-        outcome = use_cases.extend(self.db, team_id, user_id, token.get("p"), token.get("e"), now)
-        self._finish(outcome, reply, client)
-
-    def rematch(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        outcome = use_cases.rematch(self.db, team_id, user_id, token.get("p"), self.clock.now())
-        if isinstance(outcome, Refused):
-            reply(error_text(outcome))
+    def _closed(self, c: Click, outcome: Changed | Refused, key: str, *kinds: str) -> None:
+        """After a button that closes a step: its message (and the pair's lone copies of
+        `kinds`) show the ✓ line `relationship.done.<key>` instead of buttons."""
+        if isinstance(outcome, Refused) or outcome.info is None:
             return
-        reply(mrkdwn(f"relationship.closure.{'rematch_ack' if outcome.new else 'rematch_again'}"))
+        done = mrkdwn(f"relationship.done.{key}")
+        if c.origin is not None:
+            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+        for kind in kinds:
+            self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)
+
+    def end(self, c: Click) -> None:
+        now = self.clock.now()
+        outcome = use_cases.end_no_fault(self.db, c.team_id, c.user_id, c.token.get("p"), now)
+        self._finish(outcome, c.reply, c.client)
+        self._closed(c, outcome, "ended")
+
+    def complete(self, c: Click) -> None:
+        now = self.clock.now()
+        outcome = use_cases.complete(self.db, c.team_id, c.user_id, c.token.get("p"), now)
+        self._finish(outcome, c.reply, c.client)
+        self._closed(c, outcome, "completed", "term_end")
+
+    def extend(self, c: Click) -> None:
+        now = self.clock.now()
+        pair, ends = c.token.get("p"), c.token.get("e")
+        outcome = use_cases.extend(self.db, c.team_id, c.user_id, pair, ends, now)
+        self._finish(outcome, c.reply, c.client)
+        self._closed(c, outcome, "extended", "term_end")
+
+    def rematch(self, c: Click) -> None:
+        outcome = use_cases.rematch(
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock.now()
+        )
+        if isinstance(outcome, Refused):
+            c.reply(error_text(outcome))
+            return
+        key = "rematch_ack" if outcome.new else "rematch_again"
+        c.reply(mrkdwn(f"relationship.closure.{key}"))
+        if c.origin is not None:
+            done = mrkdwn("relationship.done.rematch")
+            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
         if outcome.new:
-            self.mentor.hooks.rematch_requested(client, team_id, user_id, outcome.info.program_id)
+            program = outcome.info.program_id
+            self.mentor.hooks.rematch_requested(c.client, c.team_id, c.user_id, program)
 
     # --- App Home ----------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.flows.relationships import Click, origin_of, reply_to
+from bot.flows.relationship_settling import origin_of
+from bot.flows.relationships import Click, reply_to
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import FollowUp, Submit, _ids, register_submission, trigger_id
 from bot.platform import ids
@@ -76,6 +77,10 @@ def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
         ids.REL_NOTE_OPEN: relationship.open_note,
         ids.REL_CHECKIN_OPEN: relationship.open_checkin,
         ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
+        ids.REL_END: relationship.end,
+        ids.REL_COMPLETE: relationship.complete,
+        ids.REL_EXTEND: relationship.extend,
+        ids.REL_REMATCH: relationship.rematch,
         ids.REL_MET: relationship.open_met,
         ids.REL_RHYTHM: relationship.open_rhythm,
         ids.REL_NUDGE_PAUSE: relationship.nudge_pause,
@@ -87,10 +92,6 @@ def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
     # Buttons that hand the pair's token straight to one flow step.
     simple_steps = {
         ids.REL_HELP: relationship.help,
-        ids.REL_END: relationship.end,
-        ids.REL_COMPLETE: relationship.complete,
-        ids.REL_EXTEND: relationship.extend,
-        ids.REL_REMATCH: relationship.rematch,
     }
     for action_id, step in simple_steps.items():
         _on_click(app, action_id)(_stepping(step))

@@ -12,7 +12,16 @@ from sqlalchemy import select
 from bot.scheduling.deliverer import Pacer
 from core.relationships.models import Agreement, Relationship
 from sandbox.harness import BotUnderTest
-from tests.relationship_support import ANA, BEN, TEAM, add_to_fake, deliveries, seed_pair
+from tests.relationship_support import (
+    ANA,
+    BEN,
+    TEAM,
+    add_to_fake,
+    button_value,
+    deliveries,
+    pressed,
+    seed_pair,
+)
 
 
 @pytest.fixture
@@ -28,23 +37,6 @@ def pair(slack: BotUnderTest) -> int:
 def agreement(slack: BotUnderTest, pair_id: int) -> Agreement | None:
     with slack.app.db.transaction() as session:
         return session.scalars(select(Agreement).where(Agreement.pair_id == pair_id)).first()
-
-
-def pressed(slack: BotUnderTest, user_id: str, action_id: str, value: str) -> dict[str, object]:
-    """A button press as Slack sends it, also for a button no longer shown (a replay, or a
-    double click whose second press left before the message was updated)."""
-    fake = slack.fake
-    return {
-        "type": "block_actions",
-        "user": {"id": user_id, "team_id": TEAM, "name": user_id.lower()},
-        "team": {"id": TEAM, "domain": "acme"},
-        "api_app_id": fake.app_id,
-        "trigger_id": fake.issue_trigger_id(user_id),
-        "actions": [{"action_id": action_id, "value": value, "type": "button"}],
-        "container": {"type": "message", "channel_id": fake.dm_channel(user_id)},
-        "channel": {"id": fake.dm_channel(user_id)},
-        "response_url": fake.new_response_url(fake.dm_channel(user_id), user_id),
-    }
 
 
 def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
@@ -131,9 +123,7 @@ def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
 
     # The mentor confirms the new version: active for both.
     review = fake.last_dm(BEN.user_id)
-    confirm_value = next(
-        e["value"] for b in review.blocks if b.get("type") == "actions" for e in b["elements"]
-    )
+    confirm_value = button_value(review, "relationship.agreement.confirm")
     d.click(BEN.user_id, "relationship.agreement.confirm", in_message=review)
     active = agreement(slack, pair)
     assert active is not None and active.status == "active"

@@ -14,7 +14,17 @@ from core.matchmaking.models import Pair
 from core.relationships.models import CheckIn, HelpRequest, RematchRequest
 from sandbox.fake_slack import Message
 from sandbox.harness import BotUnderTest
-from tests.relationship_support import ANA, BEN, TEAM, add_to_fake, agree, at, seed_pair
+from tests.relationship_support import (
+    ANA,
+    BEN,
+    TEAM,
+    add_to_fake,
+    agree,
+    at,
+    button_value,
+    press_again,
+    seed_pair,
+)
 
 
 def scheduled(slack: BotUnderTest, user: str) -> list[Message]:
@@ -128,8 +138,12 @@ def test_not_working_leads_to_a_no_fault_ending_and_a_rematch_offer(
     assert "relationship.rematch.request" in str(ana_close.blocks)
     assert "relationship.rematch.request" not in str(ben_close.blocks)
 
+    rematch = button_value(ana_close, "relationship.rematch.request")
     slack.d.click(ANA.user_id, "relationship.rematch.request", in_message=ana_close)
-    slack.d.click(ANA.user_id, "relationship.rematch.request", in_message=ana_close)
+    now = slack.fake.message(ana_close.channel, ana_close.ts)
+    assert now is not None and "New mentor requested" in str(now.blocks)
+    assert "relationship.rematch.request" not in str(now.blocks)
+    press_again(slack, ANA.user_id, "relationship.rematch.request", rematch)  # double click
     assert "already asked" in slack.fake.dm_messages(ANA.user_id)[-1].text
     with slack.app.db.transaction() as session:
         request = session.scalars(select(RematchRequest)).one()
@@ -152,15 +166,17 @@ def test_not_working_leads_to_a_no_fault_ending_and_a_rematch_offer(
 def test_checkin_answers_are_private_without_sharing(slack: BotUnderTest) -> None:
     start(slack)
     sweep_at(slack, "2026-04-01T13:00:00+00:00")
+    prompt = with_button(scheduled(slack, ANA.user_id), "relationship.checkin.open")
+    value = button_value(prompt, "relationship.checkin.open")
     answer_checkin(slack, ANA.user_id, ["achieved", "some_progress"], "could_be_better", "", False)
     answer_checkin(slack, BEN.user_id, ["good_progress", "good_progress"], "working_well", "", True)
     assert all("check-in with" not in str(m.blocks) for m in scheduled(slack, BEN.user_id))
-    # Answering the same check-in again is refused kindly.
-    slack.d.click(
-        ANA.user_id,
-        "relationship.checkin.open",
-        in_message=with_button(scheduled(slack, ANA.user_id), "relationship.checkin.open"),
-    )
+    # The prompt she answered shows it instead of its button; pressing it again (a double
+    # click) is refused kindly.
+    answered = slack.fake.message(prompt.channel, prompt.ts)
+    assert answered is not None and "Check-in sent" in str(answered.blocks)
+    assert "relationship.checkin.open" not in str(answered.blocks)
+    press_again(slack, ANA.user_id, "relationship.checkin.open", value)
     assert slack.fake.open_views(ANA.user_id) == []
     assert "already answered" in slack.fake.dm_messages(ANA.user_id)[-1].text
 
