@@ -116,16 +116,26 @@ class Posted:
 def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Posted]:
     """The pair's sent nudges (or other messages of `kind`; both people's copies) that are
     alone in their message, so that an answer can replace them with a one-line ✓. Nudges
-    batched with other items keep their buttons (those answer "already taken care of")."""
+    batched with other items keep their buttons (those answer "already taken care of").
+
+    Nudges: only those the answer just given answered, i.e. sent under the epoch before it
+    (every answer grows the epoch by one), so nudges settled by an earlier answer keep their
+    ✓ line."""
     rows = session.execute(
-        select(Delivery.slack_channel, Delivery.slack_ts, Delivery.message_id).where(
+        select(
+            Delivery.slack_channel, Delivery.slack_ts, Delivery.message_id, Delivery.payload
+        ).where(
             Delivery.kind == kind,
             Delivery.subject == f"pair:{pair_id}",
             Delivery.status == DELIVERY_SENT,
             Delivery.slack_ts.is_not(None),
         )
     ).all()
-    message_ids = {m for _c, _t, m in rows if m is not None}
+    if kind == KIND:
+        relationship = relationship_of(session, pair_id)
+        answered = (relationship.meeting_epoch - 1) if relationship is not None else None
+        rows = [r for r in rows if isinstance(r[3], dict) and r[3].get("epoch") == answered]
+    message_ids = {r[2] for r in rows if r[2] is not None}
     crowded: set[int] = set()
     if message_ids:
         siblings = session.execute(
@@ -138,6 +148,6 @@ def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Post
         crowded = {m for m, n in counts.items() if n > 1}
     return [
         Posted(str(channel), str(ts))
-        for channel, ts, message_id in rows
+        for channel, ts, message_id, _payload in rows
         if channel and message_id not in crowded
     ]

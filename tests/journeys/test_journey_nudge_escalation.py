@@ -119,6 +119,15 @@ def test_an_answer_takes_the_buttons_off_every_earlier_nudge_of_both_people(
         for shown in nudges(slack, user):
             assert not any(b in str(shown.blocks) for b in NUDGE_BUTTONS)
             assert "✓ Next meeting scheduled" in str(shown.blocks)
+    # A later answer settles only the nudges it answers: these keep their line.
+    slack.clock.set(at("2026-03-20T14:00:00+00:00"))
+    slack.d.slash(ANA.user_id, "/mentoring", "met today")
+    monday(slack, 3)
+    for user in (ANA.user_id, BEN.user_id):
+        shown = nudges(slack, user)
+        assert len(shown) == 3 and "It's been a week" in shown[-1].text
+        assert all("✓ Next meeting scheduled" in str(m.blocks) for m in shown[:2])
+        assert "relationship.meeting.met" in str(shown[-1].blocks)
 
 
 def test_change_our_rhythm_updates_the_agreement_and_tells_the_partner(
