@@ -22,24 +22,28 @@ from sqlalchemy.orm import Session
 from core.matchmaking.models import PAIR_ACTIVE, Pair
 from core.messaging.models import DELIVERY_SENT, Delivery
 from core.relationships.models import CADENCE_DAYS, Agreement, Relationship
-from core.relationships.service import PairInfo, RelationshipError, relationship_of
+from core.relationships.service import PairInfo, RelationshipError, pair_info, relationship_of
 
 NUDGE_LIMIT = 3  # unanswered nudges in a row before the bot stops and a coordinator sees it
 KIND = "meeting_nudge"
 
 
-def _sent_periods(session: Session, subjects: list[str]) -> dict[str, dict[int, set[str]]]:
-    """subject -> epoch -> periods of meeting nudges sent to either person of the pair."""
+def _sent_periods(
+    session: Session, subjects: list[str], recipients: list[int] | None = None
+) -> dict[str, dict[int, set[str]]]:
+    """subject -> epoch -> periods of meeting nudges sent to either person of the pair (or to
+    `recipients`: then the ledger's unique key (recipient, kind, subject, ...) is the index)."""
     out: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     if not subjects:
         return out
-    rows = session.execute(
-        select(Delivery.subject, Delivery.period, Delivery.payload).where(
-            Delivery.kind == KIND,
-            Delivery.subject.in_(subjects),
-            Delivery.status == DELIVERY_SENT,
-        )
-    ).all()
+    query = select(Delivery.subject, Delivery.period, Delivery.payload).where(
+        Delivery.kind == KIND,
+        Delivery.subject.in_(subjects),
+        Delivery.status == DELIVERY_SENT,
+    )
+    if recipients is not None:
+        query = query.where(Delivery.recipient_id.in_(recipients))
+    rows = session.execute(query).all()
     for subject, period, payload in rows:
         epoch = payload.get("epoch") if isinstance(payload, dict) else None
         if isinstance(epoch, int):
@@ -47,10 +51,11 @@ def _sent_periods(session: Session, subjects: list[str]) -> dict[str, dict[int, 
     return out
 
 
-def streak(session: Session, pair_id: int, epoch: int, period: str) -> int:
-    """Which unanswered nudge in a row the nudge of `period` is (1 for the first)."""
+def streak(session: Session, pair_id: int, recipient_id: int, epoch: int, period: str) -> int:
+    """Which unanswered nudge in a row the recipient's nudge of `period` is (1 for the first;
+    both people of a pair get each nudge, so counting one person's is counting the pair's)."""
     subject = f"pair:{pair_id}"
-    earlier = _sent_periods(session, [subject])[subject][epoch] - {period}
+    earlier = _sent_periods(session, [subject], [recipient_id])[subject][epoch] - {period}
     return len(earlier) + 1
 
 
@@ -121,10 +126,14 @@ def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Post
     Nudges: only those the answer just given answered, i.e. sent under the epoch before it
     (every answer grows the epoch by one), so nudges settled by an earlier answer keep their
     ✓ line."""
+    info = pair_info(session, pair_id)
+    if info is None:
+        return []
     rows = session.execute(
         select(
             Delivery.slack_channel, Delivery.slack_ts, Delivery.message_id, Delivery.payload
         ).where(
+            Delivery.recipient_id.in_([m.person_id for m in info.members]),
             Delivery.kind == kind,
             Delivery.subject == f"pair:{pair_id}",
             Delivery.status == DELIVERY_SENT,

@@ -155,7 +155,9 @@ def _meeting_nudge(session: Session, item: Queued) -> StillDue | None:
         or due.state.paused(item.now)
     ):
         return None
-    streak = nudges.streak(session, due.state.info.pair_id, relationship.meeting_epoch, item.period)
+    streak = nudges.streak(
+        session, due.state.info.pair_id, item.recipient_id, relationship.meeting_epoch, item.period
+    )
     if streak > nudges.NUDGE_LIMIT:
         return None
     return _with(due, agreement=agreement, streak=streak)
