@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Reply = Callable[[str], None]
+AGREEMENT_STEPS = ("agreement_review", "agreement_invite", "agreement_nudge", "agreement_changes")
 Answered = tuple[dict[str, str] | None, Callable[[WebClient], None] | None]
 
 
@@ -260,7 +261,8 @@ class RelationshipFlow:
             done = mrkdwn("relationship.agreement.done_confirmed")
             if c.origin is not None:
                 self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
-            self.settle.posted(c.client, outcome.info.pair_id, "agreement_review", done, c.origin)
+            for kind in AGREEMENT_STEPS:  # every earlier step of the agreement is done
+                self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)
 
     def open_suggest(self, c: Click) -> None:
         version = c.token.get("v")

@@ -141,6 +141,10 @@ def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
     confirmed = fake.message(review.channel, review.ts)
     assert confirmed is not None and "Agreement confirmed" in str(confirmed.blocks)
     assert "relationship.agreement.confirm" not in str(confirmed.blocks)
+    for user in (ANA.user_id, BEN.user_id):  # no set-up button is left anywhere
+        assert all(
+            "relationship.agreement.open" not in str(m.blocks) for m in fake.dm_messages(user)
+        )
     sent = len(fake.calls_to("chat.postMessage"))
     press = pressed(slack, BEN.user_id, "relationship.agreement.confirm", confirm_value)
     assert d.interaction(press).status_code == 200
