@@ -140,3 +140,39 @@ def deliveries(db: Database, **where: Any) -> list[Delivery]:
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def pressed(slack: Any, user_id: str, action_id: str, value: str) -> dict[str, object]:
+    """A button press as Slack sends it, also for a button no longer shown (a replay, or a
+    double click whose second press left before the message was updated)."""
+    fake = slack.fake
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "team_id": TEAM, "name": user_id.lower()},
+        "team": {"id": TEAM, "domain": "acme"},
+        "api_app_id": fake.app_id,
+        "trigger_id": fake.issue_trigger_id(user_id),
+        "actions": [{"action_id": action_id, "value": value, "type": "button"}],
+        "container": {"type": "message", "channel_id": fake.dm_channel(user_id)},
+        "channel": {"id": fake.dm_channel(user_id)},
+        "response_url": fake.new_response_url(fake.dm_channel(user_id), user_id),
+    }
+
+
+def button_value(shown: Any, action_id: str) -> str:
+    """The value of the button `action_id` in a message (read it before the press)."""
+    return str(
+        next(
+            e["value"]
+            for b in shown.blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+            if e.get("action_id") == action_id
+        )
+    )
+
+
+def press_again(slack: Any, user_id: str, action_id: str, value: str) -> None:
+    """Press a button that may no longer be shown, with the value it had."""
+    assert slack.d.interaction(pressed(slack, user_id, action_id, value)).status_code == 200
+    slack.app.wait_idle()

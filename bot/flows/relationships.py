@@ -16,9 +16,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session
 
+from bot.flows.relationship_settling import Origin, Settler
 from bot.platform import slack_io
 from bot.platform.blocks import message, text_message, view_metadata, view_values
 from bot.scheduling.deliverer import Deliverer, Pacer, Part, Renderer, RenderTarget
+from bot.views import relationship_nudges as nudge_views
 from bot.views import relationships as views
 from core.kernel.db import Database
 from core.kernel.texts import mrkdwn, plain
@@ -28,6 +30,7 @@ from core.relationships.models import (
 )
 from core.relationships.scheduled import RULES, Queued, StillDue, still_due
 from core.relationships.service import (
+    Member,
     PairInfo,
     Role,
     ends_on,
@@ -43,6 +46,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Reply = Callable[[str], None]
+AGREEMENT_STEPS = ("agreement_review", "agreement_invite", "agreement_nudge", "agreement_changes")
 Answered = tuple[dict[str, str] | None, Callable[[WebClient], None] | None]
 
 
@@ -57,6 +61,7 @@ class Click:
     reply: Reply
     trigger_id: str
     action_id: str
+    origin: Origin | None = None  # the message the button was in
 
 
 def error_text(refused: Refused) -> str:
@@ -83,6 +88,7 @@ class RelationshipFlow:
     def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
         self.onboarding = onboarding  # redraws App Home when the pair changes
+        self.settle = Settler(mentor.db)  # answered messages lose their buttons
         drawers = self._drawers()
         if set(drawers) != set(RULES):  # a kind without a rule would never be sent
             raise RuntimeError(f"renderers and rules differ: {set(drawers) ^ set(RULES)}")
@@ -186,6 +192,7 @@ class RelationshipFlow:
                 suggestion=opened.suggestion,
                 metadata={"p": opened.info.pair_id, "v": opened.version},
             )
+            self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
             c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def _submit_pair_form(
@@ -218,16 +225,44 @@ class RelationshipFlow:
         )
         if isinstance(outcome, Invalid):
             return views.agreement_errors(outcome.errors, outcome.max_goals), None
-        return None, self._sent(outcome, user_id, "relationship.agreement.sent", "mentor")
+        sent = self._sent(outcome, user_id, "relationship.agreement.sent", "mentor")
+        return None, self._settling(sent, outcome, user_id, "relationship.agreement.done_drafted")
 
-    def confirm_agreement(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
+    def _settling(
+        self,
+        follow_up: Callable[[WebClient], None],
+        outcome: Changed | Refused,
+        user_id: str,
+        key: str,
+    ) -> Callable[[WebClient], None]:
+        """`follow_up`, then the message the modal was opened from loses the button pressed."""
+        if isinstance(outcome, Refused) or outcome.info is None:
+            return follow_up
+        info = outcome.info
+        origin = self.settle.recall(user_id, info.pair_id)
+
+        def settle(client: WebClient) -> None:
+            follow_up(client)
+            if origin is not None:
+                me = _member(info, user_id)
+                partner = info.partner(me.person_id) if me else info.mentor
+                done = mrkdwn(key, partner_name=partner.name)
+                self.settle.origin(client, origin, info.pair_id, done)
+
+        return settle
+
+    def confirm_agreement(self, c: Click) -> None:
         now = self.clock.now()
         outcome = use_cases.confirm_agreement(
-            self.db, team_id, user_id, token.get("p"), token.get("v"), now
+            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("v"), now
         )
-        self._finish(outcome, reply, client)
+        self._finish(outcome, c.reply, c.client)
+        if not isinstance(outcome, Refused) and outcome.info is not None:
+            done = mrkdwn("relationship.agreement.done_confirmed")
+            if c.origin is not None:
+                self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+            for kind in AGREEMENT_STEPS:  # every earlier step of the agreement is done
+                self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)
 
     def open_suggest(self, c: Click) -> None:
         version = c.token.get("v")
@@ -235,6 +270,7 @@ class RelationshipFlow:
         if isinstance(opened, Refused):
             c.reply(error_text(opened))
             return
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(
             trigger_id=c.trigger_id,
             view=views.suggest_modal(
@@ -251,39 +287,134 @@ class RelationshipFlow:
         if isinstance(outcome, Invalid):
             key = outcome.errors["suggestion"]
             return {"suggest_text": plain(f"relationship.errors.{key}")}, None
-        return None, self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
+        sent = self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
+        return None, self._settling(sent, outcome, user_id, "relationship.agreement.done_suggested")
 
-    # --- meetings ----------------------------------------------------------------------------
-    def met(
-        self,
-        client: WebClient,
-        team_id: str,
-        user_id: str,
-        reply: Reply,
-        *,
-        token: dict[str, Any] | None = None,
-        args: str = "",
-    ) -> None:
-        """ "We met" (a button: today) or `/mentoring met [@partner] [date]`."""
-        now = self.clock.now()
-        outcome = (
-            use_cases.met_today(self.db, team_id, user_id, token.get("p"), now)
-            if token is not None
-            else use_cases.met_on(self.db, team_id, user_id, args, now)
-        )
+    # --- meetings ---------------------------------------------------------------------------
+    def met(self, client: WebClient, team_id: str, user_id: str, reply: Reply, args: str) -> None:
+        """`/mentoring met [@partner] [date]`."""
+        outcome = use_cases.met_on(self.db, team_id, user_id, args, self.clock.now())
         self._finish(outcome, reply, client, _met_text(outcome))
+        if isinstance(outcome, Met) and outcome.new and outcome.info is not None:
+            done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
+            self.settle.nudges(client, outcome.info.pair_id, done)
 
-    def scheduled_or_snooze(
-        self, team_id: str, user_id: str, token: dict[str, Any], reply: Reply, *, snooze: bool
-    ) -> None:
+    def open_met(self, c: Click) -> None:
+        """*We met*: ask which day (today unless changed) before logging."""
+        opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
+            return
+        assert opened.info is not None
+        member = _member(opened.info, c.user_id)
+        partner = opened.info.partner(member.person_id) if member else opened.info.mentor
+        today = local_today(self.clock.now(), member.timezone if member else None)
+        view = nudge_views.met_modal(today, partner.name, {"p": opened.info.pair_id})
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
+        c.client.views_open(trigger_id=c.trigger_id, view=view)
+
+    def submit_met(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
+        picked = nudge_views.picked(view_values(view), "met_date", views.ids.REL_MET_DATE)
+        pair_id = view_metadata(view).get("p")
+        outcome = use_cases.met_picked(self.db, team_id, user_id, pair_id, picked, self.clock.now())
+        if isinstance(outcome, Refused):
+            return {
+                "met_date": plain(f"relationship.errors.{outcome.key}", **outcome.context)
+            }, None
+        already = _met_text(outcome)
+
+        def follow_up(client: WebClient) -> None:
+            self.send_now(outcome.sent)
+            if already:
+                slack_io.post_dm(client, user_id, text_message(already))
+                return
+            done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
+            if outcome.info is not None:
+                origin = self.settle.recall(user_id, outcome.info.pair_id)
+                self.settle.nudges(client, outcome.info.pair_id, done, origin)
+            self.refresh_homes(client, outcome.info)
+
+        return None, follow_up
+
+    def scheduled_or_snooze(self, c: Click, *, snooze: bool) -> None:
         outcome = use_cases.put_off(
-            self.db, team_id, user_id, token.get("p"), self.clock.now(), snooze=snooze
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock.now(), snooze=snooze
         )
-        self._finish(
-            outcome,
-            reply,
-            text=mrkdwn(f"relationship.meeting.{'snoozed' if snooze else 'scheduled'}"),
+        key = "snoozed" if snooze else "scheduled"
+        self._finish(outcome, c.reply, text=mrkdwn(f"relationship.meeting.{key}"))
+        if not isinstance(outcome, Refused) and outcome.info is not None:
+            done = mrkdwn(f"relationship.meeting.done_{key}")
+            self.settle.nudges(c.client, outcome.info.pair_id, done, c.origin)
+
+    def open_rhythm(self, c: Click) -> None:
+        opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
+        if isinstance(opened, Refused):
+            c.reply(error_text(opened))
+            return
+        assert opened.info is not None
+        view = nudge_views.rhythm_modal(opened.cadence, {"p": opened.info.pair_id})
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
+        c.client.views_open(trigger_id=c.trigger_id, view=view)
+
+    def submit_rhythm(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
+        cadence = nudge_views.picked(view_values(view), "rhythm", views.ids.REL_RHYTHM_CADENCE)
+        pair_id = view_metadata(view).get("p")
+        now = self.clock.now()
+        outcome = use_cases.change_rhythm(self.db, team_id, user_id, pair_id, cadence, now)
+        if isinstance(outcome, Refused):
+            return {"rhythm": plain(f"relationship.errors.{outcome.key}", **outcome.context)}, None
+        info = outcome.info
+        assert info is not None and outcome.next_nudge is not None
+        me = _member(info, user_id)
+        partner = info.partner(me.person_id) if me else info.mentor
+        name = plain(f"relationship.cadence.{cadence}")
+        mine = mrkdwn(
+            "relationship.meeting.rhythm_changed",
+            cadence=name,
+            date=views.day(local_today(outcome.next_nudge, me.timezone if me else None)),
         )
+        theirs = mrkdwn("relationship.meeting.rhythm_partner", person=user_id, cadence=name)
+
+        def follow_up(client: WebClient) -> None:
+            slack_io.post_dm(client, user_id, text_message(mine))
+            if not partner.unreachable:
+                slack_io.post_dm(client, partner.user_id, text_message(theirs))
+            done = mrkdwn("relationship.meeting.done_rhythm", cadence=name)
+            origin = self.settle.recall(user_id, info.pair_id)
+            self.settle.nudges(client, info.pair_id, done, origin)
+            self.refresh_homes(client, info)
+
+        return None, follow_up
+
+    def nudge_pause(self, c: Click) -> None:
+        """*Pause for 4 weeks* on a nudge."""
+        outcome = use_cases.pause_from_nudge(
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock
+        )
+        text = None
+        if isinstance(outcome, use_cases.Paused) and outcome.until is not None:
+            text = mrkdwn("relationship.pause.started", until=views.day(outcome.until))
+        self._finish(outcome, c.reply, text=text)
+        if not isinstance(outcome, Refused):
+            pair_id = int(c.token.get("p") or 0)
+            done = mrkdwn("relationship.meeting.done_paused")
+            self.settle.nudges(c.client, pair_id, done, c.origin)
+            self._refresh_own_home(c.client, c.team_id, c.user_id)
+
+    def nudge_help(self, c: Click) -> None:
+        """*Talk to a coordinator* on a nudge: only this person's message shows it."""
+        outcome = use_cases.ask_help(
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock, source="nudge"
+        )
+        text = None
+        if not isinstance(outcome, Refused):
+            text = mrkdwn(f"relationship.help.{'asked' if outcome.new else 'asked_again'}")
+        self._finish(outcome, c.reply, text=text)
+        if not isinstance(outcome, Refused) and c.origin is not None:
+            pair_id = int(c.token.get("p") or 0)
+            self.settle.origin(
+                c.client, c.origin, pair_id, mrkdwn("relationship.meeting.done_help")
+            )
 
     def open_note(self, c: Click) -> None:
         opened = use_cases.open_note(
@@ -342,6 +473,7 @@ class RelationshipFlow:
             c.reply(mrkdwn("relationship.checkin.already") if stale else error_text(opened))
             return
         metadata = {"p": opened.info.pair_id, "s": opened.seq}
+        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(
             trigger_id=c.trigger_id,
             view=views.checkin_modal(opened.goals, opened.partner.name, metadata),
@@ -364,7 +496,7 @@ class RelationshipFlow:
             tell(client)
             self.send_now(outcome.sent)
 
-        return None, follow_up
+        return None, self._settling(follow_up, outcome, user_id, "relationship.done.checkin")
 
     def help(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
@@ -375,37 +507,51 @@ class RelationshipFlow:
             text = mrkdwn(f"relationship.help.{'asked' if outcome.new else 'asked_again'}")
         self._finish(outcome, reply, text=text)
 
-    def end(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        now = self.clock.now()
-        outcome = use_cases.end_no_fault(self.db, team_id, user_id, token.get("p"), now)
-        self._finish(outcome, reply, client)
-
-    def complete(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        now = self.clock.now()
-        outcome = use_cases.complete(self.db, team_id, user_id, token.get("p"), now)
-        self._finish(outcome, reply, client)
-
-    def extend(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        now = self.clock.now()
-        outcome = use_cases.extend(self.db, team_id, user_id, token.get("p"), token.get("e"), now)
-        self._finish(outcome, reply, client)
-
-    def rematch(
-        self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
-    ) -> None:
-        outcome = use_cases.rematch(self.db, team_id, user_id, token.get("p"), self.clock.now())
-        if isinstance(outcome, Refused):
-            reply(error_text(outcome))
+    def _closed(self, c: Click, outcome: Changed | Refused, key: str, *kinds: str) -> None:
+        """After a button that closes a step: its message (and the pair's lone copies of
+        `kinds`) show the ✓ line `relationship.done.<key>` instead of buttons."""
+        if isinstance(outcome, Refused) or outcome.info is None:
             return
-        reply(mrkdwn(f"relationship.closure.{'rematch_ack' if outcome.new else 'rematch_again'}"))
+        done = mrkdwn(f"relationship.done.{key}")
+        if c.origin is not None:
+            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+        for kind in kinds:
+            self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)
+
+    def end(self, c: Click) -> None:
+        now = self.clock.now()
+        outcome = use_cases.end_no_fault(self.db, c.team_id, c.user_id, c.token.get("p"), now)
+        self._finish(outcome, c.reply, c.client)
+        self._closed(c, outcome, "ended")
+
+    def complete(self, c: Click) -> None:
+        now = self.clock.now()
+        outcome = use_cases.complete(self.db, c.team_id, c.user_id, c.token.get("p"), now)
+        self._finish(outcome, c.reply, c.client)
+        self._closed(c, outcome, "completed", "term_end")
+
+    def extend(self, c: Click) -> None:
+        now = self.clock.now()
+        pair, ends = c.token.get("p"), c.token.get("e")
+        outcome = use_cases.extend(self.db, c.team_id, c.user_id, pair, ends, now)
+        self._finish(outcome, c.reply, c.client)
+        self._closed(c, outcome, "extended", "term_end")
+
+    def rematch(self, c: Click) -> None:
+        outcome = use_cases.rematch(
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock.now()
+        )
+        if isinstance(outcome, Refused):
+            c.reply(error_text(outcome))
+            return
+        key = "rematch_ack" if outcome.new else "rematch_again"
+        c.reply(mrkdwn(f"relationship.closure.{key}"))
+        if c.origin is not None:
+            done = mrkdwn("relationship.done.rematch")
+            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
         if outcome.new:
-            self.mentor.hooks.rematch_requested(client, team_id, user_id, outcome.info.program_id)
+            program = outcome.info.program_id
+            self.mentor.hooks.rematch_requested(c.client, c.team_id, c.user_id, program)
 
     # --- App Home ----------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
@@ -470,9 +616,7 @@ class RelationshipFlow:
             ),
             "not_working": lambda d, _t: views.not_working(d.state.info.pair_id, d.partner.name),
             "checkin_summary": _draw_summary,
-            "help_request": lambda d, _t: views.help_request(
-                d.state.info.mentee.user_id, d.state.info.mentor.user_id
-            ),
+            "help_request": lambda d, _t: views.help_request(d.me.user_id, d.me.name, d.me.role),
             "closure": lambda d, t: views.closure(
                 d.state.info.pair_id,
                 str(t.payload.get("reason") or ""),
@@ -527,12 +671,13 @@ def _draw_meeting_nudge(due: StillDue, _target: RenderTarget) -> Part:
     relationship = due.state.relationship
     assert relationship is not None and relationship.active_since is not None
     since = relationship.last_met_on or local_today(relationship.active_since, due.me.timezone)
-    return views.meeting_nudge(
+    return nudge_views.meeting_nudge(
         due.state.info.pair_id,
         _agreement(due).cadence,
         due.partner.user_id,
         due.partner.name,
         since,
+        due.streak,
     )
 
 
@@ -561,6 +706,10 @@ def _draw_pause_started(due: StillDue, target: RenderTarget) -> Part:
     assert record is not None
     until = local_today(record.until, target.timezone) if record.until else None
     return views.pause_started(due.partner.user_id, due.partner.name, until)
+
+
+def _member(info: PairInfo, user_id: str) -> Member | None:
+    return next((m for m in info.members if m.user_id == user_id), None)
 
 
 def _tell(user_id: str, text: str) -> Callable[[WebClient], None]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.flows.relationship_settling import origin_of
 from bot.flows.relationships import Click, reply_to
 from bot.handlers.commands import CommandContext, commands
 from bot.handlers.common import FollowUp, Submit, _ids, register_submission, trigger_id
@@ -54,6 +55,7 @@ def _on_click(app: App, *action_ids: str) -> Callable[[Callable[[Click], None]],
                     reply_to(client, body, respond, user_id),
                     trigger_id(body),
                     str(action.get("action_id") or ""),
+                    origin_of(body),
                 )
             )
 
@@ -68,36 +70,35 @@ def _stepping(step: Callable[..., None]) -> Callable[[Click], None]:
 
 
 def _register_buttons(app: App, relationship: RelationshipFlow) -> None:
-    # Buttons that open a modal (or say why not).
+    # Buttons that open a modal (or say why not), or that need the message they were in.
     openers = {
         ids.REL_AGREEMENT_OPEN: relationship.open_agreement,
         ids.REL_AGREEMENT_SUGGEST: relationship.open_suggest,
         ids.REL_NOTE_OPEN: relationship.open_note,
         ids.REL_CHECKIN_OPEN: relationship.open_checkin,
+        ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
+        ids.REL_END: relationship.end,
+        ids.REL_COMPLETE: relationship.complete,
+        ids.REL_EXTEND: relationship.extend,
+        ids.REL_REMATCH: relationship.rematch,
+        ids.REL_MET: relationship.open_met,
+        ids.REL_RHYTHM: relationship.open_rhythm,
+        ids.REL_NUDGE_PAUSE: relationship.nudge_pause,
+        ids.REL_NUDGE_HELP: relationship.nudge_help,
     }
     for action_id, opener in openers.items():
         _on_click(app, action_id)(opener)
 
     # Buttons that hand the pair's token straight to one flow step.
     simple_steps = {
-        ids.REL_AGREEMENT_CONFIRM: relationship.confirm_agreement,
         ids.REL_HELP: relationship.help,
-        ids.REL_END: relationship.end,
-        ids.REL_COMPLETE: relationship.complete,
-        ids.REL_EXTEND: relationship.extend,
-        ids.REL_REMATCH: relationship.rematch,
     }
     for action_id, step in simple_steps.items():
         _on_click(app, action_id)(_stepping(step))
 
-    @_on_click(app, ids.REL_MET)
-    def met(c: Click) -> None:
-        relationship.met(c.client, c.team_id, c.user_id, c.reply, token=c.token)
-
     @_on_click(app, ids.REL_SCHEDULED, ids.REL_SNOOZE)
     def put_off(c: Click) -> None:
-        snooze = c.action_id == ids.REL_SNOOZE
-        relationship.scheduled_or_snooze(c.team_id, c.user_id, c.token, c.reply, snooze=snooze)
+        relationship.scheduled_or_snooze(c, snooze=c.action_id == ids.REL_SNOOZE)
 
     @_on_click(app, ids.REL_RESUME)
     def resume_button(c: Click) -> None:
@@ -115,6 +116,8 @@ def _register_modals(app: App, relationship: RelationshipFlow) -> None:
         ids.REL_SUGGEST_MODAL: relationship.submit_suggestion,
         ids.REL_NOTE_MODAL: submit_note,
         ids.REL_CHECKIN_MODAL: relationship.submit_checkin,
+        ids.REL_MET_MODAL: relationship.submit_met,
+        ids.REL_RHYTHM_MODAL: relationship.submit_rhythm,
     }
     for callback_id, submit in submissions.items():
         register_submission(app, callback_id, submit)
@@ -124,7 +127,7 @@ def _register_commands(mentor: MentorApp, relationship: RelationshipFlow) -> Non
     """/mentoring met | pause | resume"""
 
     def met_command(ctx: CommandContext) -> None:
-        relationship.met(ctx.client, ctx.team_id, ctx.user_id, ctx.reply, args=ctx.args)
+        relationship.met(ctx.client, ctx.team_id, ctx.user_id, ctx.reply, ctx.args)
 
     def pause_command(ctx: CommandContext) -> None:
         relationship.pause(ctx.client, ctx.team_id, ctx.user_id, ctx.args, ctx.reply)

@@ -30,6 +30,7 @@ from bot.platform.blocks import (
     text_input,
 )
 from bot.scheduling.deliverer import Part
+from bot.views.relationship_nudges import meeting_nudge as meeting_nudge
 from core.kernel.texts import mrkdwn, plain
 from core.relationships.agreements import GOAL_TITLE_MAX, SUCCESS_MAX, SUGGESTION_MAX, AgreementForm
 from core.relationships.checkins import CHECKIN_NOTE_MAX, CheckinAnswers
@@ -89,19 +90,17 @@ def invite(pair_id: int, role: str, partner_id: str, partner_name: str) -> Part:
     text = mrkdwn(
         f"relationship.agreement.invite_{role}", partner=partner_id, partner_name=partner_name
     )
-    return Part(
-        mrkdwn("relationship.agreement.invite_fallback", partner_name=partner_name),
-        [
-            section(text),
+    blocks = [section(text)]
+    if role == "mentee":  # the mentor has nothing to do until the draft comes
+        blocks.append(
             _one_button(
                 "relationship.agreement.button_setup",
                 ids.REL_AGREEMENT_OPEN,
                 _value(p=pair_id),
                 f"rel.invite.{pair_id}",
-                style="primary" if role == "mentee" else None,
-            ),
-        ],
-    )
+            )
+        )
+    return Part(mrkdwn("relationship.agreement.invite_fallback", partner_name=partner_name), blocks)
 
 
 def review(
@@ -185,46 +184,6 @@ def agreement_nudge(pair_id: int, role: str, partner_id: str, partner_name: str)
             )
         )
     return Part(mrkdwn("relationship.agreement.nudge_fallback", partner_name=partner_name), blocks)
-
-
-def meeting_nudge(
-    pair_id: int, cadence: str, partner_id: str, partner_name: str, since: date
-) -> Part:
-    interval = plain(f"relationship.interval.{cadence}")
-    value = _value(p=pair_id)
-    return Part(
-        mrkdwn(
-            "relationship.meeting.nudge_fallback",
-            interval=interval,
-            partner_name=partner_name,
-            since=day(since),
-        ),
-        [
-            section(
-                mrkdwn(
-                    "relationship.meeting.nudge",
-                    interval=interval,
-                    partner=partner_id,
-                    since=day(since),
-                )
-            ),
-            actions(
-                [
-                    button(
-                        plain("relationship.meeting.button_met"),
-                        ids.REL_MET,
-                        value,
-                        style="primary",
-                    ),
-                    button(
-                        plain("relationship.meeting.button_scheduled"), ids.REL_SCHEDULED, value
-                    ),
-                    button(plain("relationship.meeting.button_snooze"), ids.REL_SNOOZE, value),
-                ],
-                block_id=f"rel.nudge.{pair_id}",
-            ),
-        ],
-    )
 
 
 def meeting_logged(
@@ -321,10 +280,11 @@ def checkin_summary(partner_id: str, partner_name: str, goals: Sequence[Mapping[
     )
 
 
-def help_request(mentee_id: str, mentor_id: str) -> Part:
+def help_request(asker_id: str, asker_name: str, role: str) -> Part:
+    """To a coordinator: only the person who asked, never their partner or answers."""
     return Part(
-        mrkdwn("relationship.help.coordinator_fallback"),
-        [section(mrkdwn("relationship.help.coordinator", mentee=mentee_id, mentor=mentor_id))],
+        mrkdwn("relationship.help.coordinator_fallback", name=asker_name),
+        [section(mrkdwn("relationship.help.coordinator", asker=asker_id, role=role))],
     )
 
 

@@ -5,7 +5,8 @@ the k rule is applied by `core.coordination.reports` before anyone sees a figure
 
 Check-in answers are private to each person, so they are only ever counted: no single
 pair's answers reach coordinators. A pair appears in the at-risk list only when someone in
-it asked to talk to a coordinator.
+it asked to talk to a coordinator, or (ids only) when it left the bot's reminders to meet
+unanswered until the bot stopped sending them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ try:  # the relationship feature's tables
         Meeting,
         Relationship,
     )
+    from core.relationships.nudges import silent_pair_ids
 except ImportError:  # pragma: no cover - that feature is not installed
     AVAILABLE = False
 else:
@@ -178,3 +180,4 @@ if AVAILABLE:
     register_source("goal_progress", goal_progress)
     register_source("could_be_better_count", could_be_better_count)
     register_source("help_requested_pair_ids", help_requested_pair_ids)
+    register_source("unanswered_nudge_pair_ids", silent_pair_ids)

@@ -73,6 +73,7 @@ SOURCE_NAMES = (
     "goal_progress",
     "could_be_better_count",
     "help_requested_pair_ids",
+    "unanswered_nudge_pair_ids",
 )
 _SOURCES: dict[str, Callable[[Session, int], Any]] = {}
 
@@ -391,9 +392,15 @@ def unmatched(session: Session, program: Program, clock: Clock) -> list[Listed]:
     return sorted(out, key=lambda item: item.name.lower())
 
 
+def _pair_flags(pair_id: int, silent: set[int], asked: set[int]) -> list[str]:
+    """The bot stopped reminding the pair (listed instead of "no_meeting"); someone asked."""
+    flags = (("nudges_unanswered", silent), ("asked_for_help", asked))
+    return [reason for reason, pair_ids in flags if pair_id in pair_ids]
+
+
 def at_risk(session: Session, program: Program, clock: Clock) -> list[Listed]:
-    """Pairs and people who may need a coordinator's help: no meeting for two meeting
-    cadences, requests about to expire, people Slack can no longer reach, and pairs where
+    """Pairs and people who may need a coordinator's help: reminders to meet left
+    unanswered until the bot stopped sending them, no meeting for two meeting cadences, requests about to expire, people Slack can no longer reach, and pairs where
     someone asked to talk to a coordinator. (How check-ins trend is shown as a count in the
     stats only: each person's answers are private.)"""
     now = clock.now()
@@ -420,16 +427,17 @@ def at_risk(session: Session, program: Program, clock: Clock) -> list[Listed]:
     active = [p for p in _pairs(session, program) if p.status == PAIR_ACTIVE]
     last = _source("last_meeting_by_pair", session, program.id)
     agreed = _source("cadence_days_by_pair", session, program.id) or {}
+    silent = _source("unanswered_nudge_pair_ids", session, program.id) or set()
     if last is not None:
         for pair in active:
             since = last.get(pair.id) or pair.created_at
             quiet = timedelta(days=2 * int(agreed.get(pair.id) or cadence_days(settings)))
-            if now - since >= quiet:
+            if pair.id not in silent and now - since >= quiet:
                 add_pair(pair.mentee_id, pair.mentor_id, "no_meeting")
     asked = _source("help_requested_pair_ids", session, program.id) or set()
     for pair in active:
-        if pair.id in asked:
-            add_pair(pair.mentee_id, pair.mentor_id, "asked_for_help")
+        for reason in _pair_flags(pair.id, silent, asked):
+            add_pair(pair.mentee_id, pair.mentor_id, reason)
     for req in session.scalars(
         select(MentorRequest).where(
             MentorRequest.program_id == program.id,

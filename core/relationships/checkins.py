@@ -154,10 +154,11 @@ def summary(session: Session, info: PairInfo, seq: int) -> dict[str, Any] | None
 
 
 def request_help(
-    session: Session, info: PairInfo, member: Member, clock: Clock
+    session: Session, info: PairInfo, member: Member, clock: Clock, source: str = "checkin"
 ) -> tuple[int, bool, list[int]]:
     """Ask to talk to a coordinator. Coordinators named by Slack id in the program settings
-    are told which pair asked (nothing else). Returns (request id, new, ledger ids)."""
+    are told who asked (only that person, nothing they answered). Returns (request id, new,
+    ledger ids)."""
     now = clock.now()
     existing = session.scalars(
         select(HelpRequest).where(
@@ -172,7 +173,7 @@ def request_help(
         team_id=info.team_id,
         pair_id=info.pair_id,
         person_id=member.person_id,
-        source="checkin",
+        source=source,
         status="open",
         created_at=now,
     )
@@ -193,7 +194,13 @@ def request_help(
             unreachable=False,
         )
         ids += send_now(
-            session, info, "help_request", now, to=[helper], subject=f"help:{request.id}"
+            session,
+            info,
+            "help_request",
+            now,
+            to=[helper],
+            subject=f"help:{request.id}",
+            payload={"by": member.person_id},
         )
     return request.id, True, ids
 

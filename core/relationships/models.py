@@ -137,7 +137,7 @@ class CheckIn(Base):
 
 
 class HelpRequest(Base):
-    """Someone in a pair asked to talk to a coordinator. Coordinators learn only which pair."""
+    """Someone in a pair asked to talk to a coordinator. Coordinators learn only who asked."""
 
     __tablename__ = "help_requests"
 

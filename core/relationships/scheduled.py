@@ -10,13 +10,16 @@ The rules, by kind:
   force (a nudge: the relationship has not started);
 - a review or a suggestion of changes: only for the agreement version it was queued for,
   still in that state;
-- a meeting nudge: only for the meeting rhythm it was planned in (`epoch`), and not while
-  either person is paused;
+- a meeting nudge: only for the meeting rhythm it was planned in (`epoch`), not while
+  either person is paused, and not after `nudges.NUDGE_LIMIT` nudges in a row went
+  unanswered (the bot stops repeating itself; coordinators see the pair as at risk); it
+  carries its place in that streak, which picks its wording and buttons;
 - a check-in prompt: only for the current check-in, not answered by the recipient, not
   while paused;
 - a check-in summary: only once both have answered and agreed to share;
 - the term's end: only if the end date is still the one it was planned for;
-- a pause: only while that pause is running.
+- a pause: only while that pause is running;
+- a help request: names only the person who asked (`me`), never their partner's answers.
 Closure notes, logged meetings, the summary and help requests are sent for ended pairs too.
 """
 
@@ -31,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from core.matchmaking.models import PAIR_ACTIVE
 from core.programs.settings import ProgramSettings
-from core.relationships import checkins
+from core.relationships import checkins, nudges
 from core.relationships.models import (
     AGREEMENT_ACTIVE,
     AGREEMENT_CHANGES,
@@ -66,6 +69,7 @@ class StillDue:
     pause: Pause | None = None
     summary: dict[str, Any] | None = None
     settings: ProgramSettings | None = None
+    streak: int = 1  # a meeting nudge: which unanswered nudge in a row it is
 
 
 Rule = Callable[[Session, Queued], StillDue | None]
@@ -94,6 +98,7 @@ def _with(due: StillDue | None, **fields: Any) -> StillDue | None:
         fields.get("pause", due.pause),
         fields.get("summary", due.summary),
         fields.get("settings", due.settings),
+        fields.get("streak", due.streak),
     )
 
 
@@ -150,7 +155,12 @@ def _meeting_nudge(session: Session, item: Queued) -> StillDue | None:
         or due.state.paused(item.now)
     ):
         return None
-    return _with(due, agreement=agreement)
+    streak = nudges.streak(
+        session, due.state.info.pair_id, item.recipient_id, relationship.meeting_epoch, item.period
+    )
+    if streak > nudges.NUDGE_LIMIT:
+        return None
+    return _with(due, agreement=agreement, streak=streak)
 
 
 def _meeting_logged(session: Session, item: Queued) -> StillDue | None:
@@ -184,11 +194,15 @@ def _summary(session: Session, item: Queued) -> StillDue | None:
 
 
 def _help(session: Session, item: Queued) -> StillDue | None:
-    """Sent to coordinators, who are not members of the pair: only the pair must exist."""
+    """Sent to coordinators, who are not members of the pair: only the pair must exist.
+    `me` is the person who asked (requests queued before that was recorded: the mentee)."""
     state = pair_state(session, item.payload.get("pair"))
     if state is None:
         return None
-    return StillDue(state, state.info.mentee, state.info.mentor)
+    asker = state.info.member(item.payload.get("by", state.info.mentee.person_id))
+    if asker is None:
+        return None
+    return StillDue(state, asker, state.info.partner(asker.person_id))
 
 
 def _term_end(session: Session, item: Queued) -> StillDue | None:

@@ -21,7 +21,7 @@ from core.people.directory import find_person
 from core.people.models import Participation, Person
 from core.programs.models import Program
 from core.programs.service import default_program, taking_part
-from core.relationships import agreements, checkins, meetings, pauses
+from core.relationships import agreements, checkins, meetings, nudges, pauses
 from core.relationships.agreements import AgreementForm, AgreementInvalid
 from core.relationships.checkins import CheckinAnswers
 from core.relationships.models import (
@@ -86,6 +86,12 @@ class Met(Changed):
 @dataclass(frozen=True)
 class HelpAsked(Changed):
     new: bool  # False: the person already has an open request
+
+
+@dataclass(frozen=True)
+class Rhythm(Changed):
+    cadence: str = ""
+    next_nudge: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -323,6 +329,67 @@ def met_today(
     )
 
 
+def met_picked(
+    db: Database, team_id: str, user_id: str, pair_id: Any, picked: str, now: datetime
+) -> Met | Refused:
+    """ "We met" answered with a date from its date picker (empty: today)."""
+
+    def step(session: Session, info: PairInfo, member: Member) -> Met:
+        today = local_today(now, member.timezone)
+        try:
+            when = date.fromisoformat(picked) if picked else today
+        except ValueError:
+            raise RelationshipError("bad_date", text=picked) from None
+        return _log(session, info, member, when, now)
+
+    return _as_member(db, team_id, user_id, pair_id, step)
+
+
+def change_rhythm(
+    db: Database, team_id: str, user_id: str, pair_id: Any, cadence: str, now: datetime
+) -> Rhythm | Refused:
+    """*Change our rhythm* from a nudge: the agreement's cadence changes for both."""
+
+    def step(session: Session, info: PairInfo, _member: Member) -> Rhythm:
+        when = nudges.change_cadence(session, info, cadence, now)
+        return Rhythm([], info, cadence, when)
+
+    return _as_member(db, team_id, user_id, pair_id, step)
+
+
+def pause_from_nudge(
+    db: Database, team_id: str, user_id: str, pair_id: Any, clock: Clock
+) -> Paused | Refused:
+    """*Pause* on a nudge: four weeks without reminders, and the unanswered count restarts."""
+    outcome = pause(db, team_id, user_id, "4w", clock)
+    if not isinstance(outcome, Refused):
+
+        def restart(session: Session, info: PairInfo, _member: Member) -> list[int]:
+            nudges.answered(session, info)
+            return []
+
+        _change(db, team_id, user_id, pair_id, restart)
+    return outcome
+
+
+def rhythm_of(db: Database, team_id: str, user_id: str, pair_id: Any) -> Rhythm | Refused:
+    """The pair's current cadence, for *Change our rhythm* (refused before an agreement)."""
+
+    def step(session: Session, info: PairInfo, _member: Member) -> Rhythm:
+        agreement = agreement_of(session, info.pair_id)
+        if agreement is None or agreement.status != AGREEMENT_ACTIVE:
+            raise RelationshipError("no_agreement_yet")
+        return Rhythm([], info, agreement.cadence)
+
+    return _as_member(db, team_id, user_id, pair_id, step)
+
+
+def posted_nudges(db: Database, pair_id: int, kind: str = nudges.KIND) -> list[nudges.Posted]:
+    """Where the pair's sent messages of `kind` are, to take their buttons away."""
+    with db.transaction() as session:
+        return nudges.posted_nudges(session, pair_id, kind)
+
+
 def met_on(db: Database, team_id: str, user_id: str, args: str, now: datetime) -> Met | Refused:
     """`/mentoring met [@partner] [date]`: the person's pair (with that partner) met then."""
 
@@ -508,12 +575,13 @@ def submit_checkin(
 
 
 def ask_help(
-    db: Database, team_id: str, user_id: str, pair_id: Any, clock: Clock
+    db: Database, team_id: str, user_id: str, pair_id: Any, clock: Clock, source: str = "checkin"
 ) -> HelpAsked | Refused:
-    """Ask to talk to a coordinator (once while a request is open)."""
+    """Ask to talk to a coordinator (once while a request is open); `source`: where the
+    button was (a check-in or a nudge)."""
 
     def step(session: Session, info: PairInfo, member: Member) -> HelpAsked:
-        _id, new, ids = checkins.request_help(session, info, member, clock)
+        _id, new, ids = checkins.request_help(session, info, member, clock, source)
         return HelpAsked(ids, info, new)
 
     return _as_member(db, team_id, user_id, pair_id, step)

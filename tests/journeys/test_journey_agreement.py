@@ -12,7 +12,16 @@ from sqlalchemy import select
 from bot.scheduling.deliverer import Pacer
 from core.relationships.models import Agreement, Relationship
 from sandbox.harness import BotUnderTest
-from tests.relationship_support import ANA, BEN, TEAM, add_to_fake, deliveries, seed_pair
+from tests.relationship_support import (
+    ANA,
+    BEN,
+    TEAM,
+    add_to_fake,
+    button_value,
+    deliveries,
+    pressed,
+    seed_pair,
+)
 
 
 @pytest.fixture
@@ -66,6 +75,10 @@ def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
         "Negotiation <b>&</b> @here",
     ]
     assert (draft.cadence, draft.duration_months) == ("weekly", 3)
+    # Her invitation no longer offers to set it up: it says the draft went to Ben.
+    invite = next(m for m in fake.dm_messages(ANA.user_id) if "learning agreement" in m.text)
+    assert "relationship.agreement.open" not in str(invite.blocks)
+    assert "Draft sent to Ben Okafor" in str(invite.blocks)
 
     # The mentor sees the draft (escaped) with Confirm / Suggest changes.
     review = fake.last_dm(BEN.user_id)
@@ -85,8 +98,10 @@ def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
         relationship = session.scalars(select(Relationship)).one()
         assert relationship.active_since is None and relationship.next_meeting_nudge_at is None
 
-    # The old review's Confirm is stale now: clicking it changes nothing.
-    d.click(BEN.user_id, "relationship.agreement.confirm", in_message=review)
+    # The old review's buttons are gone: it says what happened instead.
+    answered = fake.message(review.channel, review.ts)
+    assert answered is not None and "relationship.agreement.confirm" not in str(answered.blocks)
+    assert "You suggested changes to Ana Lima" in str(answered.blocks)
     assert agreement(slack, pair).status == "changes_suggested"  # type: ignore[union-attr]
 
     # The mentee gets the suggestion and revises the draft.
@@ -107,7 +122,9 @@ def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
     assert revised.cadence == "biweekly"
 
     # The mentor confirms the new version: active for both.
-    d.click(BEN.user_id, "relationship.agreement.confirm")
+    review = fake.last_dm(BEN.user_id)
+    confirm_value = button_value(review, "relationship.agreement.confirm")
+    d.click(BEN.user_id, "relationship.agreement.confirm", in_message=review)
     active = agreement(slack, pair)
     assert active is not None and active.status == "active"
     assert active.mentee_confirmed_at is not None and active.mentor_confirmed_at is not None
@@ -119,11 +136,19 @@ def test_drafted_by_the_mentee_changed_on_request_and_confirmed_by_the_mentor(
         assert relationship.next_meeting_nudge_at == slack.clock.now() + timedelta(days=14)
         assert relationship.next_checkin_at == slack.clock.now() + timedelta(days=30)
 
-    # A double click on Confirm sends nothing more.
+    # The review shows what happened instead of its buttons; a double click (its second
+    # press sent before the message changed) sends nothing more.
+    confirmed = fake.message(review.channel, review.ts)
+    assert confirmed is not None and "Agreement confirmed" in str(confirmed.blocks)
+    assert "relationship.agreement.confirm" not in str(confirmed.blocks)
+    for user in (ANA.user_id, BEN.user_id):  # no set-up button is left anywhere
+        assert all(
+            "relationship.agreement.open" not in str(m.blocks) for m in fake.dm_messages(user)
+        )
     sent = len(fake.calls_to("chat.postMessage"))
-    d.click(
-        BEN.user_id, "relationship.agreement.confirm", in_message=fake.dm_messages(BEN.user_id)[-2]
-    )
+    press = pressed(slack, BEN.user_id, "relationship.agreement.confirm", confirm_value)
+    assert d.interaction(press).status_code == 200
+    slack.app.wait_idle()
     assert len(fake.calls_to("chat.postMessage", ok=True)) == sent
 
     # Each sees the agreement in their App Home; a third person sees no trace of it.
@@ -141,31 +166,28 @@ def test_the_mentor_cannot_draft_and_others_cannot_touch_the_agreement(
     slack: BotUnderTest, pair: int
 ) -> None:
     d, fake = slack.d, slack.fake
-    d.click(BEN.user_id, "relationship.agreement.open")
-    assert fake.open_views(BEN.user_id) == []
-    assert "Ana Lima hasn't drafted the agreement yet" in fake.dm_messages(BEN.user_id)[-1].text
-    # Someone outside the pair replays Ana's button: refused.
-    slack.add_person("U_EVE", "eve", real_name="Eve")
+    # The mentor is not offered to set it up: he is told there's nothing to do yet.
+    ben_invite = fake.dm_messages(BEN.user_id)[-1]
+    assert "Nothing to do until then" in str(ben_invite.blocks)
+    assert "relationship.agreement.open" not in str(ben_invite.blocks)
     invite = next(
         m for m in fake.dm_messages(ANA.user_id) if "relationship.agreement.open" in str(m.blocks)
     )
     payload_value = next(
         e["value"] for b in invite.blocks if b.get("type") == "actions" for e in b["elements"]
     )
-    fake_eve = {
-        "type": "block_actions",
-        "user": {"id": "U_EVE", "team_id": TEAM, "name": "eve"},
-        "team": {"id": TEAM, "domain": "acme"},
-        "api_app_id": fake.app_id,
-        "trigger_id": fake.issue_trigger_id("U_EVE"),
-        "actions": [
-            {"action_id": "relationship.agreement.open", "value": payload_value, "type": "button"}
-        ],
-        "container": {"type": "message", "channel_id": fake.dm_channel("U_EVE")},
-        "channel": {"id": fake.dm_channel("U_EVE")},
-        "response_url": fake.new_response_url(fake.dm_channel("U_EVE"), "U_EVE"),
-    }
-    assert d.interaction(fake_eve).status_code == 200
+
+    def forged(user_id: str) -> dict[str, object]:
+        return pressed(slack, user_id, "relationship.agreement.open", payload_value)
+
+    # The mentor replaying the mentee's button cannot draft.
+    assert d.interaction(forged(BEN.user_id)).status_code == 200
+    slack.app.wait_idle()
+    assert fake.open_views(BEN.user_id) == []
+    assert "Ana Lima hasn't drafted the agreement yet" in fake.dm_messages(BEN.user_id)[-1].text
+    # Someone outside the pair replays Ana's button: refused.
+    slack.add_person("U_EVE", "eve", real_name="Eve")
+    assert d.interaction(forged("U_EVE")).status_code == 200
     slack.app.wait_idle()
     assert fake.open_views("U_EVE") == []
     assert "someone else's" in str(fake.dm_messages("U_EVE")[-1].blocks)

@@ -16,7 +16,17 @@ from core.programs.models import Program
 from core.relationships.models import CheckIn, HelpRequest, RematchRequest
 from sandbox.fake_slack import Message
 from sandbox.harness import BotUnderTest
-from tests.relationship_support import ANA, BEN, TEAM, add_to_fake, agree, at, seed_pair
+from tests.relationship_support import (
+    ANA,
+    BEN,
+    TEAM,
+    add_to_fake,
+    agree,
+    at,
+    button_value,
+    press_again,
+    seed_pair,
+)
 
 
 def scheduled(slack: BotUnderTest, user: str) -> list[Message]:
@@ -109,7 +119,10 @@ def test_not_working_leads_to_a_no_fault_ending_and_a_rematch_offer(
     assert "coordinator will reach out" in slack.fake.dm_messages(BEN.user_id)[-1].text
     told = scheduled(slack, "U_COORD")
     assert len(told) == 1
-    assert f"<@{ANA.user_id}>" in str(told[0].blocks) and f"<@{BEN.user_id}>" in str(told[0].blocks)
+    # Only Ben asked: only Ben is named, and Ana is not told.
+    assert f"<@{BEN.user_id}>" in str(told[0].blocks) and "(mentor) asked" in str(told[0].blocks)
+    assert f"<@{ANA.user_id}>" not in str(told[0].blocks)
+    assert "coordinator" not in str([m.blocks for m in scheduled(slack, ANA.user_id)][-1:])
     assert "never click" not in str(told[0].blocks) and "Not working" not in str(told[0].blocks)
     slack.d.click(BEN.user_id, "relationship.help.coordinator", in_message=offer)
     assert len(scheduled(slack, "U_COORD")) == 1
@@ -124,14 +137,18 @@ def test_not_working_leads_to_a_no_fault_ending_and_a_rematch_offer(
         assert session.scalars(select(Pair).where(Pair.status == "active")).all() == []
     ana_close, ben_close = scheduled(slack, ANA.user_id)[-1], scheduled(slack, BEN.user_id)[-1]
     for closing in (ana_close, ben_close):
-        assert "has ended" in str(closing.blocks) and "what's one thing you learned" in str(
-            closing.blocks
-        )
+        # The reflection is offered, not asked: nothing to answer, so no dead end.
+        assert "has ended" in str(closing.blocks) and "nothing to send me" in str(closing.blocks)
+        assert "?" not in str(closing.blocks).split("Before you move on")[1].split("'}")[0]
     assert "relationship.rematch.request" in str(ana_close.blocks)
     assert "relationship.rematch.request" not in str(ben_close.blocks)
 
+    rematch = button_value(ana_close, "relationship.rematch.request")
     slack.d.click(ANA.user_id, "relationship.rematch.request", in_message=ana_close)
-    slack.d.click(ANA.user_id, "relationship.rematch.request", in_message=ana_close)
+    now = slack.fake.message(ana_close.channel, ana_close.ts)
+    assert now is not None and "New mentor requested" in str(now.blocks)
+    assert "relationship.rematch.request" not in str(now.blocks)
+    press_again(slack, ANA.user_id, "relationship.rematch.request", rematch)  # double click
     assert "already asked" in slack.fake.dm_messages(ANA.user_id)[-1].text
     with slack.app.db.transaction() as session:
         request = session.scalars(select(RematchRequest)).one()
@@ -154,15 +171,17 @@ def test_not_working_leads_to_a_no_fault_ending_and_a_rematch_offer(
 def test_checkin_answers_are_private_without_sharing(slack: BotUnderTest) -> None:
     start(slack)
     sweep_at(slack, "2026-04-01T13:00:00+00:00")
+    prompt = with_button(scheduled(slack, ANA.user_id), "relationship.checkin.open")
+    value = button_value(prompt, "relationship.checkin.open")
     answer_checkin(slack, ANA.user_id, ["achieved", "some_progress"], "could_be_better", "", False)
     answer_checkin(slack, BEN.user_id, ["good_progress", "good_progress"], "working_well", "", True)
     assert all("check-in with" not in str(m.blocks) for m in scheduled(slack, BEN.user_id))
-    # Answering the same check-in again is refused kindly.
-    slack.d.click(
-        ANA.user_id,
-        "relationship.checkin.open",
-        in_message=with_button(scheduled(slack, ANA.user_id), "relationship.checkin.open"),
-    )
+    # The prompt she answered shows it instead of its button; pressing it again (a double
+    # click) is refused kindly.
+    answered = slack.fake.message(prompt.channel, prompt.ts)
+    assert answered is not None and "Check-in sent" in str(answered.blocks)
+    assert "relationship.checkin.open" not in str(answered.blocks)
+    press_again(slack, ANA.user_id, "relationship.checkin.open", value)
     assert slack.fake.open_views(ANA.user_id) == []
     assert "already answered" in slack.fake.dm_messages(ANA.user_id)[-1].text
 
@@ -191,7 +210,9 @@ def test_at_the_end_of_the_planned_duration_extend_then_complete(slack: BotUnder
     for user in (ANA.user_id, BEN.user_id):
         closing = scheduled(slack, user)[-1]
         assert "is complete" in str(closing.blocks)
-        assert "what's one thing you learned" in str(closing.blocks)
+        assert "one thing you learned" in str(closing.blocks) and "nothing to send me" in str(
+            closing.blocks
+        )
         assert "relationship.rematch.request" not in str(closing.blocks)
     counts = {u: len(scheduled(slack, u)) for u in (ANA.user_id, BEN.user_id)}
     sweep_at(slack, "2026-09-16T13:00:00+00:00")

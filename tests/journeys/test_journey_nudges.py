@@ -21,6 +21,10 @@ def scheduled(slack: BotUnderTest, user: str) -> list[Message]:
     return [m for m in slack.fake.dm_messages(user) if m.from_bot and m.via == "api"]
 
 
+def with_button(messages: list[Message], action_id: str) -> Message:
+    return next(m for m in reversed(messages) if action_id in str(m.blocks))
+
+
 def sweep_at(slack: BotUnderTest, when: str) -> None:
     slack.clock.set(at(when))
     slack.run_sweeps()
@@ -113,16 +117,26 @@ def test_we_met_from_the_nudge_is_confirmed_to_both_once_and_resets_the_cadence(
     nudge = scheduled(slack, ANA.user_id)[-1]
     slack.clock.set(at("2026-03-16T10:00:00+00:00"))
     before = {u: len(scheduled(slack, u)) for u in (ANA.user_id, BEN.user_id)}
+    # "We met" asks which day first (today unless changed): nothing is logged yet.
     slack.d.click(ANA.user_id, "relationship.meeting.met", in_message=nudge)
-    slack.d.click(ANA.user_id, "relationship.meeting.met", in_message=nudge)  # double click
-    for user in (ANA.user_id, BEN.user_id):
-        new = scheduled(slack, user)[before[user] :]
-        assert len(new) == 1 and "16 March" in new[0].text
+    assert {u: len(scheduled(slack, u)) for u in before} == before
+    slack.d.submit_view(ANA.user_id, None, {})
+    assert slack.d.last_submission_outcome == "closed"
+    # The nudge's buttons are gone; logging the same day again is "already logged".
+    slack.d.slash(ANA.user_id, "/mentoring", "met today")
     assert "already logged" in slack.fake.dm_messages(ANA.user_id)[-1].text
+    for user in (ANA.user_id, BEN.user_id):
+        new = [m for m in scheduled(slack, user)[before[user] :] if "already" not in m.text]
+        assert len(new) == 1 and "16 March" in new[0].text
+    # The nudge Ana answered lost its buttons (the check-in beside it kept its own).
+    answered = slack.fake.message(nudge.channel, nudge.ts)
+    assert answered is not None
+    assert "relationship.meeting.met" not in str(answered.blocks)
+    assert "Meeting on 16 March logged" in str(answered.blocks)
+    assert "relationship.checkin.open" in str(answered.blocks)
     # A private note, only for Ana.
-    slack.d.click(
-        ANA.user_id, "relationship.meeting.note", in_message=scheduled(slack, ANA.user_id)[-1]
-    )
+    logged = with_button(scheduled(slack, ANA.user_id), "relationship.meeting.note")
+    slack.d.click(ANA.user_id, "relationship.meeting.note", in_message=logged)
     slack.d.submit_view(
         ANA.user_id,
         None,

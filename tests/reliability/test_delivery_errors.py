@@ -127,10 +127,12 @@ def test_429_during_a_click_does_not_hold_up_the_listener(slack: BotUnderTest) -
         for m in slack.fake.dm_messages(ANA.user_id)
         if "relationship.meeting.met" in str(m.blocks)
     ][-1]
+    # "We met" asks the day in a modal; its submission logs the meeting.
+    slack.d.click(ANA.user_id, "relationship.meeting.met", in_message=nudge)
     slack.fake.reset_calls()
     slack.fake.rate_limit_next("chat.postMessage", retry_after=2)
     # The driver returns once the listener's work is over (the bot's wait_idle).
-    slack.d.click(ANA.user_id, "relationship.meeting.met", in_message=nudge)
+    slack.d.submit_view(ANA.user_id, None, {})
     # The listener did not wait out Retry-After: no sleep, one call (the 429) and both
     # messages left pending for the sweep, the rate-limited one not before Retry-After.
     assert pacer_time.sleeps == []

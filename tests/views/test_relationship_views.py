@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 
 from bot.platform.blocks import message
 from bot.scheduling.deliverer import Part
+from bot.views import relationship_nudges as nudge_views
 from bot.views import relationships as views
 from core.relationships.agreements import GOAL_TITLE_MAX, SUCCESS_MAX, SUGGESTION_MAX, AgreementForm
 
@@ -61,6 +62,9 @@ def test_every_message_builder_makes_valid_blocks() -> None:
         views.agreement_nudge(1, "mentee", "U_B", NASTY),
         views.agreement_nudge(1, "mentor", "U_A", NASTY),
         views.meeting_nudge(1, "weekly", "U_B", NASTY, date(2026, 3, 3)),
+        views.meeting_nudge(1, "weekly", "U_B", NASTY, date(2026, 3, 3), 2),
+        views.meeting_nudge(1, "monthly", "U_B", NASTY, date(2026, 3, 3), 3),
+        nudge_views.done("✓ Meeting on 3 March logged."),
         views.meeting_logged(1, 9, True, "U_B", NASTY, date(2026, 3, 3)),
         views.checkin_prompt(1, 2, "U_B", NASTY),
         views.not_working(1, NASTY),
@@ -69,7 +73,7 @@ def test_every_message_builder_makes_valid_blocks() -> None:
             NASTY,
             [{"title": g["title"], "mine": "achieved", "theirs": None} for g in LONG_GOALS],
         ),
-        views.help_request("U_A", "U_B"),
+        views.help_request("U_A", NASTY, "mentee"),
         views.closure(1, "no_fault", "U_B", NASTY, True),
         views.closure(1, "completed", "U_B", NASTY, False),
         views.term_end(1, "U_B", NASTY, 6, date(2026, 9, 2), 3),
@@ -102,6 +106,10 @@ def test_modals_are_valid_and_read_back() -> None:
     assert modal["private_metadata"] == '{"p":1,"v":2}'
     checked_modal(views.suggest_modal(NASTY, {"p": 1, "v": 2}))
     checked_modal(views.note_modal(date(2026, 3, 3), "x" * 2000, {"p": 1, "m": 3}))
+    met = checked_modal(nudge_views.met_modal(date(2026, 3, 3), NASTY, {"p": 1}))
+    assert met["blocks"][0]["element"]["initial_date"] == "2026-03-03"
+    rhythm = checked_modal(nudge_views.rhythm_modal("biweekly", {"p": 1}))
+    assert rhythm["blocks"][0]["element"]["initial_option"]["value"] == "biweekly"
     checked_modal(views.checkin_modal([g["title"] for g in LONG_GOALS], NASTY, {"p": 1, "s": 1}))
 
     state = {
