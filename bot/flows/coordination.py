@@ -22,26 +22,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.orm import Session
 
+from bot.flows.coordination_messages import coordinator_renderers
 from bot.platform import slack_io
 from bot.platform.blocks import text_message, view_metadata, view_values
 from bot.platform.degraded import run_job
-from bot.scheduling.deliverer import Attachment, Deliverer, Part, Renderer, RenderTarget
+from bot.scheduling.deliverer import Deliverer, Renderer
 from bot.views import coordination as views
 from core.coordination import console, interventions, match_runs, pacing, reporting
 from core.coordination import service as co
 from core.coordination.console import Outcome, ProgramRef
 from core.coordination.match_runs import MATCH_PREVIEW
-from core.coordination.reports import digest as build_digest
-from core.coordination.reports import pairs_chart
 from core.kernel.clock import Clock
 from core.kernel.db import Database
-from core.kernel.texts import mrkdwn, plain, unescaped
+from core.kernel.texts import mrkdwn, plain
 from core.matchmaking import service as matching
-from core.messaging import outbox
-from core.messaging.models import ANNOUNCEMENT, COORDINATOR_DIGEST, INVITATION
-from core.messaging.outbox_models import KIND_INVITE
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -464,57 +459,9 @@ class CoordinatorFlow:
             deliverer = self.deliverer()
             run_job(self.mentor, lambda: deliverer.deliver_now(ids[:PACE_PER_BATCH]))
 
-    # --- what the deliverer sends for coordinators (rendered in the ledger's transaction) --
+    # --- what the deliverer sends for coordinators (bot/flows/coordination_messages.py) -----
     def renderers(self) -> dict[str, Renderer]:
-        return {
-            ANNOUNCEMENT: self._render_announcement,
-            INVITATION: self._render_announcement,
-            COORDINATOR_DIGEST: self._render_digest,
-        }
-
-    def _render_announcement(self, session: Session, target: RenderTarget) -> Part | None:
-        """An announcement or invitation for one person; None (nothing sent) if they left
-        the program (an announcement) or joined it meanwhile (an invitation)."""
-        announcement_id = target.payload.get("announcement")
-        if not isinstance(announcement_id, int):
-            return None
-        due = outbox.announcement_to_send(session, announcement_id, target.recipient_id)
-        if due is None:
-            return None
-        if due.kind == KIND_INVITE:
-            payload = views.invitation(due.program, due.created_by, program_id=due.program_id)
-        else:
-            payload = views.announcement(due.program, due.body or "", due.created_by)
-        return Part(payload["text"], payload["blocks"])
-
-    def _render_digest(self, session: Session, target: RenderTarget) -> Part | None:
-        """A coordinator's weekly report, built now, with its chart as a file after it; None
-        if they no longer coordinate the program."""
-        program_id = target.payload.get("program")
-        program = (
-            outbox.digest_program(session, program_id, target.user_id)
-            if isinstance(program_id, int)
-            else None
-        )
-        if program is None:
-            return None
-        data = build_digest(session, program, self.clock)
-        png = pairs_chart(
-            data.history,
-            data.k,
-            labels=views.chart_labels(),
-            # drawn into the image, not a Slack text field: not escaped
-            title=unescaped("coordinator.digest.chart_title", program=program.name),
-            hidden_label=unescaped("coordinator.fewer_than", k=data.k),
-        )
-        payload = views.digest(data, program.id)
-        chart = Attachment(
-            filename="pairs-by-stage.png",
-            content=png,
-            title=plain("coordinator.digest.chart_title", program=program.name),
-            alt_text=plain("coordinator.digest.chart_alt", program=program.name),
-        )
-        return Part(payload["text"], payload["blocks"], chart)
+        return coordinator_renderers(self.clock)
 
     # --- reports ---------------------------------------------------------------------------
     def stats(self, ctx: CommandContext) -> None:

@@ -39,6 +39,22 @@ def _metadata(view: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _register_change_goals(app: App, mentor: MentorApp) -> None:
+    @app.action(ids.MATCH_CHANGE_GOALS)
+    def change_goals(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        """*Change my goals* (no mentor fits): the profile editor of that program."""
+        ack()
+        team_id, user_id = _ids(body)
+        program_id = decode_value(action.get("value")).get("p")
+        onboarding = mentor.flows.onboarding
+        if isinstance(program_id, int) and not isinstance(program_id, bool):
+            onboarding.profile_chosen(client, team_id, user_id, trigger_id(body), program_id)
+        else:
+            onboarding.open_editor(client, team_id, user_id, trigger_id(body))
+
+
 def register(app: App, mentor: MentorApp) -> None:
     flow = mentor.flows.matching
     sweeps(mentor).append(matching_sweep)
@@ -71,19 +87,7 @@ def register(app: App, mentor: MentorApp) -> None:
     on_click(ids.MATCH_ASK_COORDINATOR, MatchingFlow.on_ask_coordinator, opens_modal=False)
     on_click(ids.MATCH_HELP_DONE, MatchingFlow.on_help_done, opens_modal=False)
 
-    @app.action(ids.MATCH_CHANGE_GOALS)
-    def change_goals(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        """*Change my goals* (no mentor fits): the profile editor of that program."""
-        ack()
-        team_id, user_id = _ids(body)
-        program_id = decode_value(action.get("value")).get("p")
-        onboarding = mentor.flows.onboarding
-        if isinstance(program_id, int) and not isinstance(program_id, bool):
-            onboarding.profile_chosen(client, team_id, user_id, trigger_id(body), program_id)
-        else:
-            onboarding.open_editor(client, team_id, user_id, trigger_id(body))
+    _register_change_goals(app, mentor)
 
     def on_submit(
         callback_id: str,
