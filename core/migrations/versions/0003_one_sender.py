@@ -14,7 +14,7 @@ Create Date: 2026-12-07 20:00:00.000000
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,7 +56,12 @@ deliveries = sa.table(
     sa.column("created_at", When),
     sa.column("sent_at", When),
 )
-announcements = sa.table("announcements", sa.column("id", sa.Integer), sa.column("kind", sa.String))
+announcements = sa.table(
+    "announcements",
+    sa.column("id", sa.Integer),
+    sa.column("kind", sa.String),
+    sa.column("created_at", When),
+)
 announcement_deliveries = sa.table(
     "announcement_deliveries",
     sa.column("team_id", sa.String),
@@ -118,7 +123,8 @@ def _row(team_id: str, person_id: int, kind: str, subject: str, now: datetime) -
     }
 
 
-def _move_announcements(conn: Any, now: datetime) -> list[dict[str, Any]]:
+def _move_announcements(conn: Any) -> list[dict[str, Any]]:
+    """Pending (and in-flight) announcements and invitations, due since they were written."""
     rows = conn.execute(
         sa.select(
             announcement_deliveries.c.team_id,
@@ -126,14 +132,15 @@ def _move_announcements(conn: Any, now: datetime) -> list[dict[str, Any]]:
             announcement_deliveries.c.slack_user_id,
             announcement_deliveries.c.attempts,
             announcements.c.kind,
+            announcements.c.created_at,
         )
         .join(announcements, announcements.c.id == announcement_deliveries.c.announcement_id)
         .where(announcement_deliveries.c.status.in_(("pending", "sending")))
     ).all()
     out = []
-    for team_id, announcement_id, user_id, attempts, kind in rows:
+    for team_id, announcement_id, user_id, attempts, kind, written in rows:
         ledger_kind = "invitation" if kind == "invite" else "announcement"
-        row = _row(team_id, _person(conn, team_id, user_id, now), ledger_kind, "", now)
+        row = _row(team_id, _person(conn, team_id, user_id, written), ledger_kind, "", written)
         row.update(
             subject=str(announcement_id),
             payload={"announcement": int(announcement_id)},
@@ -143,12 +150,14 @@ def _move_announcements(conn: Any, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _move_digests(conn: Any, now: datetime) -> list[dict[str, Any]]:
+def _move_digests(conn: Any) -> list[dict[str, Any]]:
+    """Every weekly digest row, settled, dated when it was claimed."""
     out = []
     for team_id, program_id, user_id, week, status, created_at, sent_at in conn.execute(
         sa.select(digest_deliveries)
     ).all():
-        row = _row(team_id, _person(conn, team_id, user_id, now), "coordinator_digest", "", now)
+        person = _person(conn, team_id, user_id, created_at)
+        row = _row(team_id, person, "coordinator_digest", "", created_at)
         settled = DIGEST_STATUS.get(status, "dropped")
         row.update(
             subject=str(program_id),
@@ -167,8 +176,8 @@ def _move_digests(conn: Any, now: datetime) -> list[dict[str, Any]]:
 
 def upgrade() -> None:
     conn = op.get_bind()
-    now = datetime.now(UTC)
-    rows = _move_announcements(conn, now) + _move_digests(conn, now)
+    # every moved row keeps the time it was written: a migration has no clock of its own
+    rows = _move_announcements(conn) + _move_digests(conn)
     if rows:
         conn.execute(deliveries.insert(), rows)
     with op.batch_alter_table("announcement_deliveries", schema=None) as batch_op:
