@@ -501,15 +501,21 @@ class MatchingFlow:
 
     def _render_request(self, session: Session, target: RenderTarget) -> Part | None:
         """A mentor's request that never got its message; None once it is not pending."""
+        return self._render_pending(session, target, svc.request_to_send, views.request_message)
+
+    def _render_pending(
+        self,
+        session: Session,
+        target: RenderTarget,
+        find: Callable[[Session, int, Any], Any],
+        draw: Callable[..., dict[str, Any]],
+    ) -> Part | None:
+        """A message about a pending request (`find` says if it still is), drawn by `draw`."""
         request_id = _int(target.payload.get("request"))
-        due = (
-            None
-            if request_id is None
-            else svc.request_to_send(session, request_id, self.clock.now())
-        )
+        due = None if request_id is None else find(session, request_id, self.clock.now())
         if due is None:
             return None
-        payload = views.request_message(due.request_id, due.mentee.name, due.goals, due.expires_at)
+        payload = draw(due.request_id, due.mentee.name, due.goals, due.expires_at)
         return Part(payload["text"], payload["blocks"])
 
     def _request_settled(self, target: RenderTarget, done: Settled) -> None:
@@ -551,16 +557,7 @@ class MatchingFlow:
     def _render_reminder(self, session: Session, target: RenderTarget) -> Part | None:
         """The mentor's one reminder; None (nothing sent) once the request is answered,
         withdrawn or expired."""
-        request_id = _int(target.payload.get("request"))
-        due = (
-            None
-            if request_id is None
-            else svc.reminder_to_send(session, request_id, self.clock.now())
-        )
-        if due is None:
-            return None
-        payload = views.reminder_message(due.request_id, due.mentee.name, due.goals, due.expires_at)
-        return Part(payload["text"], payload["blocks"])
+        return self._render_pending(session, target, svc.reminder_to_send, views.reminder_message)
 
     # --- App Home -------------------------------------------------------------------------
     def home_section(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
