@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from core.match_engine.constants import PRACTICAL_POINTS, STRIDE, Bool, Int
 from core.match_engine.prepare import Prepared
+from core.match_engine.tiered import TieredSearch
 
 _T = TypeVar("_T")
 
@@ -222,15 +223,33 @@ class _Generation:
         self.want = factor * exposure + settings.shortlist_size
         self.t_max = int(self.want.max()) if factor and ma else 0
         self.chunk = max(1, CHUNK_CELLS // max(ma, 1))
-        self.tops = _MentorTops(prep, ma, self.t_max, self.keys.top) if self.t_max else None
+        self.dense = settings.candidate_search == "dense"
+        self.tops = (
+            _MentorTops(prep, ma, self.t_max, self.keys.top) if self.t_max and self.dense else None
+        )
         self.eligible = np.zeros(n, dtype=np.int64)
         self.row_thr = np.ones(n, dtype=np.int64)
         self.row_parts: list[tuple[Int, Int, Int]] = []
 
     def run(self) -> Pool:
+        if not self.dense:
+            return self._run_tiered()
         _pipeline(self.score_chunk, range(0, self.n if self.ma else 0, self.chunk), self.consume)
         e, c, v = self._row_arcs()
-        e, c, v, extra = self._add_mentor_side(e, c, v)
+        tops = self.tops
+        e, c, v, extra = self._add_mentor_side(
+            e, c, v, None if tops is None else lambda under: tops.best(under, self.want[under])
+        )
+        return self._pool(e, c, v, extra)
+
+    def _run_tiered(self) -> Pool:
+        """The same pool, scoring only the cells that can win (:mod:`.tiered`)."""
+        search = TieredSearch(self)
+        e, c, v = search.mentee_side()
+        search.excluded_covering()
+        e, c, v, extra = self._add_mentor_side(
+            e, c, v, search.mentor_side if self.t_max else None
+        )
         return self._pool(e, c, v, extra)
 
     # -- in the chunk workers -----------------------------------------------------------------
@@ -294,14 +313,16 @@ class _Generation:
         self.row_parts.clear()
         return e, c, v
 
-    def _add_mentor_side(self, e: Int, c: Int, v: Int) -> tuple[Int, Int, Int, int]:
-        """Add the best mentees of mentors in fewer than ``want`` mentee lists."""
-        if self.tops is None or not e.size:
+    def _add_mentor_side(
+        self, e: Int, c: Int, v: Int, best: Callable[[Int], tuple[Int, Int, Int]] | None
+    ) -> tuple[Int, Int, Int, int]:
+        """Add the best mentees (``best(under)``) of mentors in fewer than ``want`` lists."""
+        if best is None or not e.size:
             return e, c, v, 0
         under = np.flatnonzero(np.bincount(c, minlength=self.ma) < self.want)
         if not under.size:
             return e, c, v, 0
-        e2, c2, v2 = self.tops.best(under, self.want[under])
+        e2, c2, v2 = best(under)
         new = v2 < self.row_thr[e2]  # not already among that mentee's own top P
         extra = int(new.sum())
         e = np.concatenate([e, e2[new]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal
 
 from core.match_engine.constants import (
     DEFAULT_MAX_MEMORY_MB,
@@ -13,6 +14,7 @@ from core.match_engine.constants import (
     DepartmentPreference,
 )
 
+CandidateSearch = Literal["tiered", "dense"]
 PairLike = frozenset[str] | tuple[str, str]
 
 
@@ -80,6 +82,9 @@ class MatchSettings:
       mentors nobody ranks near the top still get their exposure used. See docs/matching.md.
     - ``reference_year``: whose 15 January and 15 July fix the time-zone offsets (see
       :func:`standard_utc_offset_hours`).
+    - ``candidate_search``: "tiered" (default) scores only the (mentee, mentor) cells that can
+      make the pruned candidates; "dense" scores every cell (the reference: the same candidates,
+      slower on large programs). See docs/matching.md, "Tiered candidate search".
     - ``max_memory_mb``: a run whose estimated peak memory (:func:`estimate_work`) is above
       this is refused with :class:`MatchTooLarge` before anything large is allocated.
     """
@@ -92,6 +97,7 @@ class MatchSettings:
     mentor_side_prune_factor: int = 4
     reference_year: int = REFERENCE_YEAR
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    candidate_search: CandidateSearch = "tiered"
 
     def __post_init__(self) -> None:
         def whole(name: str, value: object, low: int, high: int) -> None:
@@ -110,6 +116,8 @@ class MatchSettings:
             raise ValueError(
                 f"department_preference must be one of {sorted(DEPARTMENT_PREFERENCES)}"
             )
+        if self.candidate_search not in ("tiered", "dense"):
+            raise ValueError('candidate_search must be "tiered" or "dense"')
         band = self.close_band
         if isinstance(band, bool) or not isinstance(band, int | float) or not 0.01 <= band <= 1:
             raise ValueError("close_band must be a number from 0.01 to 1")
