@@ -18,7 +18,6 @@ dense scan's (:class:`core.match_engine.candidates._Keys`), so the pool is ident
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -81,14 +80,16 @@ class TieredSearch:
 
     # -- shared -------------------------------------------------------------------------------
 
-    def _set_chunks(self) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
-        """(first set, canonical coverage patterns of a chunk of sets x mentors with room)."""
-        step = max(1, SET_CHUNK_CELLS // max(self.gen.ma, 1))
+    def _set_chunks(self, cols: Int | None = None) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
+        """(first set, canonical coverage patterns of a chunk of sets x mentors with room, or
+        x ``cols`` of them)."""
+        expertise = self.expertise if cols is None else self.expertise[:, cols]
+        step = max(1, SET_CHUNK_CELLS // max(expertise.shape[1], 1))
         for s0 in range(0, len(self.sets), step):
             goals = self.sets[s0 : s0 + step]
-            pat: npt.NDArray[np.uint8] = self.expertise[goals[:, 0]]
+            pat: npt.NDArray[np.uint8] = expertise[goals[:, 0]]
             for c in range(1, MAX_GOALS):
-                pat |= self.expertise[goals[:, c]] << np.uint8(c)
+                pat |= expertise[goals[:, c]] << np.uint8(c)
             yield s0, pat
 
     def values(self, rows: Int, cols: Int, pattern: Int) -> Int:
@@ -183,8 +184,7 @@ class TieredSearch:
         values = self.values(rows, cols, pattern)
         valid = values > 0
         rows, cols, values = rows[valid], cols[valid], values[valid]
-        order = np.lexsort((-values, rows))
-        rows, cols, values = rows[order], cols[order], values[order]
+        rows, cols, values = _by_row_best_first(rows, cols, values, int(self.gen.keys.top))
         first = np.searchsorted(rows, rows, side="left")
         rank = np.arange(rows.size) - first
         top_p = self.gen.top_p
@@ -202,36 +202,50 @@ class TieredSearch:
         """(mentee, mentor position, value) of the best ``want`` mentees of each mentor in
         ``under``, ordered as the dense scan's running top lists order them.
 
-        Mentees with the same goal set and the same tier per pattern form a group. A first
-        pass counts, per mentor, the mentees in each tier; each mentor's threshold is the
-        highest tier with at least ``want + (its excluded pairs)`` mentees at or above it;
-        a second pass scores only the cells at or above the thresholds.
+        A first pass counts, per mentor, the mentees in each tier (from how many members of
+        each goal set have each tier per pattern); the mentor's threshold is the highest tier
+        with at least ``want + (its excluded pairs)`` mentees at or above it. A second pass
+        scores only the mentees at or above the thresholds: every other mentee has at least
+        ``want`` valid mentees in a higher tier.
         """
-        gen = self.gen
-        groups = self._groups()
-        need = gen.want[under] + self.ex_per_mentor[under]
-        hist = np.zeros((under.size, self.levels), dtype=np.int64)
-        for g0, level in self._group_levels(groups, under):
-            ok = level >= 0
-            g_idx, u_idx = np.nonzero(ok)
-            hist += np.bincount(
-                u_idx * self.levels + level[ok],
-                weights=groups.size[g0 + g_idx],
-                minlength=hist.size,
-            ).reshape(hist.shape).astype(np.int64)
-        cum = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # mentees at this level or above
+        levels = self.levels
+        level = self.tier_key // STRIDE  # -1 where no goal is covered
+        hist = self._level_counts(under, level)
+        need = self.gen.want[under] + self.ex_per_mentor[under]
+        cum = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # mentees at this tier or above
         reach = cum >= need[:, None]
-        threshold = np.where(reach.any(axis=1), self.levels - 1 - np.argmax(reach[:, ::-1], 1), 0)
+        threshold = np.where(reach.any(axis=1), levels - 1 - np.argmax(reach[:, ::-1], 1), 0)
+        high = np.full((len(self.sets), N_PATTERNS), -1, dtype=np.int64)
+        np.maximum.at(high, self.set_of, level)  # the highest tier of a set's members
         parts: list[tuple[Int, Int, Int]] = []
-        for g0, level in self._group_levels(groups, under):
-            g_idx, u_idx = np.nonzero((level >= 0) & (level >= threshold[None, :]))
-            g_idx += g0
-            lengths = groups.size[g_idx]
-            rows = groups.members[_expand(groups.start[g_idx], lengths)]
-            cols = np.repeat(under[u_idx], lengths)
-            pattern = self._patterns(rows, cols)
+        for s0, pat in self._set_chunks(under):
+            top = np.take_along_axis(high[s0 : s0 + pat.shape[0]], pat.astype(np.intp), axis=1)
+            s_idx, u_idx = np.nonzero((top >= 0) & (top >= threshold[None, :]))
+            sets = s_idx + s0
+            lengths = self.set_start[sets + 1] - self.set_start[sets]
+            rows = self.members[_expand(self.set_start[sets], lengths)]
+            u_cell = np.repeat(u_idx, lengths)
+            pattern = np.repeat(pat[s_idx, u_idx], lengths).astype(np.int64)
+            keep = level[rows, pattern] >= threshold[u_cell]
+            rows, cols, pattern = rows[keep], under[u_cell[keep]], pattern[keep]
             parts.append((rows, cols, self.values(rows, cols, pattern)))
         return self._best_per_mentor(under, *_concat(parts))
+
+    def _level_counts(self, under: Int, level: Int) -> Int:
+        """(mentors in ``under``, tiers): how many mentees each mentor would give each tier."""
+        per_set = np.zeros((len(self.sets), N_PATTERNS, self.levels), dtype=np.float32)
+        valid = level >= 0
+        idx_set = np.broadcast_to(self.set_of[:, None], level.shape)[valid]
+        idx_pat = np.broadcast_to(np.arange(N_PATTERNS)[None, :], level.shape)[valid]
+        np.add.at(per_set, (idx_set, idx_pat, level[valid]), 1)
+        hist = np.zeros((under.size, self.levels), dtype=np.float64)
+        for s0, pat in self._set_chunks(under):
+            block = per_set[s0 : s0 + pat.shape[0]]
+            for p in range(1, N_PATTERNS):
+                if block[:, p].any():
+                    hist += (pat == p).T.astype(np.float32) @ block[:, p]
+        out: Int = np.rint(hist).astype(np.int64)
+        return out
 
     def _best_per_mentor(
         self, under: Int, rows: Int, cols: Int, values: Int
@@ -248,34 +262,6 @@ class TieredSearch:
         keep = rank < limit[cols]
         return rows[keep], cols[keep], values[keep]
 
-    def _patterns(self, rows: Int, cols: Int) -> Int:
-        """Canonical coverage patterns of the cells (rows[k], cols[k])."""
-        goals = self.sets[self.set_of[rows]]
-        out = np.zeros(rows.size, dtype=np.int64)
-        for c in range(MAX_GOALS):
-            out |= self.expertise[goals[:, c], cols].astype(np.int64) << c
-        return out
-
-    def _groups(self) -> _Groups:
-        key = np.concatenate([self.set_of[:, None], self.tier_key], axis=1)
-        uniq, group_of = np.unique(key, axis=0, return_inverse=True)
-        group_of = group_of.reshape(-1)
-        members = np.argsort(group_of, kind="stable")
-        size = np.bincount(group_of, minlength=len(uniq)).astype(np.int64)
-        start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-        return _Groups(uniq[:, 0], uniq[:, 1:] // STRIDE, size, start, members)
-
-    def _group_levels(self, groups: _Groups, under: Int) -> Iterator[tuple[int, Int]]:
-        """(first group, tier level of each group x mentor in ``under``; -1 = not covering)."""
-        step = max(1, SET_CHUNK_CELLS // max(under.size, 1))
-        expertise = self.expertise[:, under]
-        for g0 in range(0, groups.set.size, step):
-            goals = self.sets[groups.set[g0 : g0 + step]]
-            pat = expertise[goals[:, 0]].astype(np.int64)
-            for c in range(1, MAX_GOALS):
-                pat |= expertise[goals[:, c]].astype(np.int64) << c
-            yield g0, np.take_along_axis(groups.level[g0 : g0 + step], pat, axis=1)
-
     def _tie(self) -> Int:
         """Higher = earlier among equal values: the dense scan's order by mentee hash rank."""
         n = self.gen.n
@@ -283,17 +269,6 @@ class TieredSearch:
         tie = np.empty(n, dtype=np.int64)
         tie[order] = n - np.arange(n)
         return tie
-
-
-@dataclass(frozen=True)
-class _Groups:
-    """Mentees with the same goal set and the same tier per pattern (CSR over members)."""
-
-    set: Int  # the group's goal set
-    level: Int  # (groups, 8) tier per canonical pattern; -1 for "no goal covered"
-    size: Int
-    start: Int
-    members: Int
 
 
 def _concat(parts: list[tuple[Int, Int, Int]]) -> tuple[Int, Int, Int]:
@@ -305,3 +280,18 @@ def _concat(parts: list[tuple[Int, Int, Int]]) -> tuple[Int, Int, Int]:
         np.concatenate([p[1] for p in parts]),
         np.concatenate([p[2] for p in parts]),
     )
+
+
+def _by_row_best_first(rows: Int, cols: Int, values: Int, top: int) -> tuple[Int, Int, Int]:
+    """The cells ordered by row, highest value first within a row (values are unique per
+    row). One sort of packed integers when row and value fit in 63 bits, else a lexsort."""
+    if not rows.size:
+        return rows, cols, values
+    base = int(rows.min())
+    vbits = top.bit_length()
+    if (int(rows.max()) - base).bit_length() + vbits <= 63:
+        packed = ((rows - base) << vbits) | (top - values)
+        order = np.argsort(packed)
+    else:
+        order = np.lexsort((-values, rows))
+    return rows[order], cols[order], values[order]
