@@ -15,14 +15,17 @@ run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -398,11 +401,11 @@ def instance_csv(inst: Instance) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def service_benchmark(args: argparse.Namespace) -> None:
-    """One mentee's shortlist through the service, against a whole-program preview."""
+@contextlib.contextmanager
+def imported_program(inst: Instance, database_url: str | None) -> Iterator[tuple[Any, Any]]:
+    """(database, program) with the instance imported (SQLite in a temporary directory, or a
+    database of its own on the PostgreSQL server at ``database_url``); removed afterwards."""
     import tempfile
-
-    from sqlalchemy import select
 
     from benchmarks import sweep_data
     from core.kernel.clock import FakeClock
@@ -410,56 +413,75 @@ def service_benchmark(args: argparse.Namespace) -> None:
     from core.kernel.migrate import upgrade
     from core.matchmaking import service as svc
     from core.people.importer import import_people
-    from core.people.models import Participation, Person
 
-    inst = generate(args.seed, args.mentees, args.mentors)
-    clock = FakeClock()
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp:
-        if args.database_url:
-            url = sweep_data.recreate_database(args.database_url, "mentorbot_bench_matching")
+        if database_url:
+            url = sweep_data.recreate_database(database_url, "mentorbot_bench_matching")
         else:
             url = f"sqlite:///{tmp}/matching.db"
         db = Database(url)
         try:
-            if not args.database_url:
+            if not database_url:
                 upgrade(db.engine)
             with db.transaction() as session:
                 import_people(
-                    session, instance_csv(inst), team_id="T0BENCH", program_name=None, clock=clock
+                    session,
+                    instance_csv(inst),
+                    team_id="T0BENCH",
+                    program_name=None,
+                    clock=FakeClock(),
                 )
             with db.transaction() as session:
                 program = svc.find_program(session, "T0BENCH")
                 assert program is not None
-                mentee_pids = list(
-                    session.scalars(
-                        select(Participation.id)
-                        .join(Person, Person.id == Participation.person_id)
-                        .where(Participation.is_mentee.is_(True))
-                        .order_by(Person.slack_user_id)
-                    )
-                )
-            rng = np.random.default_rng(args.seed)
-            sample = [mentee_pids[k] for k in rng.choice(len(mentee_pids), args.sample, False)]
-
-            def once(fn: Callable[[Any, Any], Any]) -> float:
-                with db.sessions() as session:  # rolled back: every sample sees the same data
-                    prog = session.merge(program)
-                    gc.collect()
-                    t = time.perf_counter()
-                    fn(session, prog)
-                    elapsed = time.perf_counter() - t
-                    session.rollback()
-                return elapsed
-
-            once(lambda s, p: svc.shortlist_for_mentee(s, p, sample[0], clock))  # warm-up
-            single = [
-                once(lambda s, p, m=m: svc.shortlist_for_mentee(s, p, m, clock)) for m in sample
-            ]
-            whole = [once(lambda s, p: svc.preview(s, p, clock)) for _ in range(args.repeat)]
+            yield db, program
         finally:
             db.dispose()
-            if args.database_url:
-                sweep_data.drop_database(args.database_url, "mentorbot_bench_matching")
+            if database_url:
+                sweep_data.drop_database(database_url, "mentorbot_bench_matching")
+
+
+def timed_in_session(db: Any, program: Any, fn: Callable[[Any, Any], Any]) -> tuple[float, Any]:
+    """(seconds, result) of ``fn(session, program)`` in a transaction that is rolled back."""
+    with db.sessions() as session:
+        prog = session.merge(program)
+        gc.collect()
+        t = time.perf_counter()
+        out = fn(session, prog)
+        elapsed = time.perf_counter() - t
+        session.rollback()
+    return elapsed, out
+
+
+def service_benchmark(args: argparse.Namespace) -> None:
+    """One mentee's shortlist through the service, against a whole-program preview."""
+    from sqlalchemy import select
+
+    from core.kernel.clock import FakeClock
+    from core.matchmaking import service as svc
+    from core.people.models import Participation, Person
+
+    inst = generate(args.seed, args.mentees, args.mentors)
+    clock = FakeClock()
+    with imported_program(inst, args.database_url) as (db, program):
+        with db.transaction() as session:
+            mentee_pids = list(
+                session.scalars(
+                    select(Participation.id)
+                    .join(Person, Person.id == Participation.person_id)
+                    .where(Participation.is_mentee.is_(True))
+                    .order_by(Person.slack_user_id)
+                )
+            )
+        rng = np.random.default_rng(args.seed)
+        sample = [mentee_pids[k] for k in rng.choice(len(mentee_pids), args.sample, False)]
+
+        def once(fn: Callable[[Any, Any], Any]) -> float:
+            return timed_in_session(db, program, fn)[0]
+
+        once(lambda s, p: svc.shortlist_for_mentee(s, p, sample[0], clock))  # warm-up
+        single = [once(lambda s, p, m=m: svc.shortlist_for_mentee(s, p, m, clock)) for m in sample]
+        whole = [once(lambda s, p: svc.preview(s, p, clock)) for _ in range(args.repeat)]
     med_s, med_w = statistics.median(single), statistics.median(whole)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(
@@ -479,6 +501,135 @@ def service_benchmark(args: argparse.Namespace) -> None:
         ("whole-program preview", f"{med_w:.3f}", "", f"{max(whole):.3f}", "1.000"),
     ]
     print(table(rows))
+
+
+# -- sizes: the tiered search against the dense scan, in fresh processes -----------------------
+
+SIZES = ((10_000, 2_000), (20_000, 10_000), (60_000, 40_000))
+DENSE_UP_TO = 20_000 * 10_000  # the dense scan (the baseline) runs at these sizes by default
+LARGE_TARGET = {"time_s": 10.0, "memory_mib": 1024.0}
+
+
+def child_run(n_mentees: int, n_mentors: int, search: str, repeat: int, seed: int) -> None:
+    """One size in this (fresh) process; prints one JSON line. Peak RSS growth: the kernel's
+    high-water mark is reset (Linux /proc/self/clear_refs) after the instance is built."""
+    inst = generate(seed, n_mentees, n_mentors)
+    settings = MatchSettings(candidate_search=search, max_memory_mb=10_000_000)
+    times = []
+    result = None
+    for k in range(repeat):
+        gc.collect()
+        if k == repeat - 1:  # measure memory on the last run
+            rss_start = status_kib("VmRSS")
+            with contextlib.suppress(OSError):
+                Path("/proc/self/clear_refs").write_text("5")
+        t = time.perf_counter()
+        result = run(match, inst, settings)
+        times.append(time.perf_counter() - t)
+    assert result is not None
+    hwm = status_kib("VmHWM")
+    growth = (hwm - rss_start) / 1024 if hwm is not None and rss_start is not None else None
+    print(
+        json.dumps(
+            {
+                "times": times,
+                "timings": result.stats["timings_s"],
+                "objective": result.stats["objective"],
+                "pruned_pairs": result.stats["pruned_pairs"],
+                "rss_growth_mib": growth,
+                "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def in_child(n_mentees: int, n_mentors: int, search: str, repeat: int, seed: int) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.bench_matching", "--child"]
+    cmd += [f"{n_mentees},{n_mentors},{search},{repeat}", "--seed", str(seed)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    data: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return data
+
+
+def sizes_benchmark(args: argparse.Namespace) -> None:
+    """Core time and peak memory per size: the tiered search beside the dense scan (the
+    previous algorithm, the baseline) where it is feasible, each size in a fresh process."""
+    print(
+        f"matching sizes (seed {args.seed}, default settings, {os.cpu_count()} cores; each run "
+        "in a fresh process; time = median core time of the runs, memory = peak RSS growth "
+        "of the last run)"
+    )
+    rows: list[tuple[str, ...]] = [
+        (
+            "mentees x mentors",
+            "tiered (s)",
+            "dense (s)",
+            "dense/tiered",
+            "tiered MiB",
+            "dense MiB",
+            "same result",
+        )
+    ]
+    large = None
+    for n, m in SIZES:
+        repeat = args.repeat if n * m <= DENSE_UP_TO else 1
+        tiered = in_child(n, m, "tiered", repeat, args.seed)
+        dense = None
+        if n * m <= DENSE_UP_TO or args.dense_large:
+            dense = in_child(n, m, "dense", repeat, args.seed)
+        t_t = statistics.median(tiered["times"])
+        cells = [f"{n:,} x {m:,}", f"{t_t:.2f}", "", "", f"{tiered['rss_growth_mib']:.0f}", "", ""]
+        if dense is not None:
+            t_d = statistics.median(dense["times"])
+            same = (tiered["objective"], tiered["pruned_pairs"]) == (
+                dense["objective"],
+                dense["pruned_pairs"],
+            )
+            cells[2:4] = [f"{t_d:.2f}", f"{t_d / t_t:.2f}"]
+            cells[5:7] = [f"{dense['rss_growth_mib']:.0f}", "yes" if same else "NO"]
+        rows.append(tuple(cells))
+        large = tiered
+    print(table(rows))
+    if large is not None:
+        t = large["timings"]
+        ok_t = statistics.median(large["times"]) <= LARGE_TARGET["time_s"]
+        ok_m = large["rss_growth_mib"] <= LARGE_TARGET["memory_mib"]
+        print(
+            f"{SIZES[-1][0]:,} x {SIZES[-1][1]:,} (tiered): prepare {t['prepare']:.2f} s, "
+            f"candidates {t['candidates']:.2f} s, solve {t['solve']:.2f} s, build "
+            f"{t['build']:.2f} s; process max RSS {large['maxrss_mib']:.0f} MiB. Targets "
+            f"<= 10 s: {'met' if ok_t else 'MISSED'}; <= 1 GiB: {'met' if ok_m else 'MISSED'}"
+        )
+
+
+def preview_overhead(args: argparse.Namespace) -> None:
+    """`mentorbot match preview` (load from the database, match, render the reasons and the
+    summary text) against the core time of the same run, in the same process."""
+    from bot.cli.match import summary
+    from core.kernel.clock import FakeClock
+    from core.matchmaking import service as svc
+
+    inst = generate(args.seed, args.mentees, args.mentors)
+    clock = FakeClock()
+
+    def preview_text(session: Any, program: Any) -> tuple[Any, str]:
+        result = svc.preview(session, program, clock)
+        return result, summary(result)
+
+    with imported_program(inst, args.database_url) as (db, program):
+        timed_in_session(db, program, preview_text)  # warm-up: imports, caches
+        runs = [timed_in_session(db, program, preview_text) for _ in range(args.repeat)]
+    walls = [w for w, _ in runs]
+    cores = [out[0].result.stats["timings_s"]["total"] for _, out in runs]
+    over = [w - c for w, c in zip(walls, cores, strict=True)]
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(
+        f"match preview on {backend}, {len(inst.mentees):,} mentees x {len(inst.mentors):,} "
+        f"mentors: preview {statistics.median(walls):.2f} s, core (inside it) "
+        f"{statistics.median(cores):.2f} s, overhead {statistics.median(over):.2f} s "
+        f"(target <= 1 s: {'met' if statistics.median(over) <= 1.0 else 'MISSED'}); "
+        f"preview/core {statistics.median(walls) / statistics.median(cores):.2f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -510,15 +661,28 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="--service on this PostgreSQL server (a database of its own); default SQLite",
     )
+    parser.add_argument("--greedy", action="store_true", help="exact against greedy at one size")
+    parser.add_argument(
+        "--dense-large", action="store_true", help="also run the dense scan at 60,000 x 40,000"
+    )
+    parser.add_argument("--no-preview", action="store_true", help="skip the preview overhead")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.service:
+    if args.child:
+        n, m, search, repeat = args.child.split(",")
+        child_run(int(n), int(m), search, int(repeat), args.seed)
+    elif args.service:
         service_benchmark(args)
     elif args.prune_study:
         prune_study(args)
     elif args.unpruned:
         unpruned_comparison(args)
-    else:
+    elif args.greedy:
         main_benchmark(args)
+    else:
+        sizes_benchmark(args)
+        if not args.no_preview:
+            preview_overhead(args)
     return 0
 
 

@@ -247,9 +247,7 @@ class _Generation:
         search = TieredSearch(self)
         e, c, v = search.mentee_side()
         search.excluded_covering()
-        e, c, v, extra = self._add_mentor_side(
-            e, c, v, search.mentor_side if self.t_max else None
-        )
+        e, c, v, extra = self._add_mentor_side(e, c, v, search.mentor_side if self.t_max else None)
         return self._pool(e, c, v, extra)
 
     # -- in the chunk workers -----------------------------------------------------------------

@@ -18,7 +18,7 @@ dense scan's (:class:`core.match_engine.candidates._Keys`), so the pool is ident
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt

@@ -176,7 +176,9 @@ def test_no_mentors() -> None:
 def test_everybody_in_one_reporting_line() -> None:
     program = random_program(2, 20, 10, 4)
     people = sorted({p.id for p in program["mentees"]} | {q.id for q in program["mentors"]})
-    chain: dict[str, str | None] = {pid: prev for prev, pid in zip([None, *people], people)}
+    chain: dict[str, str | None] = {
+        pid: prev for prev, pid in zip([None, *people], people, strict=False)
+    }
     program["organisation"] = Organisation(chain)
     result = assert_same(program)
     assert not result.shortlists
