@@ -239,11 +239,14 @@ class TieredSearch:
         idx_pat = np.broadcast_to(np.arange(N_PATTERNS)[None, :], level.shape)[valid]
         np.add.at(per_set, (idx_set, idx_pat, level[valid]), 1)
         hist = np.zeros((under.size, self.levels), dtype=np.float64)
+        # Only the tiers some member reaches with a pattern (a handful of the levels).
+        present = [np.flatnonzero(per_set[:, p].any(axis=0)) for p in range(N_PATTERNS)]
         for s0, pat in self._set_chunks(under):
             block = per_set[s0 : s0 + pat.shape[0]]
             for p in range(1, N_PATTERNS):
-                if block[:, p].any():
-                    hist += (pat == p).T.astype(np.float32) @ block[:, p]
+                if present[p].size:
+                    mask = (pat == p).view(np.uint8).T.astype(np.float32)
+                    hist[:, present[p]] += mask @ block[:, p][:, present[p]]
         out: Int = np.rint(hist).astype(np.int64)
         return out
 
@@ -254,7 +257,12 @@ class TieredSearch:
         valid = values > 0
         rows, cols, values = rows[valid], cols[valid], values[valid]
         tie = self._tie()[rows]
-        order = np.lexsort((-tie, -values, cols))
+        tbits, vbits = int(gen.n + 1).bit_length(), int(gen.keys.top).bit_length()
+        if int(gen.ma).bit_length() + vbits + tbits <= 63:  # one sort of packed integers
+            packed = (cols << (vbits + tbits)) | ((int(gen.keys.top) - values) << tbits)
+            order = np.argsort(packed | ((1 << tbits) - 1 - tie))
+        else:
+            order = np.lexsort((-tie, -values, cols))
         rows, cols, values = rows[order], cols[order], values[order]
         rank = np.arange(cols.size) - np.searchsorted(cols, cols, side="left")
         limit = np.zeros(gen.ma, dtype=np.int64)
