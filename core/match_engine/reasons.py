@@ -128,7 +128,7 @@ class ReasonFactory:
     def __init__(self, prep: Prepared, language_names: Mapping[str, str] | None) -> None:
         self.prep = prep
         self.language_names = language_names or {}
-        self._goals: dict[tuple[tuple[str, ...], frozenset[str]], tuple[Any, ...]] = {}
+        self._goals: dict[tuple[tuple[str, ...], tuple[bool, ...]], tuple[Any, ...]] = {}
         self._parts: dict[tuple[Any, ...], tuple[Reason, ...]] = {}
 
     def _language(self, code: str) -> str:
@@ -137,7 +137,8 @@ class ReasonFactory:
     def _goal_part(
         self, goals: tuple[str, ...], expertise: frozenset[str]
     ) -> tuple[tuple[Reason, ...], tuple[str, ...]]:
-        key = (goals, expertise)
+        # Keyed by which goals are covered, not by the whole expertise: far more hits.
+        key = (goals, tuple(g in expertise for g in goals))
         hit = self._goals.get(key)
         if hit is None:
             names = self.prep.names
