@@ -217,10 +217,13 @@ class TieredSearch:
         threshold = np.where(reach.any(axis=1), levels - 1 - np.argmax(reach[:, ::-1], 1), 0)
         high = np.full((len(self.sets), N_PATTERNS), -1, dtype=np.int64)
         np.maximum.at(high, self.set_of, level)  # the highest tier of a set's members
+        # A set x pattern reaches a mentor's threshold: one byte per pattern and threshold.
+        reaches = (high[:, :, None] >= np.arange(levels)[None, None, :]) & (high[:, :, None] >= 0)
         parts: list[tuple[Int, Int, Int]] = []
         for s0, pat in self._set_chunks(under):
-            top = np.take_along_axis(high[s0 : s0 + pat.shape[0]], pat.astype(np.intp), axis=1)
-            s_idx, u_idx = np.nonzero((top >= 0) & (top >= threshold[None, :]))
+            code = pat.astype(np.int16) * levels + threshold.astype(np.int16)[None, :]
+            flat = reaches[s0 : s0 + pat.shape[0]].reshape(pat.shape[0], -1)
+            s_idx, u_idx = np.nonzero(np.take_along_axis(flat, code, axis=1))
             sets = s_idx + s0
             lengths = self.set_start[sets + 1] - self.set_start[sets]
             rows = self.members[_expand(self.set_start[sets], lengths)]
