@@ -96,19 +96,32 @@ def render_result(
     """A copy of ``result`` with every reason text (candidates and unmatched) rendered."""
     tpl = compiled_templates(templates)
     cache: dict[int, Reason] = {}
+    texts: dict[Any, str] = {}
+
+    def text(code: str, params: Mapping[str, Any]) -> str:
+        # Equal (code, params) render to equal texts: render each distinct one once.
+        try:
+            key: Any = (code, tuple(sorted(params.items())))
+            hash(key)
+        except TypeError:
+            return tpl.render(code, params)
+        done = texts.get(key)
+        if done is None:
+            done = texts[key] = tpl.render(code, params)
+        return done
 
     def one(reason: Reason) -> Reason:
-        # Reasons are shared between candidates; render each distinct object once.
+        # Reasons are shared between candidates; build each distinct object once.
         done = cache.get(id(reason))
         if done is None:
-            done = cache[id(reason)] = replace(reason, text=tpl.render(reason.code, reason.params))
+            done = cache[id(reason)] = replace(reason, text=text(reason.code, reason.params))
         return done
 
     shortlists = {
         mentee: [replace(c, reasons=tuple(one(r) for r in c.reasons)) for c in cands]
         for mentee, cands in result.shortlists.items()
     }
-    unmatched = [replace(u, reason=tpl.render(u.reason_code, u.params)) for u in result.unmatched]
+    unmatched = [replace(u, reason=text(u.reason_code, u.params)) for u in result.unmatched]
     return MatchResult(shortlists=shortlists, unmatched=unmatched, stats=result.stats)
 
 
