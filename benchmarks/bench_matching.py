@@ -1,12 +1,16 @@
 """Benchmark of the matching core (core/matching.py).
 
-Run: ``.venv/bin/python -m benchmarks.bench_matching`` (add ``--help`` for options).
+Run: ``python -m benchmarks matching`` (add ``--help`` to ``python -m benchmarks.bench_matching``).
 
-Generates a seeded synthetic organisation (10,000 mentees x 2,000 mentors, 30 competencies,
-manager trees 6 levels deep, realistic time zones, languages, formats and departments), then
-times the exact matching (min-cost flow) and the greedy baseline, reports objectives and peak
-memory. ``--prune-study`` measures how often pruning to the top-P candidates changes the
-exact optimum compared with no pruning. ``--service`` imports the same organisation into a
+By default: seeded synthetic organisations (30 competencies, manager trees 6 levels deep,
+realistic time zones, languages, formats and departments) of 10,000 x 2,000, 20,000 x 10,000
+and 60,000 x 40,000, each matched in a fresh process with the tiered candidate search beside
+the dense scan (the previous algorithm, the baseline; up to 20,000 x 10,000 unless
+``--dense-large``): core time, peak memory, ratio, and whether both gave the same result; then
+``mentorbot match preview``'s overhead over the core at 10,000 x 2,000 (SQLite).
+``--greedy`` times the exact matching against the greedy baseline at one size.
+``--prune-study`` measures how often pruning to the top-P candidates changes the exact
+optimum compared with no pruning. ``--service`` imports the same organisation into a
 database (SQLite; PostgreSQL with ``--database-url``) and times one mentee's shortlist through
 ``core.matchmaking.service`` against a coordinator's whole-program preview measured in the same
 run.
