@@ -181,6 +181,7 @@ class Claim:
         siblings = _due_query(self.now).where(
             among(self.session, Delivery.recipient_id, scheduled_people),
             Delivery.batched.is_(True),
+            ~among(self.session, Delivery.id, seen),  # not read (nor decoded) twice
         )
         found = self.session.execute(self._locked(siblings)).all()
         self.rows += [r for r in found if r.id not in seen]
