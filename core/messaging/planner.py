@@ -23,7 +23,8 @@ from core.kernel.clock import Clock
 from core.kernel.db import Database
 from core.kernel.worktime import WorkingHours
 from core.matchmaking.models import PAIR_ACTIVE, Pair
-from core.messaging.ledger import Due, default_hours, enqueue
+from core.messaging.ledger import Due, default_hours, enqueue, insert_rows
+from core.messaging.models import DELIVERY_PENDING
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.relationships.models import Relationship
 from core.relationships.pauses import expire as expire_pauses
@@ -143,7 +144,10 @@ class Planner:
         kind: str,
         period: Callable[[Any], str],
         payload: Callable[[Any], dict[str, Any]],
-    ) -> list[Due]:
+    ) -> int:
+        """Insert one batched ledger row per reachable person of each pair (what is already
+        planned is left alone); returns how many were new. Rows are built as plain dicts for
+        one bulk INSERT, with no object per message."""
         hours: dict[str, WorkingHours] = {}
         # The calendar is asked once per workspace, time zone and moment, not once a person.
         starts: dict[tuple[str, str | None, datetime], datetime] = {}
@@ -153,6 +157,18 @@ class Planner:
                 hours[row.team_id] = default_hours(session, row.team_id)
             wh = hours[row.team_id]
             since = max(row.timer, now)
+            common = {
+                "team_id": row.team_id,
+                "kind": kind,
+                "subject": f"pair:{row.pair_id}",
+                "period": period(row),
+                "batched": True,
+                "status": DELIVERY_PENDING,
+                "payload": {"pair": row.pair_id, **payload(row)},
+                "due_at": row.timer,
+                "attempts": 0,
+                "created_at": now,
+            }
             for person, tz, gone in (
                 (row.mentee, row.mentee_tz, row.mentee_gone),
                 (row.mentor, row.mentor_tz, row.mentor_gone),
@@ -162,19 +178,8 @@ class Planner:
                 key = (row.team_id, tz, since)
                 if key not in starts:
                     starts[key] = wh.next_start(since, tz)
-                out.append(
-                    Due(
-                        team_id=row.team_id,
-                        recipient_id=person,
-                        kind=kind,
-                        subject=f"pair:{row.pair_id}",
-                        period=period(row),
-                        due_at=row.timer,
-                        not_before=starts[key],
-                        payload={"pair": row.pair_id, **payload(row)},
-                    )
-                )
-        return out
+                out.append({**common, "recipient_id": person, "not_before": starts[key]})
+        return len(insert_rows(session, out))
 
     @staticmethod
     def _move(session: Session, column: str, moves: list[dict[str, Any]], **also: Any) -> None:
@@ -269,8 +274,7 @@ class Planner:
             now,
             Relationship.active_since.is_(None),
         )
-        dues = self._dues(session, rows, now, "agreement_nudge", lambda r: "once", lambda r: {})
-        planned = enqueue(session, dues, now)
+        planned = self._dues(session, rows, now, "agreement_nudge", lambda r: "once", lambda r: {})
         self._move(
             session,
             "agreement_nudge_at",
@@ -285,7 +289,7 @@ class Planner:
             now,
             columns=(Relationship.meeting_epoch, Relationship.cadence_days),
         )
-        dues = self._dues(
+        planned = self._dues(
             session,
             rows,
             now,
@@ -293,7 +297,6 @@ class Planner:
             lambda r: r.timer.isoformat(timespec="minutes"),
             lambda r: {"epoch": r.meeting_epoch},
         )
-        planned = enqueue(session, dues, now)
         self._move(
             session,
             "next_meeting_nudge_at",
@@ -329,7 +332,7 @@ class Planner:
             moves.append(
                 {"b_id": r.id, "b_old": r.timer, "b_new": following, "b_seq": r.checkin_seq + 1}
             )
-        dues = self._dues(
+        planned = self._dues(
             session,
             rows,
             now,
@@ -337,7 +340,6 @@ class Planner:
             lambda r: str(r.checkin_seq + 1),
             lambda r: {"seq": r.checkin_seq + 1},
         )
-        planned = enqueue(session, dues, now)
         self._move(session, "next_checkin_at", moves, checkin_seq=bindparam("b_seq"))
         return len(rows), planned
 
@@ -345,7 +347,7 @@ class Planner:
         rows = self._due_pairs(
             session, Relationship.ends_at, now, Relationship.term_asked_at.is_(None)
         )
-        dues = self._dues(
+        planned = self._dues(
             session,
             rows,
             now,
@@ -353,7 +355,6 @@ class Planner:
             lambda r: r.timer.date().isoformat(),
             lambda r: {"ends": r.timer.date().isoformat()},
         )
-        planned = enqueue(session, dues, now)
         if rows:
             session.connection().execute(
                 _rel.update()
