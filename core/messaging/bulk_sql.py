@@ -80,8 +80,8 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int,
             f"INSERT INTO deliveries ({', '.join(columns)}) SELECT {picked} FROM {source}"
             f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO NOTHING RETURNING id, recipient_id"
         )
-        found: list[Any] = list(session.execute(statement, params).all())
-        return [(int(r[0]), int(r[1])) for r in found]
+        found: list[Any] = list(session.execute(statement, params).tuples())
+        return [(int(i), int(r)) for i, r in found]
     stmt = (
         dialect_insert(session)
         .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
