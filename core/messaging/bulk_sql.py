@@ -80,7 +80,7 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int,
             f"INSERT INTO deliveries ({', '.join(columns)}) SELECT {picked} FROM {source}"
             f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO NOTHING RETURNING id, recipient_id"
         )
-        found: list[Any] = list(session.execute(statement, params).tuples())
+        found: list[Any] = list(session.execute(statement, params).all())
         return [(int(i), int(r)) for i, r in found]
     stmt = (
         dialect_insert(session)
