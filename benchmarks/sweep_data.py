@@ -115,3 +115,21 @@ def seed_pairs(
             )
         conn.execute(text("ANALYZE"))
     return [user_id(p) for p in range(1, 2 * due + 1)]
+
+
+def make_due(db: Database, *, due: int, now: datetime) -> None:
+    """Back to a freshly seeded state with `due` pairs due a meeting nudge at `now` (the
+    others later in their fortnight): the ledger emptied, the timers set again."""
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM deliveries"))
+        conn.execute(
+            text(
+                "UPDATE relationships SET next_meeting_nudge_at = CASE WHEN id <= :due"
+                " THEN CAST(:due_at AS timestamptz)"
+                " ELSE CAST(:now AS timestamptz) + (id % 13 + 1) * interval '1 day' END"
+            ),
+            {"due": due, "due_at": now - timedelta(minutes=1), "now": now},
+        )
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE deliveries"))
+        conn.execute(text("VACUUM ANALYZE relationships"))

@@ -63,9 +63,11 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int,
         # Columns with one value for every row are bound once; the others as arrays.
         varying = [c for c in columns if any(v != values[c][0] for v in values[c])]
         params = {c: values[c] if c in varying else values[c][0] for c in columns}
+        for c in varying:
+            params[c] = _joined(params[c], _PG_ARRAY_TYPES[c])
         source = (
             "unnest("
-            + ", ".join(f"CAST(:{c} AS {_PG_ARRAY_TYPES[c]})" for c in varying)
+            + ", ".join(_array_sql(c, params[c], _PG_ARRAY_TYPES[c]) for c in varying)
             + f") AS u({', '.join(varying)})"
             if varying
             else "(SELECT 1) AS u"
@@ -79,7 +81,7 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int,
             f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO NOTHING RETURNING id, recipient_id"
         )
         found: list[Any] = list(session.execute(statement, params).all())
-        return [(int(r[0]), int(r[1])) for r in found]
+        return [(int(i), int(r)) for i, r in found]
     stmt = (
         dialect_insert(session)
         .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
@@ -89,18 +91,50 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int,
     return [(int(r[0]), int(r[1])) for r in inserted]
 
 
+# Text and integer columns travel as one string split on the server: psycopg dumps every
+# element of an array one by one in Python (a text element through a regular expression),
+# which cost more than the insert itself.
+_SEPARATOR = "\x1e"  # ASCII record separator; values holding it go as arrays
+_TEXT_TYPES = ("varchar[]", "json[]")
+
+
+class _Joined(str):
+    """A text column's values joined by `_SEPARATOR`."""
+
+
+def _joined(values: Any, pg_type: str) -> Any:
+    if not isinstance(values, list):
+        return values
+    if pg_type == "integer[]" and all(type(v) is int for v in values):
+        return _Joined(_SEPARATOR.join(map(str, values)))  # the same for numbers: one string
+    if pg_type not in _TEXT_TYPES:
+        return values
+    if any(not isinstance(v, str) or _SEPARATOR in v for v in values):
+        return values
+    return _Joined(_SEPARATOR.join(values))
+
+
+def _array_sql(column: str, value: Any, pg_type: str) -> str:
+    if isinstance(value, _Joined):
+        return f"CAST(string_to_array(CAST(:{column} AS text), E'\\x1e') AS {pg_type})"
+    return f"CAST(:{column} AS {pg_type})"
+
+
 def set_many(session: Session, column: str, pg_type: str, values: dict[int, Any]) -> None:
     """UPDATE deliveries SET <column> = value WHERE id = key, for many rows at once."""
     if not values:
         return
     if is_postgres(session):
+        ids = _joined(list(values), "integer[]")
+        new = _joined(list(values.values()), f"{pg_type}[]")
         session.execute(
             text(
                 f"UPDATE deliveries SET {column} = v.value"
-                f" FROM unnest(CAST(:ids AS integer[]), CAST(:values AS {pg_type}[]))"
+                f" FROM unnest({_array_sql('ids', ids, 'integer[]')},"
+                f" {_array_sql('values', new, f'{pg_type}[]')})"
                 " AS v(id, value) WHERE deliveries.id = v.id"
             ),
-            {"ids": list(values), "values": list(values.values())},
+            {"ids": ids, "values": new},
         )
         return
     session.connection().execute(

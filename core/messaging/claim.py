@@ -119,6 +119,7 @@ class Claim:
         self.pg = is_postgres(session)
         self._hours_for = hours_for
         self._hours: dict[str, WorkingHours] = {}
+        self._calendars: dict[tuple[int, str | None], tuple[datetime | None, str]] = {}
         self.rows: list[Any] = []
         self.people: dict[int, Any] = {}
         self.paused: dict[int, datetime] = {}
@@ -180,6 +181,7 @@ class Claim:
         siblings = _due_query(self.now).where(
             among(self.session, Delivery.recipient_id, scheduled_people),
             Delivery.batched.is_(True),
+            ~among(self.session, Delivery.id, seen),  # not read (nor decoded) twice
         )
         found = self.session.execute(self._locked(siblings)).all()
         self.rows += [r for r in found if r.id not in seen]
@@ -204,7 +206,7 @@ class Claim:
             p.id: p
             for p in session.execute(
                 select(Person.id, Person.slack_user_id, Person.timezone, Person.unreachable).where(
-                    Person.id.in_(recipients)
+                    among(session, Person.id, recipients)
                 )
             ).all()
         }
@@ -241,7 +243,7 @@ class Claim:
         if when is not None:
             self.postpone.update({r.id: when for r in scheduled})
             return
-        today = wh.local_day(self.now, person.timezone).isoformat()
+        today = self._calendar(wh, person.timezone)[1]
         self._plan_digest(person_id, scheduled, today, team_id)
 
     def _plan_immediate(self, person_id: int, tz: str | None, rows: list[Any]) -> None:
@@ -260,9 +262,19 @@ class Claim:
         if person_id in self.paused:
             resume_at = self.paused[person_id]
             return wh.next_start(max(resume_at, self.now + timedelta(hours=1)), tz)
-        if not wh.contains(self.now, tz):
-            return wh.next_start(self.now, tz)
-        return None
+        return self._calendar(wh, tz)[0]
+
+    def _calendar(self, wh: WorkingHours, tz: str | None) -> tuple[datetime | None, str]:
+        """(the next working moment if now is outside working hours, else None; today's
+        local date), asked of the calendar once per working hours and time zone, not once a
+        person."""
+        key = (id(wh), tz)
+        found = self._calendars.get(key)
+        if found is None:
+            outside = None if wh.contains(self.now, tz) else wh.next_start(self.now, tz)
+            found = (outside, wh.local_day(self.now, tz).isoformat())
+            self._calendars[key] = found
+        return found
 
     def _plan_digest(self, person_id: int, scheduled: list[Any], today: str, team_id: str) -> None:
         """Today's digest takes the items: an existing one for today is taken over, digests of

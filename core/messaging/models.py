@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.kernel.models import Base, IntPk, PersonFk, TeamFk
+from core.people.models import Participation
 
 # Delivery ledger statuses
 DELIVERY_PENDING = "pending"
@@ -43,11 +44,13 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("recipient_id", "kind", "subject", "period"),
         # Partial indexes: settled rows (the vast majority over time) are in neither.
+        # What a claim reads, in its ORDER BY: items a digest took are not in it.
         Index(
-            "ix_deliveries_claim",
+            "ix_deliveries_due",
             "not_before",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            "id",
+            postgresql_where=text("status = 'pending' AND message_id IS NULL"),
+            sqlite_where=text("status = 'pending' AND message_id IS NULL"),
         ),
         Index(
             "ix_deliveries_message",
@@ -78,3 +81,13 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+# The sweep closes pairs in which someone left: the few participations that did, without a
+# join over every pair (participations is not this module's table; the sweep's index is).
+Index(
+    "ix_participations_left",
+    Participation.id,
+    postgresql_where=text("status = 'left'"),
+    sqlite_where=text("status = 'left'"),
+)

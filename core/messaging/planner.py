@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from core.kernel.clock import Clock
 from core.kernel.db import Database
 from core.kernel.worktime import WorkingHours
 from core.matchmaking.models import PAIR_ACTIVE, Pair
-from core.messaging.ledger import Due, default_hours, enqueue
+from core.messaging.ledger import Due, default_hours, enqueue, insert_rows
+from core.messaging.models import DELIVERY_PENDING
 from core.people.models import STATUS_LEFT, Participation, Person
 from core.relationships.models import Relationship
 from core.relationships.pauses import expire as expire_pauses
@@ -54,27 +55,34 @@ class PlanStats:
 
 
 class Planner:
-    def __init__(self, db: Database, clock: Clock, *, batch: int = 1000) -> None:
+    """`batch`: pairs per transaction for the steps that work pair by pair (closing,
+    creating schedules); `timer_batch`: pairs per transaction for the timer steps, which are a
+    few set-based statements whatever their size."""
+
+    def __init__(
+        self, db: Database, clock: Clock, *, batch: int = 1000, timer_batch: int = 5000
+    ) -> None:
         self.db = db
         self.clock = clock
         self.batch = batch
+        self.timer_batch = timer_batch
 
     def plan(self, *, max_rounds: int = 1000) -> PlanStats:
         stats = PlanStats()
-        for name, step in (
-            ("relationship", self._ensure_relationships),
-            ("left", self._close_left),
-            ("pause_ended", self._expire_pauses),
-            ("agreement_nudge", self._agreement_nudges),
-            ("meeting_nudge", self._meeting_nudges),
-            ("checkin", self._checkins),
-            ("term_end", self._term_ends),
+        for name, step, size in (
+            ("relationship", self._ensure_relationships, self.batch),
+            ("left", self._close_left, self.batch),
+            ("pause_ended", self._expire_pauses, self.batch),
+            ("agreement_nudge", self._agreement_nudges, self.timer_batch),
+            ("meeting_nudge", self._meeting_nudges, self.timer_batch),
+            ("checkin", self._checkins, self.timer_batch),
+            ("term_end", self._term_ends, self.timer_batch),
         ):
             for _ in range(max_rounds):
                 with self.db.transaction() as session:
                     seen, planned = step(session, self.clock.now())
                 stats.add(name, planned)
-                if seen < self.batch:
+                if seen < size:
                     break
         return stats
 
@@ -122,7 +130,7 @@ class Planner:
                 *extra,
             )
             .order_by(timer)
-            .limit(self.batch)
+            .limit(self.timer_batch)
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(of=Relationship, skip_locked=True)
@@ -136,37 +144,63 @@ class Planner:
         kind: str,
         period: Callable[[Any], str],
         payload: Callable[[Any], dict[str, Any]],
-    ) -> list[Due]:
+    ) -> int:
+        """Insert one batched ledger row per reachable person of each pair (what is already
+        planned is left alone); returns how many were new. Rows are built as plain dicts for
+        one bulk INSERT, with no object per message."""
         hours: dict[str, WorkingHours] = {}
+        # The calendar is asked once per workspace, time zone and moment, not once a person.
+        starts: dict[tuple[str, str | None, datetime], datetime] = {}
         out = []
         for row in rows:
             if row.team_id not in hours:
                 hours[row.team_id] = default_hours(session, row.team_id)
             wh = hours[row.team_id]
+            since = max(row.timer, now)
+            common = {
+                "team_id": row.team_id,
+                "kind": kind,
+                "subject": f"pair:{row.pair_id}",
+                "period": period(row),
+                "batched": True,
+                "status": DELIVERY_PENDING,
+                "payload": {"pair": row.pair_id, **payload(row)},
+                "due_at": row.timer,
+                "attempts": 0,
+                "created_at": now,
+            }
             for person, tz, gone in (
                 (row.mentee, row.mentee_tz, row.mentee_gone),
                 (row.mentor, row.mentor_tz, row.mentor_gone),
             ):
                 if gone:
                     continue
-                out.append(
-                    Due(
-                        team_id=row.team_id,
-                        recipient_id=person,
-                        kind=kind,
-                        subject=f"pair:{row.pair_id}",
-                        period=period(row),
-                        due_at=row.timer,
-                        not_before=wh.next_start(max(row.timer, now), tz),
-                        payload={"pair": row.pair_id, **payload(row)},
-                    )
-                )
-        return out
+                key = (row.team_id, tz, since)
+                if key not in starts:
+                    starts[key] = wh.next_start(since, tz)
+                out.append({**common, "recipient_id": person, "not_before": starts[key]})
+        return len(insert_rows(session, out))
 
     @staticmethod
     def _move(session: Session, column: str, moves: list[dict[str, Any]], **also: Any) -> None:
         """Conditional timer updates: only where the timer still holds the value we read."""
         if not moves:
+            return
+        if session.get_bind().dialect.name == "postgresql" and not also:
+            # One statement for the whole batch: the (id, old, new) triples as arrays.
+            session.execute(
+                text(
+                    f"UPDATE relationships SET {column} = m.new"
+                    " FROM unnest(CAST(:ids AS integer[]), CAST(:old AS timestamptz[]),"
+                    " CAST(:new AS timestamptz[])) AS m(id, old, new)"
+                    f" WHERE relationships.id = m.id AND relationships.{column} = m.old"
+                ),
+                {
+                    "ids": [m["b_id"] for m in moves],
+                    "old": [m["b_old"] for m in moves],
+                    "new": [m["b_new"] for m in moves],
+                },
+            )
             return
         col = _rel.c[column]
         values: dict[str, Any] = {column: bindparam("b_new")}
@@ -201,15 +235,13 @@ class Planner:
 
     def _close_left(self, session: Session, now: datetime) -> tuple[int, int]:
         """A pair where someone left the program is closed; the other person is told."""
-        mentee_p, mentor_p = aliased(Participation), aliased(Participation)
+        # From the few participations that left (a partial index) to their pairs, each side
+        # on its own index: no join over every pair.
+        left = select(Participation.id).where(Participation.status == STATUS_LEFT)
         pair_ids = session.scalars(
             select(Pair.id)
-            .join(mentee_p, mentee_p.id == Pair.mentee_id)
-            .join(mentor_p, mentor_p.id == Pair.mentor_id)
-            .where(
-                Pair.status == PAIR_ACTIVE,
-                or_(mentee_p.status == STATUS_LEFT, mentor_p.status == STATUS_LEFT),
-            )
+            .where(Pair.status == PAIR_ACTIVE, Pair.mentee_id.in_(left))
+            .union(select(Pair.id).where(Pair.status == PAIR_ACTIVE, Pair.mentor_id.in_(left)))
             .limit(self.batch)
         ).all()
         planned = 0
@@ -242,8 +274,7 @@ class Planner:
             now,
             Relationship.active_since.is_(None),
         )
-        dues = self._dues(session, rows, now, "agreement_nudge", lambda r: "once", lambda r: {})
-        planned = enqueue(session, dues, now)
+        planned = self._dues(session, rows, now, "agreement_nudge", lambda r: "once", lambda r: {})
         self._move(
             session,
             "agreement_nudge_at",
@@ -258,7 +289,7 @@ class Planner:
             now,
             columns=(Relationship.meeting_epoch, Relationship.cadence_days),
         )
-        dues = self._dues(
+        planned = self._dues(
             session,
             rows,
             now,
@@ -266,7 +297,6 @@ class Planner:
             lambda r: r.timer.isoformat(timespec="minutes"),
             lambda r: {"epoch": r.meeting_epoch},
         )
-        planned = enqueue(session, dues, now)
         self._move(
             session,
             "next_meeting_nudge_at",
@@ -302,7 +332,7 @@ class Planner:
             moves.append(
                 {"b_id": r.id, "b_old": r.timer, "b_new": following, "b_seq": r.checkin_seq + 1}
             )
-        dues = self._dues(
+        planned = self._dues(
             session,
             rows,
             now,
@@ -310,7 +340,6 @@ class Planner:
             lambda r: str(r.checkin_seq + 1),
             lambda r: {"seq": r.checkin_seq + 1},
         )
-        planned = enqueue(session, dues, now)
         self._move(session, "next_checkin_at", moves, checkin_seq=bindparam("b_seq"))
         return len(rows), planned
 
@@ -318,7 +347,7 @@ class Planner:
         rows = self._due_pairs(
             session, Relationship.ends_at, now, Relationship.term_asked_at.is_(None)
         )
-        dues = self._dues(
+        planned = self._dues(
             session,
             rows,
             now,
@@ -326,7 +355,6 @@ class Planner:
             lambda r: r.timer.date().isoformat(),
             lambda r: {"ends": r.timer.date().isoformat()},
         )
-        planned = enqueue(session, dues, now)
         if rows:
             session.connection().execute(
                 _rel.update()

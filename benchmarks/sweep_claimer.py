@@ -1,0 +1,59 @@
+"""One process of a multi-process sweep (plan + claim, no sending), for the sweep benchmark and
+the exactly-once test:
+
+    python -m benchmarks.sweep_claimer DB_URL NOW_ISO OUT_FILE [--chunk N] [--tag NAME]
+
+It connects, prints "ready", waits for a line on stdin (so that every process starts at the same
+moment), then plans and claims until neither finds anything, and writes one line per claimed
+message to OUT_FILE: the message's id, kind and the ids of its items.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timedelta
+
+from core.kernel.clock import FakeClock
+from core.kernel.db import Database
+from core.messaging.ledger import Ledger
+from core.messaging.planner import Planner
+
+
+def sweep(db: Database, now: datetime, *, chunk: int, tag: str) -> list[str]:
+    """Plan and claim until nothing is left; one line per claimed message."""
+    clock = FakeClock(now)
+    ledger = Ledger(db, clock, worker=tag, lease=timedelta(minutes=5))
+    lines: list[str] = []
+    while True:
+        planned = Planner(db, clock).plan().total
+        claimed = 0
+        while messages := ledger.claim(chunk):
+            claimed += len(messages)
+            lines += [f"{m.id} {m.kind} {','.join(str(i.id) for i in m.items)}" for m in messages]
+        if not planned and not claimed:
+            return lines
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweep_claimer")
+    parser.add_argument("db_url")
+    parser.add_argument("now", help="the clock's reading (ISO)")
+    parser.add_argument("out")
+    parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--tag", default="claimer")
+    args = parser.parse_args(argv)
+    db = Database(args.db_url, pool_size=2)
+    with db.transaction():
+        pass  # connected before the start signal
+    print("ready", flush=True)
+    sys.stdin.readline()
+    lines = sweep(db, datetime.fromisoformat(args.now), chunk=args.chunk, tag=args.tag)
+    db.dispose()
+    with open(args.out, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + ("\n" if lines else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
