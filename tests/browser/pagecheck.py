@@ -18,7 +18,7 @@ DEVELOPER_TEXT = re.compile(
 NOTHING_MORE = re.compile(
     r"nothing more|nothing (else )?to do|nothing happens without|no need|"
     r"I'll (let you know|tell you|send|remind|be in touch|suggest)|they'll be in touch|"
-    r"you'll hear|you decide|`?/mentoring",
+    r"you.ll hear|you decide|next step:|`?/mentoring",
     re.IGNORECASE,
 )
 

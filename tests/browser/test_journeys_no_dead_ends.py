@@ -230,6 +230,10 @@ def test_an_agreement_two_months_of_nudges_and_a_check_in_not_working(
         for person in (MAYA, mentor):
             ui.pick(person)
             check_page(ui, f"month {month}, {demo.BY_ID[person].name}")
+        # the pair's own conversation, where the meeting nudges go
+        ui.page.get_by_role("tab", name=re.compile(r", mentorbot$")).first.click()
+        ui.expect(ui.pane.locator(".msg.from-bot").first).to_be_visible()
+        check_page(ui, f"month {month}, the pair's conversation")
     shot(ui, "two-months.png", tmp_path)
 
     # the check-in: "not working" gets two ways forward, privately
