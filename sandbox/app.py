@@ -7,7 +7,8 @@ One process, everything bound to 127.0.0.1:
 - the unmodified bot in HTTP mode (`sandbox.harness.BotUnderTest`: `bot.app.create_app` served
   by uvicorn on its own loopback port) with `SLACK_API_URL` pointing at `/fake-slack/api/`;
 - the bot's real scheduler (`bot.scheduling.scheduler.start_scheduler`) plus one sweep after every clock
-  advance, all on an `OffsetClock` that the page moves forward by an hour, a day or a week.
+  advance, all on an `OffsetClock` that the page moves forward by an hour, a day, a week, a
+  month, or to the next Monday 09:00.
 
 The page acts as the people: it sends the bot what Slack would (signed `message.im` events,
 `/mentoring` commands, `app_home_opened`, clicks, menu choices, modal submissions) through
