@@ -129,3 +129,17 @@ def test_the_demo_mentee_can_get_a_shortlist_of_three(api: httpx.Client) -> None
         m for m in reversed(bot_messages(api, MAYA)) if "Request this mentor" in repr(m["blocks"])
     )
     assert repr(shortlist["blocks"]).count("Request this mentor") == 3
+
+
+def test_the_fake_answers_conversations_history_newest_first(sandbox: Sandbox) -> None:
+    fake = sandbox._fake()
+    client = WebClient(base_url=fake.api_url, token=fake.bot_token)
+    channel = fake.dm_channel(MAYA)
+    for text in ("first", "second"):
+        client.chat_postMessage(channel=channel, text=text)
+    client.chat_postEphemeral(channel=channel, user=MAYA, text="only for her")
+    history = client.conversations_history(channel=channel, limit=1)
+    assert [m["text"] for m in history["messages"]] == ["second"] and history["has_more"]
+    everything = client.conversations_history(channel=channel)["messages"]
+    assert [m["text"] for m in everything][:2] == ["second", "first"]
+    assert "only for her" not in str(everything)
