@@ -7,7 +7,8 @@ One process, everything bound to 127.0.0.1:
 - the unmodified bot in HTTP mode (`sandbox.harness.BotUnderTest`: `bot.app.create_app` served
   by uvicorn on its own loopback port) with `SLACK_API_URL` pointing at `/fake-slack/api/`;
 - the bot's real scheduler (`bot.scheduling.scheduler.start_scheduler`) plus one sweep after every clock
-  advance, all on an `OffsetClock` that the page moves forward by an hour, a day or a week.
+  advance, all on an `OffsetClock` that the page moves forward by an hour, a day, a week, a
+  month, or to the next Monday 09:00.
 
 The page acts as the people: it sends the bot what Slack would (signed `message.im` events,
 `/mentoring` commands, `app_home_opened`, clicks, menu choices, modal submissions) through
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import re
 import secrets
 import sqlite3
 import threading
@@ -45,7 +47,7 @@ from core.kernel.migrate import upgrade
 from sandbox import seed as demo
 from sandbox.asgi_thread import ServerStartError, ServerThread
 from sandbox.driver import SlackDriver
-from sandbox.errors import SandboxError, SandboxStartError
+from sandbox.errors import SandboxError, SandboxStartError, plain_error
 from sandbox.fake_slack import Channel, FakeSlack, Message, View
 from sandbox.harness import BotUnderTest
 from sandbox.progress import program_stages
@@ -72,8 +74,10 @@ CLOCK_STEPS = {
     "day": timedelta(days=1),
     "week": timedelta(weeks=1),
 }
+LONG_STEPS = ("month", "monday")
 MAX_OFFSET_SECONDS = 2**31 - 1  # what PRAGMA user_version can hold (about 68 years)
 TABS = ("home", "messages")
+BOT_FAILED = "mentorbot did not answer properly. Try again in a moment."
 
 
 # ------------------------------------------------------------------------- the clock file
@@ -89,6 +93,27 @@ def write_clock_offset(path: Path, seconds: int) -> None:
     with contextlib.closing(sqlite3.connect(path, timeout=15)) as conn:
         conn.execute(f"PRAGMA user_version = {int(seconds)}")
         conn.commit()
+
+
+def _next_month(now: datetime) -> datetime:
+    """The same day and time a calendar month later (the month's last day when shorter)."""
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    day = now.day
+    while True:
+        try:
+            return now.replace(year=year, month=month, day=day)
+        except ValueError:  # 31 January -> 28 or 29 February
+            day -= 1
+
+
+def _next_monday_9(now: datetime, tz: str) -> datetime:
+    """The next Monday 09:00 in `tz` strictly after `now` (a week on if it is Monday after 9)."""
+    local = now.astimezone(ZoneInfo(tz))
+    days = (7 - local.weekday()) % 7
+    target = (local + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=7)
+    return target.astimezone(now.tzinfo)
 
 
 def _offset_label(seconds: int) -> str:
@@ -283,23 +308,47 @@ class Sandbox:
             self._stop_bot()
             with self.store.paused():
                 self._delete_database()
-                self.fake.reset()
+                self.fake.reset(restart_ts=True)  # new messages dated by the reset clock
                 self._seen.clear()
                 self._boot()
 
-    def advance(self, step: str) -> datetime:
-        """Move the clock forward by an hour, a day or a week, then run the bot's sweeps."""
-        delta = CLOCK_STEPS.get(step)
-        if delta is None:
-            raise SandboxError(f"unknown clock step {step!r}: use one of {', '.join(CLOCK_STEPS)}")
+    def advance(self, step: str, user_id: str | None = None) -> datetime:
+        """Move the clock forward by an hour, a day, a week, a calendar month, or to the next
+        Monday 09:00 (where `user_id` lives, else where the coordinator does), running the
+        bot's sweeps as the scheduler would on the way: once per day crossed (so a Monday
+        digest or a weekly nudge on the way is not jumped over), and at the end."""
+        steps = (*CLOCK_STEPS, *LONG_STEPS)
+        if step not in steps:
+            raise SandboxError(f"unknown clock step {step!r}: use one of {', '.join(steps)}")
         with self._lock:
-            seconds = int((self.clock.offset + delta).total_seconds())
-            if seconds > MAX_OFFSET_SECONDS:
-                raise SandboxError("the sandbox clock cannot go further ahead; reset it instead")
-            self.clock.advance(delta)
-            write_clock_offset(self.db_path, seconds)
-            self._bot.run_sweeps()  # what the scheduler's job does, with the new time
+            now = self.clock.now()
+            if step in CLOCK_STEPS:
+                target = now + CLOCK_STEPS[step]
+            elif step == "month":
+                target = _next_month(now)
+            else:
+                target = _next_monday_9(now, self._tz_of(user_id))
+            if (self.clock.offset + (target - now)).total_seconds() > MAX_OFFSET_SECONDS:
+                raise SandboxError("The sandbox clock cannot go further ahead; reset it instead.")
+            start = self.clock.offset
+            day = timedelta(days=1)
+            while day < target - now:  # the days on the way
+                self._move_to(start + day)
+                day += timedelta(days=1)
+            self._move_to(start + (target - now))
             return self.clock.now()
+
+    def _move_to(self, offset: timedelta) -> None:
+        """Set the clock `offset` ahead of real time (whole seconds), then sweep."""
+        offset = timedelta(seconds=round(offset.total_seconds()))
+        self.clock.advance(offset - self.clock.offset)
+        write_clock_offset(self.db_path, int(offset.total_seconds()))
+        self._bot.run_sweeps()  # what the scheduler's job does, with the new time
+
+    def _tz_of(self, user_id: str | None) -> str:
+        fake = self._fake()
+        user = (fake.user(user_id) if user_id else None) or fake.user(demo.COORDINATOR)
+        return str((user or {}).get("tz") or "UTC")
 
     # --- what a person does ----------------------------------------------------------------
     @property
@@ -319,7 +368,7 @@ class Sandbox:
     def _user(self, user_id: Any) -> dict[str, Any]:
         user = self._fake().user(str(user_id or ""))
         if user is None or user.get("is_bot"):
-            raise SandboxError(f"there is nobody called {user_id!r} in this workspace", 404)
+            raise SandboxError("There is nobody by that name in this workspace.", 404)
         return user
 
     def _act(self, fn: Callable[[], Any]) -> Any:
@@ -328,10 +377,12 @@ class Sandbox:
             try:
                 response = fn()
             except AssertionError as exc:
-                raise SandboxError(str(exc).strip()) from None
+                logger.info("the sandbox refused an action: %s", str(exc).strip())
+                raise plain_error(str(exc)) from None
         status = getattr(response, "status_code", 200)
         if status >= 400:
-            raise SandboxError(f"the bot answered HTTP {status}", 502)
+            logger.warning("the bot answered HTTP %s", status)
+            raise SandboxError(BOT_FAILED, 502)
         return response
 
     def open_tab(self, user_id: str, tab: str) -> None:
@@ -431,9 +482,11 @@ class Sandbox:
             try:
                 response = self._driver.close_view(user_id, view_id)
             except AssertionError as exc:
-                raise SandboxError(str(exc).strip()) from None
+                logger.info("the sandbox refused to close a window: %s", str(exc).strip())
+                raise plain_error(str(exc)) from None
         if response is not None and response.status_code >= 400:
-            raise SandboxError(f"the bot answered HTTP {response.status_code}", 502)
+            logger.warning("the bot answered HTTP %s", response.status_code)
+            raise SandboxError(BOT_FAILED, 502)
 
     def _modal(self, user_id: str, view_id: str) -> View:
         for view in self._fake().open_views(user_id):
@@ -445,7 +498,7 @@ class Sandbox:
         for channel in self._conversations(user_id):
             if channel["id"] == channel_id:
                 return channel
-        raise SandboxError(f"{user_id} is not in channel {channel_id!r}", 404)
+        raise SandboxError("You are not in that channel.", 404)
 
     def _source(self, user_id: str, source: Any) -> dict[str, Any]:
         """Where an element the person used is: a message they can see, or their view."""
@@ -468,6 +521,18 @@ class Sandbox:
         raise SandboxError("source must be {kind: message, ...} or {kind: view, ...}")
 
     # --- what a person sees ----------------------------------------------------------------
+    def file(self, user_id: str, file_id: str) -> tuple[str, str, bytes]:
+        """(name, mimetype, bytes) of a file shared where the person can see it."""
+        self._user(user_id)
+        fake = self._fake()
+        found = fake.file(file_id)
+        if found is None or not found.completed or found.content is None:
+            raise SandboxError("That file is gone.", 404)
+        visible = {fake.dm_channel(user_id), *(c.id for c in self._channels_of(user_id))}
+        if not visible.intersection(found.channels):
+            raise SandboxError("That file was not shared with you.", 404)
+        return found.name, found.mimetype, found.content
+
     def _channels_of(self, user_id: str) -> list[Channel]:
         """Channels, private channels and group DMs the person is in (the seeded channel
         first). The fake has no public listing of conversations, so read its table under
@@ -597,7 +662,16 @@ class Sandbox:
             "text": msg.text or "",
             "blocks": msg.blocks,
             "attachments": msg.attachments,
-            "files": [f.get("name") for f in msg.files],
+            "files": [
+                {
+                    "id": f.get("id"),
+                    "name": f.get("name"),
+                    "title": f.get("title") or f.get("name"),
+                    "mimetype": f.get("mimetype"),
+                    "size": f.get("size"),
+                }
+                for f in msg.files
+            ],
             "ephemeral": msg.is_ephemeral,
             "edited": msg.edited_ts is not None,
             "thread_ts": msg.thread_ts if msg.thread_ts and msg.thread_ts != msg.ts else None,
@@ -636,13 +710,24 @@ def _clean_text(text: Any) -> str:
     return value
 
 
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
 def _rich_text(text: str) -> list[dict[str, Any]]:
+    """What Slack's composer sends: text, with each <@U…> mention as a user element."""
+    elements: list[dict[str, Any]] = []
+    last = 0
+    for found in _MENTION.finditer(text):
+        if found.start() > last:
+            elements.append({"type": "text", "text": text[last : found.start()]})
+        elements.append({"type": "user", "user_id": found.group(1)})
+        last = found.end()
+    if last < len(text):
+        elements.append({"type": "text", "text": text[last:]})
     return [
         {
             "type": "rich_text",
             "block_id": secrets.token_hex(3),
-            "elements": [
-                {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
-            ],
+            "elements": [{"type": "rich_text_section", "elements": elements}],
         }
     ]

@@ -147,7 +147,8 @@ PEOPLE: tuple[DemoPerson, ...] = (
     # --- sales -----------------------------------------------------------------------------
     _p("U0MARCUS", "marcus", "Marcus Johnson", "VP Sales", "America/Chicago", "Sales",
        "U0OLIVIA", CONFIRMED, "mentor",
-       expertise=("public-speaking", "negotiation", "influencing"), capacity=2),
+       expertise=("public-speaking", "negotiation", "influencing", "stakeholder-management"),
+       capacity=2),
     _p("U0ISABELA", "isabela", "Isabela Costa", "Account Executive", "America/Sao_Paulo",
        "Sales", "U0MARCUS", CONFIRMED, "mentee",
        goals=(("stakeholder-management", "Run a renewal with five decision makers calmly", 1),),
@@ -165,7 +166,8 @@ PEOPLE: tuple[DemoPerson, ...] = (
     # --- people team -----------------------------------------------------------------------
     _p("U0GRACE", "grace", "Grace Okafor", "Head of People", "Europe/London", "People",
        "U0OLIVIA", CONFIRMED, "mentor",
-       expertise=("difficult-conversations", "resilience", "work-life-balance"), capacity=1),
+       expertise=("difficult-conversations", "resilience", "work-life-balance",
+                  "stakeholder-management"), capacity=1),
     _p("U0BEN", "ben", "Ben Carter", "People Partner", "Europe/London", "People", "U0GRACE"),
     _p("U0ZOE", "zoe", "Zoe Williams", "Recruiter", "Australia/Sydney", "People", "U0GRACE",
        CONFIRMED, "mentee",
@@ -191,6 +193,9 @@ COORDINATOR = "U0GRACE"
 NEWCOMER = "U0MAYA"
 #: The only mentor offering Public speaking, outside Maya's reporting line, with room.
 PUBLIC_SPEAKING_MENTOR = "U0MARCUS"
+#: A goal three mentors with room offer (Priya, Marcus and Grace, none in Maya's reporting
+#: line): choosing it shows a full shortlist of three.
+SHORTLIST_OF_THREE_GOAL = "stakeholder-management"
 
 # (mentee, mentor, status, started days ago, ended days ago)
 PAIRS: tuple[tuple[str, str, str, int, int | None], ...] = (

@@ -157,7 +157,7 @@ def _close(sandbox: Sandbox, body: dict[str, Any]) -> None:
 
 
 def _clock(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
-    sandbox.advance(_need(body, "step"))
+    sandbox.advance(_need(body, "step"), body.get("user") or None)
     return {"clock": sandbox.clock_info()}
 
 
@@ -181,6 +181,45 @@ _POSTS: dict[str, SandboxHandler] = {
 }
 
 
+#: Shown in the page as they are; anything else is shown as plain text or downloaded, so a
+#: file can never run script in the sandbox's origin.
+_INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _file_endpoint(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        query = dict(request.query_params)
+        try:
+            name, mimetype, content = await run_in_threadpool(
+                sandbox.file, _need(query, "user"), _need(query, "id")
+            )
+        except SandboxError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        download = query.get("download") == "1"
+        if mimetype in _INLINE_IMAGES:
+            media = mimetype
+        else:
+            try:
+                content.decode("utf-8")
+                media = "text/plain; charset=utf-8"
+            except UnicodeDecodeError:
+                media, download = "application/octet-stream", True
+        safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "file"
+        disposition = "attachment" if download else "inline"
+        return Response(
+            content,
+            media_type=media,
+            headers={
+                "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return endpoint
+
+
 async def _index(_request: Request) -> Response:
     return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
 
@@ -188,7 +227,10 @@ async def _index(_request: Request) -> Response:
 def build_app(sandbox: Sandbox) -> ASGIApp:
     """The sandbox server: the page, its JSON API, and the fake Slack Web API."""
     fake = sandbox._fake()
-    routes: list[Route | Mount] = [Route("/", _index, methods=["GET"])]
+    routes: list[Route | Mount] = [
+        Route("/", _index, methods=["GET"]),
+        Route("/api/file", _file_endpoint(sandbox), methods=["GET"]),
+    ]
     for method, handlers in (("GET", _GETS), ("POST", _POSTS)):
         routes += [
             Route(f"/api/{name}", _json_endpoint(partial(fn, sandbox)), methods=[method])

@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.flows.coordination_messages import coordinator_renderers
+from bot.flows.proposal_settling import close_other_ask
 from bot.platform import slack_io
 from bot.platform.blocks import text_message, view_metadata, view_values
 from bot.platform.degraded import run_job
@@ -687,15 +688,18 @@ class CoordinatorFlow:
             ),
         )
         if answer.outcome == "declined":
-            self._declined(client, user_id, answer)
+            self._declined(client, user_id, answer, match_id)
         elif answer.outcome == "paired" and answer.pair_id is not None:
             self._paired(client, answer)
             # The relationship feature takes it from here (learning agreement invitations).
             self.mentor.hooks.pair_created(client, team_id, answer.pair_id)
         logger.info("coordinator match %s answered: %s", match_id, answer.outcome)
 
-    def _declined(self, client: WebClient, user_id: str, answer: co.MatchAnswer) -> None:
+    def _declined(
+        self, client: WebClient, user_id: str, answer: co.MatchAnswer, match_id: int
+    ) -> None:
         other = answer.mentor if user_id == answer.mentee else answer.mentee
+        close_other_ask(client, other, match_id)  # their ask's buttons go at once
         self._tell(client, other, "coordinator.match.not_going_ahead")
         self._tell(
             client,

@@ -51,6 +51,7 @@ _READ_ONLY_METHODS = frozenset(
         "bots.info",
         "conversations.info",
         "conversations.members",
+        "conversations.history",
         "chat.getPermalink",
         "files.info",
     }

@@ -108,11 +108,17 @@ class WorkspaceState:
         else:
             self.granted_scopes = None
 
-    def reset(self) -> None:
+    def reset(self, *, restart_ts: bool = False) -> None:
         """Forget everything (users, conversations, views, files, calls, faults, warnings)
-        except the configuration; the bot user is re-added and tokens work again."""
+        except the configuration; the bot user is re-added and tokens work again.
+
+        New message ts stay above every ts issued before, unless `restart_ts`: then they
+        follow the clock again (for a clock that was moved back, with nothing kept that
+        could still refer to an old ts)."""
         with self._lock:
             self._init_state()
+            if restart_ts:
+                self._last_ts_us = 0
             self._changed()
         self.add_user(self.bot_user_id, self.bot_name, real_name=self.bot_name, is_bot=True)
 

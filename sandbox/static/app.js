@@ -58,7 +58,11 @@
     } catch (_) {
       data = { error: `the sandbox answered HTTP ${response.status}` };
     }
-    if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+    if (!response.ok) {
+      const error = new Error(data.error || "That did not work. Try again in a moment.");
+      error.status = response.status;
+      throw error;
+    }
     return data;
   }
 
@@ -71,7 +75,9 @@
       await refresh();
       return result;
     } catch (error) {
-      toast(error.message, "error");
+      // 409: what the person used is no longer there (answered, closed): a note, not an alarm.
+      toast(error.message, error.status === 409 ? "note" : "error");
+      await refresh().catch(() => {});
       return null;
     } finally {
       S.busy -= 1;
@@ -575,6 +581,23 @@
     }
   }
 
+  function fileUrl(file, download) {
+    return `/api/file?user=${encodeURIComponent(S.user)}&id=${encodeURIComponent(file.id)}` + (download ? "&download=1" : "");
+  }
+
+  // A shared file: images shown, everything else opened as text in a new tab; all downloadable.
+  function renderFile(file) {
+    const image = /^image\/(png|jpeg|gif|webp)$/.test(file.mimetype || "");
+    const size = file.size ? ` · ${file.size < 1024 ? file.size + " B" : Math.round(file.size / 1024) + " KB"}` : "";
+    return el("div", { class: "file", "data-file-id": file.id },
+      el("div", { class: "file-head" },
+        el("span", { class: "file-name" }, file.title || file.name),
+        el("span", { class: "file-meta" }, size),
+        el("a", { href: fileUrl(file, false), target: "_blank", rel: "noopener noreferrer", class: "file-open" }, image ? "Open" : "View"),
+        el("a", { href: fileUrl(file, true), download: file.name, class: "file-download" }, "Download")),
+      image ? el("img", { class: "file-image", src: fileUrl(file, false), alt: file.title || file.name, loading: "lazy" }) : null);
+  }
+
   function renderMessage(m) {
     const source = { kind: "message", channel: m.channel, ts: m.ts };
     const ctx = { source };
@@ -590,7 +613,7 @@
         a.blocks ? renderBlocks(a.blocks, ctx) : null,
         !a.text && !a.blocks && a.fallback ? el("div", {}, a.fallback) : null));
     }
-    for (const name of m.files || []) extras.push(el("div", { class: "bk-image" }, `[file: ${name}]`));
+    for (const file of m.files || []) extras.push(renderFile(file));
     const initial = (m.user_name || "?").trim().charAt(0).toUpperCase();
     return el("li", { class: "msg" + (m.from_bot ? " from-bot" : "") + (m.ephemeral ? " ephemeral" : ""), "data-ts": m.ts },
       el("div", { class: "avatar", "aria-hidden": "true" }, initial),
@@ -766,8 +789,15 @@
 
   // ------------------------------------------------------------------ data
   let refreshing = null;
+  let again = false;
+  // One refresh at a time; asked for while one runs, another follows it, so what an action
+  // changed (messages, badges) is never hidden behind a poll that started before it.
   async function refresh() {
-    if (refreshing) return refreshing;
+    if (refreshing) {
+      again = true;
+      return refreshing.then(() => (again ? refresh() : undefined));
+    }
+    again = false;
     refreshing = (async () => {
       try {
         if (S.user) {
@@ -807,8 +837,58 @@
     if (tab === "home" || tab === "messages") await act("/api/open", { user: S.user, tab });
   }
 
+  // ------------------------------------------------------------------ @-mentions
+  // Typing @ and part of a name offers the people whose names match; picking one writes
+  // "@Name" in the box, sent as Slack's <@U…> mention (as Slack's composer does).
+  function mentionQuery(input) {
+    const before = input.value.slice(0, input.selectionStart);
+    const m = /(^|\s)@([^@\n]{0,30})$/.exec(before);
+    return m ? { at: before.length - m[2].length - 1, text: m[2].toLowerCase() } : null;
+  }
+
+  function drawMentions() {
+    const box = $("mentions");
+    const input = $("composer-input");
+    const query = mentionQuery(input);
+    const matches = query
+      ? Object.entries(S.users).filter(([id, name]) => {
+        const lower = name.toLowerCase();
+        return id !== S.user && (lower.startsWith(query.text) || lower.includes(" " + query.text));
+      }).slice(0, 6)
+      : [];
+    if (!query || !matches.length) {
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    box.hidden = false;
+    box.replaceChildren(...matches.map(([id, name], i) =>
+      el("li", { role: "option", class: "mention-option", "data-user": id, "aria-selected": i === 0 ? "true" : "false",
+        onmousedown: (event) => { event.preventDefault(); insertMention(name); } }, "@" + name)));
+  }
+
+  function insertMention(name) {
+    const input = $("composer-input");
+    const query = mentionQuery(input);
+    if (!query) return;
+    const after = input.value.slice(input.selectionStart);
+    const head = input.value.slice(0, query.at) + "@" + name + " ";
+    input.value = head + after;
+    input.selectionStart = input.selectionEnd = head.length;
+    drawMentions();
+    input.focus();
+  }
+
+  // "@Maya Patel" (a known name) -> "<@U0MAYA>", longest names first.
+  function withMentions(text) {
+    const names = Object.entries(S.users).sort((a, b) => b[1].length - a[1].length);
+    let out = text;
+    for (const [id, name] of names) out = out.split("@" + name).join(`<@${id}>`);
+    return out;
+  }
+
   async function send(text) {
-    const trimmed = text.trim();
+    const trimmed = withMentions(text.trim());
     if (!trimmed || !S.user) return false;
     const channel = S.tab !== "messages" && S.tab !== "home" ? S.tab : null;
     let result;
@@ -827,7 +907,28 @@
     if (!(await send(text))) input.value = text;
     input.focus();
   });
+  $("composer-input").addEventListener("input", drawMentions);
+  $("composer-input").addEventListener("blur", () => setTimeout(drawMentions, 100));
   $("composer-input").addEventListener("keydown", (event) => {
+    const box = $("mentions");
+    if (!box.hidden && (event.key === "Enter" || event.key === "Tab")) {
+      event.preventDefault();
+      const chosen = box.querySelector('[aria-selected="true"]') || box.firstElementChild;
+      if (chosen) insertMention(chosen.textContent.slice(1));
+      return;
+    }
+    if (!box.hidden && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      event.preventDefault();
+      const options = [...box.children];
+      const at = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+      const next = (at + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      options.forEach((o, i) => o.setAttribute("aria-selected", i === next ? "true" : "false"));
+      return;
+    }
+    if (event.key === "Escape") {
+      box.hidden = true;
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       $("composer").requestSubmit();
@@ -835,10 +936,11 @@
   });
   for (const buttonNode of document.querySelectorAll(".clock-controls button")) {
     buttonNode.addEventListener("click", async () => {
-      const result = await act("/api/clock", { step: buttonNode.dataset.step });
+      const result = await act("/api/clock", { step: buttonNode.dataset.step, user: S.user });
       if (result) {
         drawClock(S.state ? S.state.clock : result.clock);
-        toast(`Moved forward ${buttonNode.textContent.replace("+", "")}. Sandbox time: ${result.clock.utc}`);
+        const label = buttonNode.textContent.replace("+", "").trim();
+        toast(`${buttonNode.dataset.step === "monday" ? "Moved to" : "Moved forward"} ${label}. Sandbox time: ${result.clock.utc}`);
       }
     });
   }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from core.coordination.models import OUTCOME_DENIED, AuditEvent
@@ -171,17 +172,31 @@ def test_answered_and_closed_match_proposals_keep_no_live_buttons(slack: BotUnde
     seeded(slack)
     slack.d.slash(GRACE, "/mentoring", "match <@U0TOM> <@U0MARCUS> you both like data")
     assert live_buttons(slack, "U0TOM", "coordinator.match.")
+    ask = next(
+        m for m in slack.fake.dm_messages("U0MARCUS") if "coordinator.match.accept" in str(m.blocks)
+    )
     slack.d.click("U0TOM", "coordinator.match.decline")
     assert live_buttons(slack, "U0TOM", "coordinator.match.") == []
     assert "✓ You said no thanks" in str(slack.fake.dm_messages("U0TOM")[-1].blocks)
-    # Marcus's copy is closed now: his click finds it closed and the buttons go
-    proposal = next(
-        m for m in slack.fake.dm_messages("U0MARCUS") if "coordinator.match.accept" in str(m.blocks)
-    )
-    slack.d.click("U0MARCUS", "coordinator.match.accept", in_message=proposal)
+    # Marcus's copy is closed at once, before he clicks: a ✓ line in place of the buttons,
+    # and one message telling him it won't go ahead
     assert live_buttons(slack, "U0MARCUS", "coordinator.match.") == []
-    closed = slack.fake.message(proposal.channel, proposal.ts)
+    closed = slack.fake.message(ask.channel, ask.ts)
     assert closed is not None and "✓ This suggestion is closed" in str(closed.blocks)
+    assert "won't go ahead" in (slack.fake.dm_messages("U0MARCUS")[-1].text or "")
+    # the old copy (as another device may still show it) has nothing left to click
+    with pytest.raises(AssertionError, match="sees no button"):
+        slack.d.click("U0MARCUS", "coordinator.match.accept", in_message=closed)
+
+
+def test_a_yes_leaves_the_other_side_free_to_answer(slack: BotUnderTest) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "match <@U0TOM> <@U0MARCUS> you both like data")
+    slack.d.click("U0TOM", "coordinator.match.accept")
+    assert live_buttons(slack, "U0TOM", "coordinator.match.") == []
+    assert live_buttons(slack, "U0MARCUS", "coordinator.match.")  # still his to answer
+    slack.d.click("U0MARCUS", "coordinator.match.decline")
+    assert live_buttons(slack, "U0MARCUS", "coordinator.match.") == []
 
 
 def test_a_match_run_confirmation_keeps_no_live_buttons_once_answered(
@@ -197,3 +212,17 @@ def test_a_match_run_confirmation_keeps_no_live_buttons_once_answered(
     slack.d.click(GRACE, "coordinator.match_run.send")
     assert live_buttons(slack, GRACE, "coordinator.match_run.") == []
     assert "✓ Sent" in last_reply(slack, GRACE)
+
+
+def test_when_the_other_ask_cannot_be_found_a_click_still_finds_it_closed(
+    slack: BotUnderTest,
+) -> None:
+    seeded(slack)
+    slack.d.slash(GRACE, "/mentoring", "match <@U0TOM> <@U0MARCUS> you both like data")
+    slack.fake.fail_next("conversations.history", "ratelimited")
+    slack.d.click("U0TOM", "coordinator.match.decline")
+    assert "✓ You said no thanks" in str(slack.fake.dm_messages("U0TOM")[-1].blocks)
+    # Slack refused the look-up: Marcus's copy keeps its buttons, and his click closes it
+    assert live_buttons(slack, "U0MARCUS", "coordinator.match.")
+    slack.d.click("U0MARCUS", "coordinator.match.accept")
+    assert live_buttons(slack, "U0MARCUS", "coordinator.match.") == []

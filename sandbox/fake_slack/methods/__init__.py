@@ -15,7 +15,12 @@ from .chat import (
     chat_post_message,
     chat_update,
 )
-from .conversations import conversations_info, conversations_members, conversations_open
+from .conversations import (
+    conversations_history,
+    conversations_info,
+    conversations_members,
+    conversations_open,
+)
 from .files import files_complete_upload, files_get_upload_url, files_info, files_upload
 from .views import views_open, views_publish, views_push, views_update
 from .workspace import (
@@ -52,6 +57,7 @@ HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any], str], dict[str, Any]]] 
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
     "conversations.members": conversations_members,
+    "conversations.history": conversations_history,
     "chat.postMessage": chat_post_message,
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.update": chat_update,

@@ -88,3 +88,20 @@ def conversations_members(fake: FakeSlack, args: dict[str, Any], base: str) -> d
         members.append(fake.bot_user_id)
     page, next_cursor = paginate(members, args)
     return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def conversations_history(fake: FakeSlack, args: dict[str, Any], base: str) -> dict[str, Any]:
+    """A conversation's top-level messages, newest first (`limit`, default 100); ephemeral
+    and deleted ones are not in it, as in Slack. No cursor: the newest page only."""
+    channel = fake._resolve_channel(args["channel"])
+    try:
+        limit = max(1, min(999, int(args.get("limit") or 100)))
+    except (TypeError, ValueError):
+        raise SlackApiFailure("invalid_limit") from None
+    shown = [
+        m
+        for m in fake._messages.get(channel.id, [])
+        if not m.deleted and not m.is_ephemeral and m.thread_ts in (None, m.ts)
+    ]
+    newest = [m.to_slack() for m in reversed(shown)][:limit]
+    return {"messages": newest, "has_more": len(shown) > limit}
