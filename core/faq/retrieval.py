@@ -41,7 +41,7 @@ from core.faq.scorers import (
     TfidfScorer,
     only_field,
 )
-from core.faq.store import AUDIENCES, FaqEntry, FaqStore
+from core.faq.store import AUDIENCES, FaqEntry, FaqStore, normalize_question
 from core.faq.text import content_words, stem
 
 MAX_QUESTION_CHARS = 1000
@@ -340,6 +340,11 @@ class FaqIndex:
         )
         # The index one-word questions go to (see `build`); None: this one answers them.
         self._one_word: FaqIndex | None = None
+        # A question asked exactly as an entry lists it (or as its title) is that entry's,
+        # however few content words it has ("what can you do?"): the content says so.
+        self._exact = {
+            normalize_question(text): e.id for e in self._entries for text in (*e.questions, e.title)
+        }
 
     @classmethod
     def build(
@@ -534,6 +539,9 @@ class FaqIndex:
 
     def ask(self, question: str, audience: str | None = None) -> FaqAnswer:
         """Answer, suggest or admit not knowing. See the module docstring."""
+        exact = self._exact.get(normalize_question(_check_question(question)))
+        if exact is not None:
+            return FaqAnswer("answer", exact, 1.0, [], self._answers[exact], self._by_id[exact])
         one_word = self._one_word
         if (
             one_word is not None
