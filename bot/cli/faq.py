@@ -117,16 +117,19 @@ def _register_eval(actions: argparse._SubParsersAction) -> None:
 def _eval(args: argparse.Namespace) -> int:
     from core.faq.evaluation import evaluate, load_jsonl
 
-    loaded = _load_index(args)
-    if isinstance(loaded, int):
-        return loaded
-    store, index = loaded
-    try:
-        items = load_jsonl(args.file, store.ids)
+    cdir = Path(args.content_dir) if args.content_dir else content_dir()
+    try:  # the file is checked before the (slower) index is built
+        items = load_jsonl(args.file, FaqStore.load(cdir).ids)
     except OSError as exc:
         return fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    except FaqContentError as exc:
+        return fail(f"{exc}\n(run `mentorbot content check` for details)", 1)
     except ValueError as exc:
         return fail(str(exc))
+    loaded = _load_index(args)  # one index answers the whole file
+    if isinstance(loaded, int):
+        return loaded
+    _, index = loaded
     try:
         report = evaluate(index, items)
     except FaqQuestionError as exc:
