@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.cli.common import fail
 from core.faq.retrieval import HYBRID_METHOD, LEXICAL_METHOD, FaqIndex, FaqQuestionError
@@ -145,7 +146,7 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_figures(path: Path, f: dict[str, object]) -> None:
+def _print_figures(path: Path, f: dict[str, Any]) -> None:
     print(
         f"{path}: {f['questions']} questions ({f['n_in']} in scope, {f['n_out']} off-topic), "
         f"method {f['method']}"
@@ -159,7 +160,7 @@ def _print_figures(path: Path, f: dict[str, object]) -> None:
         ("in-scope unknown", "in_unknown", "n_in"),
     )
     for label, key, n_key in rows:
-        value, n = float(f[key]), int(f[n_key])  # type: ignore[call-overload]
+        value, n = float(f[key]), int(f[n_key])
         if not n:
             print(f"  {label:20} -      (no such questions)")
             continue

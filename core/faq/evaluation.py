@@ -117,9 +117,9 @@ def _jsonl_item(path: Path, n: int, line: str, known_ids: Sequence[str]) -> Eval
         raise ValueError(f"{path}, line {n}: expected a JSON object")
     question = raw.get("q")
     if not isinstance(question, str) or not question.strip():
-        raise ValueError(f"{path}, line {n}: \"q\" must be a non-empty question")
+        raise ValueError(f'{path}, line {n}: "q" must be a non-empty question')
     if "expect" not in raw:
-        raise ValueError(f"{path}, line {n}: \"expect\" is missing (an entry id, or null)")
+        raise ValueError(f'{path}, line {n}: "expect" is missing (an entry id, or null)')
     expect = raw["expect"]
     if expect in OFF_TOPIC_LABELS:
         return EvalItem(question, UNKNOWN, "file")

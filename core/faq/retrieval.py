@@ -343,7 +343,9 @@ class FaqIndex:
         # A question asked exactly as an entry lists it (or as its title) is that entry's,
         # however few content words it has ("what can you do?"): the content says so.
         self._exact = {
-            normalize_question(text): e.id for e in self._entries for text in (*e.questions, e.title)
+            normalize_question(text): e.id
+            for e in self._entries
+            for text in (*e.questions, e.title)
         }
 
     @classmethod

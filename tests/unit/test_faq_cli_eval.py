@@ -78,7 +78,9 @@ def test_a_bad_line_is_named_and_fails(tmp_path: Path, faq_eval: Run) -> None:
         ('{"q": "how do I join"}', '"expect" is missing'),
     ],
 )
-def test_malformed_objects_are_named(tmp_path: Path, faq_eval: Run, line: str, problem: str) -> None:
+def test_malformed_objects_are_named(
+    tmp_path: Path, faq_eval: Run, line: str, problem: str
+) -> None:
     code, _, err = faq_eval(write(tmp_path, [line]))
     assert code != 0
     assert f"line 1: {problem}" in err
