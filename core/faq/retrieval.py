@@ -99,23 +99,23 @@ MEANING_SIGNALS = frozenset({"embedding"})
 # logistic loss; "hybrid" adds the embedding signal with a share chosen by top-1.
 FUSION_WEIGHTS: dict[str, dict[str, float]] = {
     "lexical": {
-        "bm25-entry": 2.5191,
-        "bm25-qmax": 1.0525,
-        "bm25-questions": 1.5720,
-        "bm25-tags": 1.9483,
-        "bm25-title": 0.6332,
-        "bm25-body": 0.6423,
-        "char-qmax": 2.6367,
-        "char-entry": 1.3294,
-        "char-body": 0.5466,
-        "word-entry": 0.8191,
-        "bm25-allword": 3.1808,
-        "allword-qmax": 2.6398,
-        "allword-entry": 1.4208,
+        "bm25-entry": 2.5298,
+        "bm25-qmax": 1.0724,
+        "bm25-questions": 1.5464,
+        "bm25-tags": 1.9505,
+        "bm25-title": 0.6426,
+        "bm25-body": 0.6554,
+        "char-qmax": 2.6244,
+        "char-entry": 1.3321,
+        "char-body": 0.5519,
+        "word-entry": 0.8214,
+        "bm25-allword": 3.1657,
+        "allword-qmax": 2.6210,
+        "allword-entry": 1.4269,
     },
 }
 # The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).
-FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 26.1757}
+FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 26.1758}
 
 
 def _fused(method: str) -> SignalFactory:
@@ -210,45 +210,45 @@ class Calibration:
 CALIBRATIONS: dict[str, Calibration] = {
     "lexical": Calibration(
         (
-            -2.7404,
-            6.9917,
-            -0.5870,
-            3.2448,
-            1.2497,
-            -0.0366,
-            0.5938,
-            2.6058,
-            0.8936,
-            -0.2466,
-            0.9310,
+            -2.8314,
+            7.0100,
+            -0.5218,
+            3.3312,
+            1.4157,
+            -0.2743,
+            0.5685,
+            2.5737,
+            0.9953,
+            -0.3662,
+            0.9804,
+            2.4136,
             2.5221,
-            2.5354,
             0.0000,
         ),
-        -6.6433,
-        0.8843,
-        0.2612,
+        -6.6204,
+        0.8822,
+        0.2540,
     ),
     "hybrid": Calibration(
         (
-            -1.4715,
-            0.3584,
-            -3.5137,
-            3.6614,
-            0.4257,
-            -0.4036,
-            0.8524,
-            1.3539,
-            0.5855,
-            1.4173,
-            1.3954,
-            3.1299,
-            1.0997,
-            6.0092,
+            -1.3566,
+            0.2521,
+            -3.4835,
+            3.5789,
+            0.5446,
+            -0.5609,
+            0.9700,
+            1.3178,
+            0.5720,
+            1.3011,
+            1.4291,
+            3.1616,
+            0.9826,
+            6.1478,
         ),
-        -6.8803,
-        0.8871,
-        0.3008,
+        -6.9209,
+        0.8812,
+        0.2969,
     ),
 }
 
@@ -555,7 +555,7 @@ class FaqIndex:
         top = ranking.entry_ids[0]
         if score >= self.calibration.answer_threshold:
             return FaqAnswer("answer", top, score, [], self._answers[top], self._by_id[top])
-        if score >= self.calibration.suggest_threshold:
+        if score >= self.calibration.suggest_threshold or self._one_known_word(question, ranking):
             floor = ranking.scores[0] * SUGGEST_RELATIVE
             picks = [
                 eid
@@ -564,6 +564,13 @@ class FaqIndex:
             ][:SUGGESTIONS_MAX]
             return FaqAnswer("suggest", top, score, picks, None, self._by_id[top])
         return FaqAnswer("unknown", None, score, [], None, None)
+
+    def _one_known_word(self, question: str, ranking: Ranking) -> bool:
+        """A one-word question whose word the content uses ("manager", "end") and that some
+        entry matches: offer the entries rather than "I don't know", even when several fit
+        equally (which is what keeps its confidence low). Never a direct answer."""
+        query = self._analyzer.analyze(question)
+        return len(query.words) == 1 and query.known[0] and ranking.scores[0] > 0
 
 
 def _check_question(question: str) -> str:
