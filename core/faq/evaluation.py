@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from core.faq.retrieval import FEATURE_NAMES, Calibration, FaqAnswer, FaqIndex, Ranking
+from core.faq.retrieval import (
+    FEATURE_NAMES,
+    MAX_QUESTION_CHARS,
+    Calibration,
+    FaqAnswer,
+    FaqIndex,
+    Ranking,
+)
 
 UNKNOWN = "unknown"
 # tests/faq_eval.yaml's splits (docs/faq.md, "Evaluation set"). Rounds 1-3 held out test, final
@@ -118,6 +125,8 @@ def _jsonl_item(path: Path, n: int, line: str, known_ids: Sequence[str]) -> Eval
     question = raw.get("q")
     if not isinstance(question, str) or not question.strip():
         raise ValueError(f'{path}, line {n}: "q" must be a non-empty question')
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ValueError(f"{path}, line {n}: the question is over {MAX_QUESTION_CHARS} characters")
     if "expect" not in raw:
         raise ValueError(f'{path}, line {n}: "expect" is missing (an entry id, or null)')
     expect = raw["expect"]

@@ -76,6 +76,7 @@ def test_a_bad_line_is_named_and_fails(tmp_path: Path, faq_eval: Run) -> None:
         ('{"expect": "how-to-join"}', '"q" must be a non-empty question'),
         ('{"q": "   ", "expect": "how-to-join"}', '"q" must be a non-empty question'),
         ('{"q": "how do I join"}', '"expect" is missing'),
+        (json.dumps({"q": "x" * 1001, "expect": None}), "the question is over 1000 characters"),
     ],
 )
 def test_malformed_objects_are_named(

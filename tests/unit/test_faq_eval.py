@@ -130,10 +130,10 @@ def test_the_embedding_model_is_installed_and_the_default() -> None:
 
 # blind-test (round 5): written blind by a third author, measured once at the end, never
 # tuned on. It misses the targets (docs/perf_faq.md): these floors are what was
-# measured then (top-1 0.792, confident-wrong 10.4%, off-topic answered 5.7%), so a change
+# measured then (top-1 0.792, confident-wrong 9.1%, off-topic answered 5.7%), so a change
 # that makes it worse fails; they are not the targets.
 BLIND_TEST_TOP1_FLOOR = 0.79
-BLIND_TEST_ANSWERED_WRONG_MAX = 0.11
+BLIND_TEST_ANSWERED_WRONG_MAX = 0.10
 BLIND_TEST_OFF_TOPIC_ANSWERED_MAX = 0.06
 # Splits and groups whose top-1 meets the 0.90 target (blind-test and the groups that
 # contain it do not; see above).
