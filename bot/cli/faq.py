@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.cli.common import fail
 from core.faq.retrieval import HYBRID_METHOD, LEXICAL_METHOD, FaqIndex, FaqQuestionError
@@ -26,24 +27,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ask.add_argument("question", help="the question, in plain words (quote it)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--audience", choices=AUDIENCES, default=None, help="who is asking")
-    ask.add_argument(
+    _add_common(ask)
+    ask.set_defaults(func=_ask)
+    _register_eval(actions)
+    _register_gaps(actions)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--method",
         choices=(HYBRID_METHOD, LEXICAL_METHOD),
         default=None,
         help="retrieval method (default: $MENTORBOT_FAQ_METHOD, else hybrid when installed)",
     )
-    ask.add_argument(
+    parser.add_argument(
         "--content-dir",
         type=Path,
         default=None,
         metavar="DIR",
         help="content folder (default: $MENTORBOT_CONTENT_DIR or the repo's content/)",
     )
-    ask.set_defaults(func=_ask)
-    _register_gaps(actions)
 
 
-def _ask(args: argparse.Namespace) -> int:
+def _load_index(args: argparse.Namespace) -> tuple[FaqStore, FaqIndex] | int:
+    """The content store and one index over it, or an exit code after a one-line error."""
     cdir = Path(args.content_dir) if args.content_dir else content_dir()
     method = args.method
     if method is None:
@@ -53,11 +60,18 @@ def _ask(args: argparse.Namespace) -> int:
             return fail(str(exc))
     try:
         store = FaqStore.load(cdir)
-        index = FaqIndex.build(store, load_program_defaults(cdir), method=method)
+        return store, FaqIndex.build(store, load_program_defaults(cdir), method=method)
     except (FaqContentError, FaqRenderError) as exc:
         return fail(f"{exc}\n(run `mentorbot content check` for details)", 1)
     except ValueError as exc:
         return fail(str(exc))
+
+
+def _ask(args: argparse.Namespace) -> int:
+    loaded = _load_index(args)
+    if isinstance(loaded, int):
+        return loaded
+    store, index = loaded
     try:
         result = index.ask(args.question, audience=args.audience)
     except FaqQuestionError as exc:
@@ -78,6 +92,85 @@ def _ask(args: argparse.Namespace) -> int:
             "A program coordinator can help."
         )
     return 0
+
+
+# --- `mentorbot faq eval FILE.jsonl`: re-measure the FAQ on a labelled question file ------
+# The issue's targets (docs/faq.md, "Measuring it yourself"), printed beside each figure.
+TARGETS = {"top1": (">=", 0.95), "answered_wrong": ("<=", 0.03), "out_answered": ("<=", 0.05)}
+
+
+def _register_eval(actions: argparse._SubParsersAction) -> None:
+    ev = actions.add_parser(
+        "eval", help="measure the FAQ on a JSON-lines file of questions with expected entries"
+    )
+    ev.add_argument(
+        "file",
+        type=Path,
+        help='one JSON object per line: {"q": "...", "expect": "entry-id"}, '
+        "expect null for off-topic",
+    )
+    ev.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ev.add_argument("--misses", action="store_true", help="list the questions it got wrong")
+    _add_common(ev)
+    ev.set_defaults(func=_eval)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from core.faq.evaluation import evaluate, load_jsonl
+
+    cdir = Path(args.content_dir) if args.content_dir else content_dir()
+    try:  # the file is checked before the (slower) index is built
+        items = load_jsonl(args.file, FaqStore.load(cdir).ids)
+    except OSError as exc:
+        return fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    except FaqContentError as exc:
+        return fail(f"{exc}\n(run `mentorbot content check` for details)", 1)
+    except ValueError as exc:
+        return fail(str(exc))
+    loaded = _load_index(args)  # one index answers the whole file
+    if isinstance(loaded, int):
+        return loaded
+    _, index = loaded
+    try:
+        report = evaluate(index, items)
+    except FaqQuestionError as exc:
+        return fail(f"{args.file}: {exc}")
+    figures = {"method": index.method, "questions": len(items), **report.as_dict()}
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        _print_figures(args.file, figures)
+    if args.misses:
+        for question, expected, top, band in report.misses:
+            print(f"  {band:8} expected={expected:30} top={top:30} {question}")
+    return 0
+
+
+def _print_figures(path: Path, f: dict[str, Any]) -> None:
+    print(
+        f"{path}: {f['questions']} questions ({f['n_in']} in scope, {f['n_out']} off-topic), "
+        f"method {f['method']}"
+    )
+    rows = (
+        ("top-1", "top1", "n_in"),
+        ("confident-wrong", "answered_wrong", "n_in"),
+        ("off-topic answered", "out_answered", "n_out"),
+        ("answered right", "answered_correct", "n_in"),
+        ("suggested right", "suggest_hit", "n_in"),
+        ("in-scope unknown", "in_unknown", "n_in"),
+    )
+    for label, key, n_key in rows:
+        value, n = float(f[key]), int(f[n_key])
+        if not n:
+            print(f"  {label:20} -      (no such questions)")
+            continue
+        target = ""
+        if key in TARGETS:
+            op, bound = TARGETS[key]
+            met = value >= bound if op == ">=" else value <= bound
+            target = f"target {op} {bound:.2f}: {'met' if met else 'MISSED'}"
+        print(f"  {label:20} {value:.3f}  ({round(value * n)} of {n})  {target}")
+    print(f"  latency per question: p50 {f['p50_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms")
 
 
 # --- `mentorbot faq gaps`: what the FAQ could not answer (added with the Slack FAQ) ----------

@@ -41,7 +41,7 @@ from core.faq.scorers import (
     TfidfScorer,
     only_field,
 )
-from core.faq.store import AUDIENCES, FaqEntry, FaqStore
+from core.faq.store import AUDIENCES, FaqEntry, FaqStore, normalize_question
 from core.faq.text import content_words, stem
 
 MAX_QUESTION_CHARS = 1000
@@ -99,23 +99,23 @@ MEANING_SIGNALS = frozenset({"embedding"})
 # logistic loss; "hybrid" adds the embedding signal with a share chosen by top-1.
 FUSION_WEIGHTS: dict[str, dict[str, float]] = {
     "lexical": {
-        "bm25-entry": 2.6339,
-        "bm25-qmax": 1.0255,
-        "bm25-questions": 1.5253,
-        "bm25-tags": 2.0705,
-        "bm25-title": 0.5846,
-        "bm25-body": 0.5922,
-        "char-qmax": 2.4711,
-        "char-entry": 1.2938,
-        "char-body": 0.5135,
-        "word-entry": 0.8077,
-        "bm25-allword": 3.1635,
-        "allword-qmax": 2.5308,
-        "allword-entry": 1.4198,
+        "bm25-entry": 2.5298,
+        "bm25-qmax": 1.0724,
+        "bm25-questions": 1.5464,
+        "bm25-tags": 1.9505,
+        "bm25-title": 0.6426,
+        "bm25-body": 0.6554,
+        "char-qmax": 2.6244,
+        "char-entry": 1.3321,
+        "char-body": 0.5519,
+        "word-entry": 0.8214,
+        "bm25-allword": 3.1657,
+        "allword-qmax": 2.6210,
+        "allword-entry": 1.4269,
     },
 }
 # The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).
-FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 12.3794}
+FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 26.1758}
 
 
 def _fused(method: str) -> SignalFactory:
@@ -210,45 +210,45 @@ class Calibration:
 CALIBRATIONS: dict[str, Calibration] = {
     "lexical": Calibration(
         (
-            -0.9833,
-            4.5365,
-            -0.6494,
-            4.5654,
-            2.3086,
-            -1.6096,
-            0.1473,
-            2.4282,
-            0.3822,
-            -1.3632,
-            1.0908,
-            2.1501,
-            2.7969,
+            -2.8314,
+            7.0100,
+            -0.5218,
+            3.3312,
+            1.4157,
+            -0.2743,
+            0.5685,
+            2.5737,
+            0.9953,
+            -0.3662,
+            0.9804,
+            2.4136,
+            2.5221,
             0.0000,
         ),
-        -6.6877,
-        0.8904,
-        0.2645,
+        -6.6204,
+        0.8822,
+        0.2540,
     ),
     "hybrid": Calibration(
         (
-            -0.8875,
-            2.8895,
-            -3.7901,
-            3.8857,
-            0.5300,
-            -1.0336,
-            1.9272,
-            1.9514,
-            0.7044,
-            -1.4706,
-            1.1761,
-            3.3253,
-            0.6813,
-            4.9333,
+            -1.3566,
+            0.2521,
+            -3.4835,
+            3.5789,
+            0.5446,
+            -0.5609,
+            0.9700,
+            1.3178,
+            0.5720,
+            1.3011,
+            1.4291,
+            3.1616,
+            0.9826,
+            6.1478,
         ),
-        -5.0003,
-        0.8471,
-        0.3845,
+        -6.9209,
+        0.8812,
+        0.2969,
     ),
 }
 
@@ -340,6 +340,13 @@ class FaqIndex:
         )
         # The index one-word questions go to (see `build`); None: this one answers them.
         self._one_word: FaqIndex | None = None
+        # A question asked exactly as an entry lists it (or as its title) is that entry's,
+        # however few content words it has ("what can you do?"): the content says so.
+        self._exact = {
+            normalize_question(text): e.id
+            for e in self._entries
+            for text in (*e.questions, e.title)
+        }
 
     @classmethod
     def build(
@@ -534,6 +541,9 @@ class FaqIndex:
 
     def ask(self, question: str, audience: str | None = None) -> FaqAnswer:
         """Answer, suggest or admit not knowing. See the module docstring."""
+        exact = self._exact.get(normalize_question(_check_question(question)))
+        if exact is not None:
+            return FaqAnswer("answer", exact, 1.0, [], self._answers[exact], self._by_id[exact])
         one_word = self._one_word
         if (
             one_word is not None
@@ -545,7 +555,7 @@ class FaqIndex:
         top = ranking.entry_ids[0]
         if score >= self.calibration.answer_threshold:
             return FaqAnswer("answer", top, score, [], self._answers[top], self._by_id[top])
-        if score >= self.calibration.suggest_threshold:
+        if score >= self.calibration.suggest_threshold or self._one_known_word(question, ranking):
             floor = ranking.scores[0] * SUGGEST_RELATIVE
             picks = [
                 eid
@@ -554,6 +564,13 @@ class FaqIndex:
             ][:SUGGESTIONS_MAX]
             return FaqAnswer("suggest", top, score, picks, None, self._by_id[top])
         return FaqAnswer("unknown", None, score, [], None, None)
+
+    def _one_known_word(self, question: str, ranking: Ranking) -> bool:
+        """A one-word question whose word the content uses ("manager", "end") and that some
+        entry matches: offer the entries rather than "I don't know", even when several fit
+        equally (which is what keeps its confidence low). Never a direct answer."""
+        query = self._analyzer.analyze(question)
+        return len(query.words) == 1 and query.known[0] and ranking.scores[0] > 0
 
 
 def _check_question(question: str) -> str:
