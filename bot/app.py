@@ -4,6 +4,7 @@ where the features' flows are built and wired to each other."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bot.flows.relationships import RelationshipFlow
 from bot.flows.self_service import EveryoneFlow
 from bot.handlers.lifecycle import SendGuard
 from bot.platform import degraded, middleware
+from bot.platform.ack_runner import PromptAckRunner
 from bot.platform.executor import JobQueue, TrackedExecutor
 from bot.platform.hooks import Hooks
 from bot.platform.slack_retry import SafeRetryHandler
@@ -52,6 +54,12 @@ class Flows:
     coordinator: CoordinatorFlow
 
 
+def _ready_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class MentorApp:
     """Everything one running bot needs: settings, database, clock, the Bolt app and the
@@ -75,6 +83,9 @@ class MentorApp:
     sweeps: list[Sweep] = field(default_factory=lambda: [housekeeping])
     # when the relationship sweep last pruned the delivery ledger (`time.monotonic()`)
     deliveries_pruned_at: float | None = None
+    # set once start-up's warm-ups are done (`bot.cli.startup.warm_up`); `/healthz` answers
+    # 503 "starting" until then. Ready at once when nothing is warmed (tests, the sandbox).
+    ready: threading.Event = field(default_factory=_ready_event)
     flows: Flows = field(init=False)
     send_guard: SendGuard = field(init=False)
 
@@ -135,6 +146,9 @@ def create_app(
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    # Answer Slack the moment a listener acknowledges (Bolt's own runner checks every 10 ms);
+    # installed before `degraded.register` sets the global error handler on it.
+    bolt._listener_runner = PromptAckRunner.replacing(bolt._listener_runner)  # type: ignore[arg-type]
     mentor = MentorApp(
         settings=settings, db=db, clock=clock, bolt=bolt, executor=executor, client=client
     )

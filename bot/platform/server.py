@@ -5,7 +5,8 @@ gets 413 before it is read (from Content-Length) or as soon as a streamed body p
 request with a bad, old or unparseable signature gets 401; a correctly signed but malformed one
 (not UTF-8, not JSON, too deep, wrong types: bot/platform/boundary.py) gets 400, never a 5xx.
 Bolt then sees the body with its text cleaned (no NUL or other control characters).
-`GET /healthz` answers 200 when the database is reachable, 503 when it is not.
+`GET /healthz` answers 503 "starting" until start-up's warm-ups are done (the server already
+listens), then 200 when the database is reachable and 503 when it is not.
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def create_asgi(mentor: MentorApp) -> Starlette:
         )
 
     async def healthz(_request: Request) -> Response:
+        if not mentor.ready.is_set():  # start-up's warm-ups are not done yet
+            return JSONResponse({"status": "starting"}, status_code=503)
         ok = await run_in_threadpool(mentor.db.ping)
         return JSONResponse(
             {"status": "ok" if ok else "database unreachable"}, status_code=200 if ok else 503
