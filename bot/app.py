@@ -148,7 +148,7 @@ def create_app(
     )
     # Answer Slack the moment a listener acknowledges (Bolt's own runner checks every 10 ms);
     # installed before `degraded.register` sets the global error handler on it.
-    bolt._listener_runner = PromptAckRunner.replacing(bolt._listener_runner)  # type: ignore[arg-type]
+    bolt._listener_runner = PromptAckRunner.replacing(bolt._listener_runner)
     mentor = MentorApp(
         settings=settings, db=db, clock=clock, bolt=bolt, executor=executor, client=client
     )
