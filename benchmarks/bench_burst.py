@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python -m benchmarks burst`` (options: ``--requests 400 --clients 20
 --sequential 200 --only mentorbot``; ``--profile DIR`` records a py-spy profile of each
-server during its burst, when py-spy is installed).
+server during its burst, when py-spy is installed; ``--before DIR`` also measures the
+checkout in DIR, e.g. main's, given 30 s after its ``/healthz`` says ok to warm up).
 
 Each server runs in its own process, as in production, on 127.0.0.1 with uvicorn's defaults;
 the fake Slack (``sandbox.fake_slack``) and the load generator run in this process, so Slack's
@@ -48,6 +49,8 @@ from sandbox.fake_slack import FakeSlack
 SECRET = "bench-signing-secret-0123456789abcdef"
 USER = "U_BENCH"
 START_TIMEOUT = 60.0
+BEFORE = "mentorbot before (--before)"
+BEFORE_SETTLE_S = 30.0
 TARGET_THROUGHPUT, TARGET_P99, TARGET_SEQ_P99_MS = 0.67, 1.5, 5.0
 
 
@@ -67,7 +70,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(api_url: str, bot_token: str, port: int, database_url: str) -> dict[str, str]:
+def server_env(
+    api_url: str, bot_token: str, port: int, database_url: str, code: str | None = None
+) -> dict[str, str]:
+    """The environment of a server process; `code`: the checkout whose code it runs (this
+    one by default; another for a before/after comparison)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
     env.update(
         SLACK_BOT_TOKEN=bot_token,
@@ -78,7 +85,7 @@ def server_env(api_url: str, bot_token: str, port: int, database_url: str) -> di
         MENTORBOT_PORT=str(port),
         MENTORBOT_SCHEDULER="false",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        PYTHONPATH=(code or os.getcwd()) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
     return env
 
@@ -257,11 +264,14 @@ def run_server(
     name: str, command: list[str], fake: Slack, db_url: str, args: argparse.Namespace
 ) -> Figures:
     port = free_port()
-    env = server_env(fake.api_url, fake.bot_token, port, db_url)
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    code = args.before if name == BEFORE else None
+    env = server_env(fake.api_url, fake.bot_token, port, db_url, code)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=code)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
+        if name == BEFORE:  # its /healthz says ok while the FAQ model still warms up
+            time.sleep(BEFORE_SETTLE_S)
         _PROFILED[name] = proc.pid
         return measure(name, url, fake, args)
     finally:
@@ -320,6 +330,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sequential", type=int, default=200)
     parser.add_argument("--only", choices=("mentorbot", "bare"), default=None)
     parser.add_argument("--profile", default=None, help="a folder for py-spy's profiles")
+    parser.add_argument(
+        "--before", default=None, help="another checkout (e.g. main's) to measure beside this one"
+    )
     parser.add_argument("--serve-fake", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -342,6 +355,8 @@ def main(argv: list[str]) -> int:
             print("aiohttp is not installed: no bare Bolt baseline (pip install aiohttp)")
     if args.only != "bare":
         servers.append(("mentorbot", [sys.executable, "-m", "bot.cli", "run"]))
+        if args.before:
+            servers.append((BEFORE, [sys.executable, "-m", "bot.cli", "run"]))
     rows: list[Figures] = []
     count = len(servers) * (args.sequential + 20 + args.requests)
     with tempfile.TemporaryDirectory() as tmp, fake_slack(count) as fake:

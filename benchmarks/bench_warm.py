@@ -1,6 +1,7 @@
 """Warm-start benchmark (issue #17): how soon the bot answers once `/healthz` says ready.
 
-Run: ``.venv/bin/python -m benchmarks warm``.
+Run: ``.venv/bin/python -m benchmarks warm`` (``python -m benchmarks.bench_warm --before DIR``
+also measures the checkout in DIR, e.g. main's, in the same run).
 
 Starts the real ``mentorbot run`` (HTTP mode, a fresh SQLite file, scheduler off) against the
 fake Slack in this process, polls ``/healthz`` until it answers 200, then at once opens the App
@@ -78,15 +79,21 @@ def _start_times(url: str, proc: subprocess.Popen[bytes], spawned: float) -> tup
     raise RuntimeError("mentorbot did not become ready in time")
 
 
-def main(_argv: list[str]) -> int:
+Timings = tuple[float, float, tuple[float, float], tuple[float, float]]
+
+
+def measure(code: str | None) -> Timings:
+    """(seconds to listen, seconds to /healthz 200, first answers, answers on the warm bot)
+    of `mentorbot run` from the checkout `code` (None: this one)."""
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         for user in ("U_HOME1", "U_CMD1", "U_HOME2", "U_CMD2"):
             fake.add_user(user, user.lower())
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = server_env(fake.api_url, fake.bot_token, port, migrated_sqlite(tmp))
+        env = server_env(fake.api_url, fake.bot_token, port, migrated_sqlite(tmp), code)
         spawned = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env)
+        command = [sys.executable, "-m", "bot.cli", "run"]
+        proc = subprocess.Popen(command, env=env, cwd=code, stderr=subprocess.DEVNULL)
         try:
             listened, ready = _start_times(url, proc, spawned)
             with SlackDriver(url + "/slack/events", SECRET, fake) as driver:
@@ -95,17 +102,31 @@ def main(_argv: list[str]) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    print(f"start-up: listening after {listened:.1f} s, /healthz 200 after {ready:.1f} s")
+    return listened, ready, first, warm
+
+
+def show(label: str, timings: Timings) -> None:
+    listened, ready, first, warm = timings
+    print(f"{label}: listening after {listened:.1f} s, /healthz 200 after {ready:.1f} s")
     rows = (
         ("App Home open -> views.publish", first[0], warm[0]),
         ("/mentoring help -> reply", first[1], warm[1]),
     )
-    for label, cold, hot in rows:
+    for what, cold, hot in rows:
         print(
-            f"{label:<34} first after /healthz 200 {cold * 1000:7.0f} ms"
+            f"  {what:<32} first after /healthz 200 {cold * 1000:7.0f} ms"
             f"   warm bot {hot * 1000:6.0f} ms   ({cold / hot:.1f}x)"
         )
-    met = max(first) <= TARGET_S
+
+
+def main(argv: list[str]) -> int:
+    """`--before DIR`: also measure the checkout in DIR (e.g. main's), in the same run."""
+    before = argv[argv.index("--before") + 1] if "--before" in argv else None
+    now = measure(None)
+    show("this checkout", now)
+    if before:
+        show(f"before ({before})", measure(before))
+    met = max(now[2]) <= TARGET_S
     print(
         f"target: each first answer within {TARGET_S:g} s of /healthz 200: "
         f"{'met' if met else 'MISSED'}"
