@@ -1,13 +1,13 @@
 """Burst benchmark of the request path (issue #17): mentorbot against a bare Bolt, side by side.
 
 Run: ``.venv/bin/python -m benchmarks burst`` (options: ``--requests 400 --clients 20
---sequential 200 --only mentorbot``; ``--profile DIR`` records a py-spy profile of each
+--sequential 100 --rounds 3 --only mentorbot``; ``--profile DIR`` records a py-spy profile of each
 server during its burst, when py-spy is installed; ``--before DIR`` also measures the
 checkout in DIR, e.g. main's, given 30 s after its ``/healthz`` says ok to warm up).
 
 Each server runs in its own process, as in production, on 127.0.0.1 with uvicorn's defaults;
-the fake Slack (``sandbox.fake_slack``) and the load generator run in this process, so Slack's
-side costs every server the same. The servers:
+the fake Slack (``sandbox.fake_slack``) runs in a process of its own and the load generator in
+this one, so Slack's side costs every server the same. The servers:
 
 - ``mentorbot``: the real ``mentorbot run`` (HTTP mode, a fresh SQLite file, scheduler off);
 - ``bare Bolt``: a Bolt ``AsyncApp`` on uvicorn with the same endpoints (``/slack/events``,
@@ -17,7 +17,8 @@ side costs every server the same. The servers:
 
 For each: the sequential acknowledgement (one signed ``/mentoring help`` at a time, median and
 p99) and a burst of ``--requests`` signed ``/mentoring help`` from ``--clients`` concurrent
-clients (throughput and p99). Figures are printed as ratios against bare Bolt measured in the
+clients (throughput and p99), each the median of ``--rounds`` interleaved rounds (3) of a
+fresh server. Figures are printed as ratios against bare Bolt measured in the
 same run; the targets: burst throughput at least 0.67x bare Bolt's, burst p99 at most 1.5x,
 sequential p99 at most 5 ms.
 """
@@ -327,7 +328,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks burst")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--sequential", type=int, default=200)
+    parser.add_argument("--sequential", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3, help="medians over interleaved rounds")
     parser.add_argument("--only", choices=("mentorbot", "bare"), default=None)
     parser.add_argument("--profile", default=None, help="a folder for py-spy's profiles")
     parser.add_argument(
@@ -357,12 +359,31 @@ def main(argv: list[str]) -> int:
         servers.append(("mentorbot", [sys.executable, "-m", "bot.cli", "run"]))
         if args.before:
             servers.append((BEFORE, [sys.executable, "-m", "bot.cli", "run"]))
-    rows: list[Figures] = []
-    count = len(servers) * (args.sequential + 20 + args.requests)
+    measured: dict[str, list[Figures]] = {name: [] for name, _ in servers}
+    count = args.rounds * len(servers) * (args.sequential + 20 + args.requests)
     with tempfile.TemporaryDirectory() as tmp, fake_slack(count) as fake:
-        for name, command in servers:
-            rows.append(run_server(name, command, fake, migrated_sqlite_once(tmp, name), args))
+        for round_no in range(args.rounds):  # interleaved, so a busy minute hits them all
+            for name, command in servers:
+                db_url = migrated_sqlite_once(tmp, f"{name} {round_no}")
+                measured[name].append(run_server(name, command, fake, db_url, args))
+    rows = [median_of(runs) for runs in measured.values()]
     return 0 if show(rows) else 1
+
+
+def median_of(runs: list[Figures]) -> Figures:
+    """Each figure's median over the rounds (errors: the total)."""
+
+    def mid(field: str) -> float:
+        return float(statistics.median(getattr(r, field) for r in runs))
+
+    return Figures(
+        name=runs[0].name,
+        seq_median_ms=mid("seq_median_ms"),
+        seq_p99_ms=mid("seq_p99_ms"),
+        burst_rps=mid("burst_rps"),
+        burst_p99_ms=mid("burst_p99_ms"),
+        errors=sum(r.errors for r in runs),
+    )
 
 
 def migrated_sqlite_once(tmp: str, name: str) -> str:

@@ -26,6 +26,7 @@ from bot.platform import degraded, middleware
 from bot.platform.ack_runner import PromptAckRunner
 from bot.platform.executor import JobQueue, TrackedExecutor
 from bot.platform.hooks import Hooks
+from bot.platform.server import ACK_THREADS
 from bot.platform.slack_retry import SafeRetryHandler
 from bot.scheduling.scheduler import housekeeping
 from core.kernel.clock import Clock, SystemClock
@@ -106,6 +107,22 @@ class MentorApp:
         self.db.dispose()
 
 
+# Threads that take a request up to its acknowledgement (`ACK_THREADS`), listener threads
+# (`MentorApp.executor`), job workers (`MentorApp.jobs`), and a few for the scheduler and
+# health checks: each may hold a database connection at once.
+LISTENER_THREADS = 8
+POOL_SIZE = ACK_THREADS + LISTENER_THREADS + 4 + 2
+
+
+def open_database(url: str) -> Database:
+    """The bot's database, with a connection pool as large as the threads that may use it
+    together: a burst of requests then never waits for a connection nor opens and closes
+    extra ones (SQLAlchemy's default keeps 5 and closes any beyond them when returned)."""
+    if ":memory:" in url:
+        return Database(url)
+    return Database(url, pool_size=POOL_SIZE, max_overflow=4)
+
+
 def create_client(settings: Settings) -> WebClient:
     """The Web API client. Its one retry handler waits out 429s (Slack did not act) and
     repeats a call after a connection error only when repeating it cannot make Slack act
@@ -127,11 +144,11 @@ def create_app(
 ) -> MentorApp:
     settings.require_slack()
     clock = clock or SystemClock()
-    db = db or Database(settings.database_url)
+    db = db or open_database(settings.database_url)
     client = create_client(settings)
     # Listeners (and so acknowledgements) on 8 threads whose database waits are bounded;
     # long work goes to `MentorApp.jobs` so it can never hold up an acknowledgement.
-    executor = TrackedExecutor(max_workers=8, wait_ms=REQUEST_WAIT_MS)
+    executor = TrackedExecutor(max_workers=LISTENER_THREADS, wait_ms=REQUEST_WAIT_MS)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )

@@ -16,7 +16,6 @@ from bot.cli.startup import (
     warm_up,
 )
 from bot.platform.logs import configure_logging
-from core.kernel.db import Database
 from core.kernel.migrate import upgrade
 
 if TYPE_CHECKING:
@@ -53,7 +52,9 @@ def _run(_args: argparse.Namespace) -> int:
         wait_for_database(settings.database_url, settings.db_wait_seconds)
     except DatabaseUnreachable as exc:
         return fail(str(exc))
-    db = Database(settings.database_url)
+    from bot.app import open_database
+
+    db = open_database(settings.database_url)
     try:
         upgrade(db.engine)
     except Exception as exc:
