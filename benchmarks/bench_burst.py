@@ -199,7 +199,11 @@ async def _burst(url: str, bodies: list[bytes], clients: int) -> tuple[float, li
         while not queue.empty():
             body = queue.get_nowait()
             started = time.perf_counter()
-            response = await http.post(url, content=body, headers=signed_headers(body))
+            try:
+                response = await http.post(url, content=body, headers=signed_headers(body))
+            except httpx.HTTPError:  # the server dropped the connection: an error, counted
+                errors += 1
+                continue
             times.append(time.perf_counter() - started)
             errors += response.status_code != 200
 
