@@ -4,6 +4,7 @@ where the features' flows are built and wired to each other."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from bot.flows.relationships import RelationshipFlow
 from bot.flows.self_service import EveryoneFlow
 from bot.handlers.lifecycle import SendGuard
 from bot.platform import degraded, middleware
+from bot.platform.ack_runner import PromptAckRunner
 from bot.platform.executor import JobQueue, TrackedExecutor
 from bot.platform.hooks import Hooks
+from bot.platform.server import ACK_THREADS
 from bot.platform.slack_retry import SafeRetryHandler
 from bot.scheduling.scheduler import housekeeping
 from core.kernel.clock import Clock, SystemClock
@@ -52,6 +55,12 @@ class Flows:
     coordinator: CoordinatorFlow
 
 
+def _ready_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class MentorApp:
     """Everything one running bot needs: settings, database, clock, the Bolt app and the
@@ -75,6 +84,9 @@ class MentorApp:
     sweeps: list[Sweep] = field(default_factory=lambda: [housekeeping])
     # when the relationship sweep last pruned the delivery ledger (`time.monotonic()`)
     deliveries_pruned_at: float | None = None
+    # set once start-up's warm-ups are done (`bot.cli.startup.warm_up`); `/healthz` answers
+    # 503 "starting" until then. Ready at once when nothing is warmed (tests, the sandbox).
+    ready: threading.Event = field(default_factory=_ready_event)
     flows: Flows = field(init=False)
     send_guard: SendGuard = field(init=False)
 
@@ -93,6 +105,22 @@ class MentorApp:
         self.executor.shutdown(wait=True)
         self.jobs.shutdown(wait=True)
         self.db.dispose()
+
+
+# Threads that take a request up to its acknowledgement (`ACK_THREADS`), listener threads
+# (`MentorApp.executor`), job workers (`MentorApp.jobs`), and a few for the scheduler and
+# health checks: each may hold a database connection at once.
+LISTENER_THREADS = 8
+POOL_SIZE = ACK_THREADS + LISTENER_THREADS + 4 + 2
+
+
+def open_database(url: str) -> Database:
+    """The bot's database, with a connection pool as large as the threads that may use it
+    together: a burst of requests then never waits for a connection nor opens and closes
+    extra ones (SQLAlchemy's default keeps 5 and closes any beyond them when returned)."""
+    if ":memory:" in url:
+        return Database(url)
+    return Database(url, pool_size=POOL_SIZE, max_overflow=4)
 
 
 def create_client(settings: Settings) -> WebClient:
@@ -116,11 +144,11 @@ def create_app(
 ) -> MentorApp:
     settings.require_slack()
     clock = clock or SystemClock()
-    db = db or Database(settings.database_url)
+    db = db or open_database(settings.database_url)
     client = create_client(settings)
     # Listeners (and so acknowledgements) on 8 threads whose database waits are bounded;
     # long work goes to `MentorApp.jobs` so it can never hold up an acknowledgement.
-    executor = TrackedExecutor(max_workers=8, wait_ms=REQUEST_WAIT_MS)
+    executor = TrackedExecutor(max_workers=LISTENER_THREADS, wait_ms=REQUEST_WAIT_MS)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
@@ -135,6 +163,9 @@ def create_app(
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    # Answer Slack the moment a listener acknowledges (Bolt's own runner checks every 10 ms);
+    # installed before `degraded.register` sets the global error handler on it.
+    bolt._listener_runner = PromptAckRunner.replacing(bolt._listener_runner)
     mentor = MentorApp(
         settings=settings, db=db, clock=clock, bolt=bolt, executor=executor, client=client
     )

@@ -5,12 +5,21 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.cli.common import fail, settings_or_exit
-from bot.cli.startup import DatabaseUnreachable, wait_for_database
+from bot.cli.startup import (
+    DatabaseUnreachable,
+    request_path_warm_up,
+    wait_for_database,
+    warm_up,
+)
 from bot.platform.logs import configure_logging
-from core.kernel.db import Database
 from core.kernel.migrate import upgrade
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
 
 logger = logging.getLogger("mentorbot")
 
@@ -43,7 +52,9 @@ def _run(_args: argparse.Namespace) -> int:
         wait_for_database(settings.database_url, settings.db_wait_seconds)
     except DatabaseUnreachable as exc:
         return fail(str(exc))
-    db = Database(settings.database_url)
+    from bot.app import open_database
+
+    db = open_database(settings.database_url)
     try:
         upgrade(db.engine)
     except Exception as exc:
@@ -52,7 +63,7 @@ def _run(_args: argparse.Namespace) -> int:
 
     socket_mode = settings.mode == "socket"
     mentor = create_app(settings, db=db, socket_mode=socket_mode)
-    mentor.flows.faq.warm()
+    warming = warm_up(mentor, warm_up_steps(mentor))
     from bot.scheduling.scheduler import start_scheduler
 
     scheduler = start_scheduler(mentor) if settings.scheduler_enabled else None
@@ -61,6 +72,7 @@ def _run(_args: argparse.Namespace) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             assert settings.slack_app_token is not None
+            warming.join()  # no health check to hold Slack back: connect once warm
             logger.info("starting in Socket Mode")
             SocketModeHandler(mentor.bolt, settings.slack_app_token.get_secret_value()).start()
         else:
@@ -82,6 +94,13 @@ def _run(_args: argparse.Namespace) -> int:
             scheduler.shutdown(wait=False)
         mentor.close()
     return 0
+
+
+def warm_up_steps(mentor: MentorApp) -> list[Callable[[], object]]:
+    """What start-up prepares before `/healthz` says ready: the request path's one-time
+    costs, and the FAQ index (the embedding model encodes every entry, a few seconds), so
+    no answer waits for them."""
+    return [lambda: request_path_warm_up(mentor), lambda: mentor.flows.faq.warm().join()]
 
 
 NO_SLACK_HELP = """\

@@ -1,4 +1,5 @@
-"""Start-up: wait for the database (with backoff, for a bounded time), then migrate it.
+"""Start-up: wait for the database (with backoff, for a bounded time), then migrate it; then
+warm up (`warm_up`) while the server listens, `/healthz` saying "starting" until it is done.
 
 A database that is still starting (a container started together with the bot, a failover)
 is waited for up to `MENTORBOT_DB_WAIT_SECONDS`; past that, start-up stops with one line that
@@ -9,14 +10,25 @@ names the host (never the password). Several replicas may migrate at once
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from slack_bolt.middleware.authorization.single_team_authorization import (
+    SingleTeamAuthorization,
+)
+from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from core.kernel.db import is_sqlite, make_engine
+from core.kernel.texts import texts
+from core.programs.service import default_settings
+
+if TYPE_CHECKING:
+    from bot.app import MentorApp
 
 logger = logging.getLogger("mentorbot")
 
@@ -87,3 +99,42 @@ def wait_for_database(
                 )
         sleep(min(delay, max(remaining, 0.0)))
         delay = min(delay * 2, MAX_DELAY)
+
+
+def warm_up(mentor: MentorApp, steps: Sequence[Callable[[], object]]) -> threading.Thread:
+    """Run start-up's slow preparations (the FAQ model) on a thread while the server already
+    listens; `mentor.ready` (and so `/healthz`) says ready only once they are all done, so the
+    first event after `/healthz` turns 200 is answered warm. A step that fails is logged and
+    the others still run: the bot then prepares that part on first use, as it would anyway."""
+    mentor.ready.clear()
+
+    def work() -> None:
+        started = time.monotonic()
+        try:
+            for step in steps:
+                try:
+                    step()
+                except Exception:
+                    logger.exception("a start-up warm-up failed; carrying on without it")
+        finally:
+            mentor.ready.set()
+            logger.info("warmed up in %.1f s: ready", time.monotonic() - started)
+
+    # Not a daemon: the FAQ model's native code must not be killed mid-way at exit.
+    thread = threading.Thread(target=work, name="warm-up", daemon=False)
+    thread.start()
+    return thread
+
+
+def request_path_warm_up(mentor: MentorApp) -> None:
+    """What the first requests would otherwise each pay once: the templates read and
+    compiled, the program defaults read and checked, a pooled database connection, and
+    Bolt's one `auth.test` (made before the first acknowledgement otherwise)."""
+    texts().compile_all("mrkdwn")
+    default_settings()
+    mentor.db.ping()
+    for middleware in getattr(mentor.bolt, "_middleware_list", ()):
+        if isinstance(middleware, SingleTeamAuthorization) and not middleware.auth_test_result:
+            client = mentor.client  # unguarded: no workspace is known yet, nothing is sent
+            probe = WebClient(token=client.token, base_url=client.base_url, timeout=5)
+            middleware.auth_test_result = probe.auth_test()

@@ -5,7 +5,8 @@ gets 413 before it is read (from Content-Length) or as soon as a streamed body p
 request with a bad, old or unparseable signature gets 401; a correctly signed but malformed one
 (not UTF-8, not JSON, too deep, wrong types: bot/platform/boundary.py) gets 400, never a 5xx.
 Bolt then sees the body with its text cleaned (no NUL or other control characters).
-`GET /healthz` answers 200 when the database is reachable, 503 when it is not.
+`GET /healthz` answers 503 "starting" until start-up's warm-ups are done (the server already
+listens), then 200 when the database is reachable and 503 when it is not.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import anyio.to_thread
 from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
@@ -28,6 +31,10 @@ from bot.platform.boundary import Malformed, parse_body
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
+
+# Threads that take requests up to their acknowledgement (bot.app sizes the database pool
+# for them).
+ACK_THREADS = 16
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +94,10 @@ def create_asgi(mentor: MentorApp) -> Starlette:
     assert mentor.settings.slack_signing_secret is not None
     # Freshness is checked against the wall clock (Slack signs with it), not the app's clock.
     verifier = SignatureVerifier(mentor.settings.slack_signing_secret.get_secret_value())
+    # Requests are taken to their acknowledgement on threads of their own, as many as the
+    # database pool is sized for (bot.app.POOL_SIZE); a thread is free again at the ack,
+    # since the listener's work goes on on the listener executor.
+    ack_threads = anyio.CapacityLimiter(ACK_THREADS)
 
     async def slack_events(request: Request) -> Response:
         try:
@@ -102,7 +113,9 @@ def create_asgi(mentor: MentorApp) -> Starlette:
         except Malformed as problem:
             logger.info("rejecting a malformed Slack request: %s", problem)
             return JSONResponse({"error": str(problem)}, status_code=400)
-        bolt_response = await run_in_threadpool(mentor.bolt.dispatch, bolt_request)
+        bolt_response = await anyio.to_thread.run_sync(
+            mentor.bolt.dispatch, bolt_request, limiter=ack_threads
+        )
         if bolt_response.status >= 500:
             logger.error("a Slack request could not be handled (status %s)", bolt_response.status)
         return Response(
@@ -112,6 +125,8 @@ def create_asgi(mentor: MentorApp) -> Starlette:
         )
 
     async def healthz(_request: Request) -> Response:
+        if not mentor.ready.is_set():  # start-up's warm-ups are not done yet
+            return JSONResponse({"status": "starting"}, status_code=503)
         ok = await run_in_threadpool(mentor.db.ping)
         return JSONResponse(
             {"status": "ok" if ok else "database unreachable"}, status_code=200 if ok else 503

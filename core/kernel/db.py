@@ -34,6 +34,8 @@ ACK_PATH_WAIT_MS = 1_500
 REQUEST_WAIT_MS = 1_500
 PG_CONNECT_TIMEOUT_S = 2  # libpq's (and psycopg's) minimum
 PG_POOL_TIMEOUT_S = 5
+# An execution option of `Database.reading()`'s connections: a transaction that only reads.
+READ_ONLY = "mentorbot_read_only"
 
 _patience = threading.local()
 
@@ -112,8 +114,10 @@ def _configure_sqlite(engine: Engine) -> None:
             info["busy_timeout_ms"] = wait
         # BEGIN IMMEDIATE takes the write lock up front: a read-then-write transaction then
         # waits for the busy timeout under contention instead of failing with "database is
-        # locked" half way through.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # locked" half way through. A transaction that only reads (`Database.reading`) needs
+        # no lock: in WAL mode readers neither wait for the writer nor hold it up.
+        read_only = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def add_if_new(session: Session, row: object) -> bool:
@@ -146,6 +150,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{READ_ONLY: True})
+        self._read_sessions = sessionmaker(reader, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,6 +165,14 @@ class Database:
         with self.sessions() as session, session.begin():
             # --- each Slack interaction applies once (core/kernel/interactions.py) ---
             interactions.watch(session)
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (never write in it). On SQLite it does not take the
+        write lock that `transaction()` takes up front, so reads on the request path (is this
+        interaction a replay, who coordinates) do not queue behind each other or a writer."""
+        with self._read_sessions() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

@@ -55,7 +55,7 @@ def handle_once(db: Database, event_id: str, team_id: str, clock: Clock) -> bool
 
 def interaction_applied(db: Database, key: str) -> bool:
     """Was the interaction with this key applied already (its transaction committed)?"""
-    with db.transaction() as session:
+    with db.reading() as session:
         found = session.scalar(
             select(ProcessedInteraction.key).where(ProcessedInteraction.key == key)
         )

@@ -157,6 +157,17 @@ class Texts:
     def has(self, key: str) -> bool:
         return key in self._sources
 
+    def compile_all(self, kind: str = "mrkdwn") -> int:
+        """Compile every template for `kind` now (start-up's warm-up), rather than each on
+        its first use. Returns how many were compiled."""
+        compiled = 0
+        for key, source in self._sources.items():
+            with self._lock:
+                if (kind, key) not in self._compiled:
+                    self._compiled[(kind, key)] = self._envs[kind].from_string(source)
+                    compiled += 1
+        return compiled
+
     def render(self, kind: str, key: str, **context: Any) -> str:
         with self._lock:
             template = self._compiled.get((kind, key))

@@ -10,7 +10,7 @@ from core.self_service.service import Status, my_status
 
 def coordinated_program_names(db: Database, team_id: str, user_id: str) -> list[str]:
     """The programs the person coordinates (the help then lists coordinator commands)."""
-    with db.transaction() as session:
+    with db.reading() as session:
         return [p.name for p in coordinated_programs(session, team_id, user_id)]
 
 
