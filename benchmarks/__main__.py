@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark in turn (each prints its own figures and ratios).
 
-`python -m benchmarks NAME ...` runs only the named ones (faq, matching, sweep, import, ack).
+`python -m benchmarks NAME ...` runs only the named ones (burst, warm, faq, matching, sweep,
+import, ack).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("faq", "matching", "import", "sweep", "ack")
+BENCHMARKS = ("burst", "warm", "faq", "matching", "import", "sweep", "ack")
 
 
 def main(argv: list[str]) -> int:
