@@ -31,6 +31,7 @@ from core.matching import (
     MentorInput,
     Organisation,
     ReasonTemplates,
+    gc_paused,
     match,
 )
 from core.matchmaking.models import (
@@ -125,6 +126,13 @@ def _load_program(
     forest that decides who is in the mentee's line (:func:`_reporting_line`). Without it, the
     whole program and the whole workspace's reporting forest.
     """
+    with gc_paused():
+        return _read_program(session, program, clock, mentee_id)
+
+
+def _read_program(
+    session: Session, program: Program, clock: Clock, mentee_id: int | None
+) -> _Program:
     settings = program_settings(program)
     single = mentee_id is not None
     rows = _participant_rows(session, program, clock.now(), mentee_id)
