@@ -670,6 +670,12 @@ def main(argv: list[str] | None = None) -> int:
         "--dense-large", action="store_true", help="also run the dense scan at 60,000 x 40,000"
     )
     parser.add_argument("--no-preview", action="store_true", help="skip the preview overhead")
+    parser.add_argument(
+        "--preview-only", action="store_true", help="only the preview overhead (at one size)"
+    )
+    parser.add_argument(
+        "--solve-study", action="store_true", help="where the exact solve's time goes (one size)"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -683,6 +689,12 @@ def main(argv: list[str] | None = None) -> int:
         unpruned_comparison(args)
     elif args.greedy:
         main_benchmark(args)
+    elif args.solve_study:
+        from benchmarks.matching_solve_study import solve_study
+
+        solve_study(generate(args.seed, args.mentees, args.mentors), args.repeat)
+    elif args.preview_only:
+        preview_overhead(args)
     else:
         sizes_benchmark(args)
         if not args.no_preview:
