@@ -7,10 +7,11 @@ how many mentors can take every mentee that lists them (their demand is within t
 so they never constrain anybody), how many mentees only list such mentors (they could be
 settled without the solver), and the connected components of the candidate graph (parts that
 share no candidate could be solved apart). Then it times, in the same process and in turn, the
-maximum flow alone and the same OR-Tools network with three cost ranges: today's lexicographic
-weights (up to about 1e13-1e14), the tier and practical levels only (costs up to about 21,000),
-and the coverage level only (costs 0 or 1), which bounds what solving the levels one after
-another with small costs could save: each of those solves is at least one such run.
+maximum flow alone and the same OR-Tools network with today's lexicographic weights (up to
+about 1e12-1e14) and with each level's own small costs alone: coverage (0 or 1), tier (0 to
+20) and practical points (0 to 1000). Solving the levels one after another with small costs
+needs at least one solve per level (each on a network that keeps the levels above at their
+optimum), so the sum of the three is a floor for what that approach would cost.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
 from core.match_engine.candidates import Pool, generate
-from core.match_engine.constants import PRACTICAL_POINTS, STRIDE, Int
+from core.match_engine.constants import PRACTICAL_POINTS, Int
 from core.match_engine.constraints import MatchConstraints, MatchSettings
 from core.match_engine.prepare import Prepared
 from core.match_engine.solver import _network, _Weights, _weights, exposure
@@ -134,11 +135,12 @@ def solve_study(inst: Any, repeat: int) -> None:
         )
     )
     today = _weights(prep, bound)
-    levels_3_4 = _Weights(1, STRIDE, (prep.n_tiers - 1) * STRIDE + PRACTICAL_POINTS, 0)
+    top = prep.n_tiers - 1
     variants = {
         f"today (lexicographic, max cost {today.w_cover + today.w_max:.1e})": today,
-        f"tier and practical levels only (max cost {levels_3_4.w_max:,})": levels_3_4,
-        "coverage level only (costs 0/1)": _Weights(PRACTICAL_POINTS + 1, 0, 0, 1),
+        "coverage level alone (costs 0/1)": _Weights(PRACTICAL_POINTS + 1, 0, 0, 1),
+        f"tier level alone (costs 0-{top})": _Weights(PRACTICAL_POINTS + 1, 1, top, 0),
+        f"practical level alone (costs 0-{PRACTICAL_POINTS})": _Weights(1, 0, PRACTICAL_POINTS, 0),
     }
     times: dict[str, list[float]] = {"maximum flow alone": []}
     times.update({name: [] for name in variants})
