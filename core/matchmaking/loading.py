@@ -332,7 +332,11 @@ def _add_participant(
     people: _People, row: _Participant, facts: _Facts, mentee_id: int | None
 ) -> None:
     """One participant row: their ref, and their input as a waiting mentee and/or a mentor
-    (with `mentee_id`, only that participation is taken as a mentee)."""
+    (with `mentee_id`, only that participation is taken as a mentee).
+
+    The inputs skip the matching core's checks (`from_checked`): the rows were checked when
+    stored (goals unique per participation, at most MAX_GOALS kept), and what the database
+    does not guarantee is normalised here (time zone, format, capacity, languages)."""
     pid, slack_id = int(row.id), str(row.slack_id)
     people.refs[slack_id] = PersonRef(pid, slack_id, str(row.name or row.slack_id), row.title)
     people.pid_slack[pid] = slack_id
@@ -347,7 +351,7 @@ def _add_participant(
         people.ineligible[slack_id] = facts.busy[pid]
     elif is_mentee:
         chosen = facts.goals.get(pid, [])[:MAX_GOALS]
-        people.mentees[slack_id] = MenteeInput(
+        people.mentees[slack_id] = MenteeInput.from_checked(
             slack_id,
             tuple(c for c, _ in chosen),
             goal_weights=tuple(PRIORITY_WEIGHTS.get(p, 2.0) for _, p in chosen) or None,
@@ -358,7 +362,7 @@ def _add_participant(
             department=dept,
         )
     if row.is_mentor:
-        people.mentors[slack_id] = MentorInput(
+        people.mentors[slack_id] = MentorInput.from_checked(
             slack_id,
             frozenset(facts.expertise.get(pid, ())),
             capacity=max(0, min(MAX_CAPACITY, int(row.capacity or 0))),
