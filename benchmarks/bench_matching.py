@@ -622,9 +622,9 @@ def preview_overhead(args: argparse.Namespace) -> None:
 
     with imported_program(inst, args.database_url) as (db, program):
         timed_in_session(db, program, preview_text)  # warm-up: imports, caches
-        runs: dict[str, list[tuple[float, Any]]] = {"collector paused (now)": [], BEFORE: []}
+        runs: dict[str, list[tuple[float, Any]]] = {"now (collector paused)": [], BEFORE: []}
         for _ in range(args.repeat):  # interleaved, so load changes hit both alike
-            runs["collector paused (now)"].append(timed_in_session(db, program, preview_text))
+            runs["now (collector paused)"].append(timed_in_session(db, program, preview_text))
             with collector_running():
                 runs[BEFORE].append(timed_in_session(db, program, preview_text))
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -643,7 +643,7 @@ def preview_overhead(args: argparse.Namespace) -> None:
         )
 
 
-BEFORE = "collector running (before)"
+BEFORE = "the same, collector running"
 
 
 @contextlib.contextmanager
