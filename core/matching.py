@@ -36,6 +36,7 @@ from core.match_engine.constants import (
 )
 from core.match_engine.constraints import MatchConstraints, MatchSettings
 from core.match_engine.entry_points import candidate_pool, greedy_shortlists, match
+from core.match_engine.gc_pause import gc_paused
 from core.match_engine.inputs import MenteeInput, MentorInput
 from core.match_engine.organisation import ManagerGraph, Organisation
 from core.match_engine.outputs import (
@@ -74,6 +75,7 @@ __all__ = [
     "WorkEstimate",
     "candidate_pool",
     "estimate_work",
+    "gc_paused",
     "greedy_shortlists",
     "match",
     "render_reasons",

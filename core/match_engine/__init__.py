@@ -16,5 +16,6 @@ run uses them:
 - `reasons`: reason templates, their rendering, and the reasons of each candidate.
 - `results`: the shortlists, unmatched mentees and statistics of one run.
 - `size_guard`: the memory estimate that refuses runs too large for their limit.
+- `gc_pause`: the pause of the cyclic garbage collector around a run.
 - `entry_points`: `match`, `greedy_shortlists` and `candidate_pool`.
 """

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from core.match_engine.candidates import Pool, generate
 from core.match_engine.constants import Bool
 from core.match_engine.constraints import MatchConstraints, MatchSettings
+from core.match_engine.gc_pause import gc_paused
 from core.match_engine.inputs import MenteeInput, MentorInput
 from core.match_engine.organisation import Organisation
 from core.match_engine.outputs import Candidate, MatchResult
@@ -77,6 +78,31 @@ def match(
     compiled = compiled_templates(templates) if templates is not None else None
     settings = settings or MatchSettings()
     check_size(mentees, mentors, settings)
+    with gc_paused():
+        return _match(
+            mentees,
+            mentors,
+            organisation,
+            names,
+            constraints,
+            settings,
+            compiled,
+            language_names,
+            solver,
+        )
+
+
+def _match(
+    mentees: Sequence[MenteeInput],
+    mentors: Sequence[MentorInput],
+    organisation: Organisation,
+    names: Mapping[str, str],
+    constraints: MatchConstraints | None,
+    settings: MatchSettings,
+    compiled: ReasonTemplates | None,
+    language_names: Mapping[str, str] | None,
+    solver: Literal["min_cost_flow", "greedy"],
+) -> MatchResult:
     t0 = time.monotonic()
     prep = _prepared(mentees, mentors, organisation, names, constraints, settings)
     t1 = time.monotonic()
@@ -114,6 +140,13 @@ def candidate_pool(
     settings = settings or MatchSettings()
     check_size(mentees, mentors, settings)
     prep = _prepared(mentees, mentors, organisation, names, constraints, settings)
+    with gc_paused():
+        return _pool_candidates(prep, language_names)
+
+
+def _pool_candidates(
+    prep: Prepared, language_names: Mapping[str, str] | None
+) -> dict[str, list[Candidate]]:
     pool = generate(prep)
     factory = ReasonFactory(prep, language_names)
     devs = prep.dev_pairs(pool.mentee, pool.mentor).tolist()

@@ -22,6 +22,7 @@ from core.match_engine.outputs import (
     Candidate,
     MatchResult,
     Reason,
+    Unmatched,
 )
 from core.match_engine.prepare import Prepared
 from core.match_engine.timezones import standard_offset_minutes
@@ -114,14 +115,31 @@ def render_result(
         # Reasons are shared between candidates; build each distinct object once.
         done = cache.get(id(reason))
         if done is None:
-            done = cache[id(reason)] = replace(reason, text=text(reason.code, reason.params))
+            done = Reason(reason.code, reason.params, text(reason.code, reason.params))
+            cache[id(reason)] = done
         return done
 
+    # Plain constructors rather than dataclasses.replace (several times slower per object);
+    # every field is passed on (tests/unit/test_matching_render.py compares with replace).
     shortlists = {
-        mentee: [replace(c, reasons=tuple(one(r) for r in c.reasons)) for c in cands]
+        mentee: [
+            Candidate(
+                c.mentor_id,
+                c.score,
+                c.developmental_fit,
+                c.practical_fit,
+                tuple([one(r) for r in c.reasons]),
+                c.tier,
+                c.goals_covered,
+            )
+            for c in cands
+        ]
         for mentee, cands in result.shortlists.items()
     }
-    unmatched = [replace(u, reason=text(u.reason_code, u.params)) for u in result.unmatched]
+    unmatched = [
+        Unmatched(u.mentee_id, u.reason_code, text(u.reason_code, u.params), u.params)
+        for u in result.unmatched
+    ]
     return MatchResult(shortlists=shortlists, unmatched=unmatched, stats=result.stats)
 
 

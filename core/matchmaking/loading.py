@@ -31,6 +31,7 @@ from core.matching import (
     MentorInput,
     Organisation,
     ReasonTemplates,
+    gc_paused,
     match,
 )
 from core.matchmaking.models import (
@@ -125,6 +126,13 @@ def _load_program(
     forest that decides who is in the mentee's line (:func:`_reporting_line`). Without it, the
     whole program and the whole workspace's reporting forest.
     """
+    with gc_paused():
+        return _read_program(session, program, clock, mentee_id)
+
+
+def _read_program(
+    session: Session, program: Program, clock: Clock, mentee_id: int | None
+) -> _Program:
     settings = program_settings(program)
     single = mentee_id is not None
     rows = _participant_rows(session, program, clock.now(), mentee_id)
@@ -324,7 +332,11 @@ def _add_participant(
     people: _People, row: _Participant, facts: _Facts, mentee_id: int | None
 ) -> None:
     """One participant row: their ref, and their input as a waiting mentee and/or a mentor
-    (with `mentee_id`, only that participation is taken as a mentee)."""
+    (with `mentee_id`, only that participation is taken as a mentee).
+
+    The inputs skip the matching core's checks (`from_checked`): the rows were checked when
+    stored (goals unique per participation, at most MAX_GOALS kept), and what the database
+    does not guarantee is normalised here (time zone, format, capacity, languages)."""
     pid, slack_id = int(row.id), str(row.slack_id)
     people.refs[slack_id] = PersonRef(pid, slack_id, str(row.name or row.slack_id), row.title)
     people.pid_slack[pid] = slack_id
@@ -339,7 +351,7 @@ def _add_participant(
         people.ineligible[slack_id] = facts.busy[pid]
     elif is_mentee:
         chosen = facts.goals.get(pid, [])[:MAX_GOALS]
-        people.mentees[slack_id] = MenteeInput(
+        people.mentees[slack_id] = MenteeInput.from_checked(
             slack_id,
             tuple(c for c, _ in chosen),
             goal_weights=tuple(PRIORITY_WEIGHTS.get(p, 2.0) for _, p in chosen) or None,
@@ -350,7 +362,7 @@ def _add_participant(
             department=dept,
         )
     if row.is_mentor:
-        people.mentors[slack_id] = MentorInput(
+        people.mentors[slack_id] = MentorInput.from_checked(
             slack_id,
             frozenset(facts.expertise.get(pid, ())),
             capacity=max(0, min(MAX_CAPACITY, int(row.capacity or 0))),
