@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.app import MentorApp, create_app
 from bot.platform.server import create_asgi
+from bot.scheduling.deliverer import Pacer
 from core.kernel.clock import Clock, SystemClock
 from core.kernel.settings import load_settings
 from sandbox.asgi_thread import ServerThread
@@ -33,6 +34,9 @@ class BotUnderTest:
         # the bot under test gets 30 s so a loaded test machine cannot expire a modal's trigger.
         trigger_ttl: float = 30.0,
         settings_overrides: dict[str, Any] | None = None,
+        # Tests send scheduled messages without Slack's real-time pacing (1 a second, 1 s per
+        # channel), which only made them wait; tests of the pacing itself set their own pacer.
+        fast_sending: bool = False,
     ) -> None:
         self.database_url = database_url
         self.clock = clock or SystemClock()
@@ -42,6 +46,7 @@ class BotUnderTest:
             clock=lambda: self.clock.now().timestamp(), trigger_ttl=trigger_ttl
         )
         self.settings_overrides = settings_overrides or {}
+        self.fast_sending = fast_sending
         self.mentor: MentorApp | None = None
         self.server: ServerThread | None = None
         self.driver: SlackDriver | None = None
@@ -69,6 +74,10 @@ class BotUnderTest:
             **self.settings_overrides,
         )
         self.mentor = create_app(settings, clock=self.clock)
+        if self.fast_sending:
+            self.mentor.flows.relationship.deliverer.pacer = Pacer(
+                rate=500, burst=100, channel_interval=0
+            )
         self.server = ServerThread(create_asgi(self.mentor), name="mentorbot-http")
         self.driver = SlackDriver(
             self.server.url + "/slack/events",

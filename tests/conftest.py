@@ -102,7 +102,9 @@ def clock() -> FakeClock:
 def slack(database_url: str, clock: FakeClock) -> Iterator[object]:
     from sandbox.harness import BotUnderTest
 
-    bot = BotUnderTest(database_url=database_url, clock=clock, signing_secret=SIGNING_SECRET)
+    bot = BotUnderTest(
+        database_url=database_url, clock=clock, signing_secret=SIGNING_SECRET, fast_sending=True
+    )
     bot.start()
     try:
         yield bot
@@ -121,6 +123,7 @@ def slack_no_retention(database_url: str, clock: FakeClock) -> Iterator[object]:
         clock=clock,
         signing_secret=SIGNING_SECRET,
         settings_overrides={"MENTORBOT_RETENTION_DAYS": "0"},
+        fast_sending=True,
     )
     bot.start()
     try:

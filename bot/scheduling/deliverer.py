@@ -128,9 +128,8 @@ class Pacer:
     ) -> None:
         if rate <= 0 or burst < 1 or channel_interval < 0:
             raise ValueError("rate > 0, burst >= 1 and channel_interval >= 0, please")
-        self.rate = rate
-        self.interval = 1.0 / rate
-        self.tolerance = (burst - 1) * self.interval
+        self.burst = burst
+        self.rate = rate  # also sets interval and tolerance
         self.channel_interval = channel_interval
         self._monotonic = monotonic
         self._sleep = sleep
@@ -138,6 +137,19 @@ class Pacer:
         self._tat = 0.0  # theoretical arrival time of the next message
         self._held_until = 0.0
         self._channels: dict[str, float] = {}
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @rate.setter
+    def rate(self, rate: float) -> None:
+        """A new steady rate takes effect at once (the interval and burst tolerance follow)."""
+        if rate <= 0:
+            raise ValueError("rate > 0, please")
+        self._rate = rate
+        self.interval = 1.0 / rate
+        self.tolerance = (self.burst - 1) * self.interval
 
     def reserve(self, channel: str, max_wait: float | None = None) -> float | None:
         """Book a slot for a message into `channel`; returns the seconds to wait for it, or

@@ -109,6 +109,25 @@ def test_pacer_keeps_the_rate_the_per_channel_gap_and_the_hold() -> None:
     assert pacer.wait("f") and now[0] == pytest.approx(132.5)
 
 
+def test_a_pacers_new_rate_takes_effect_at_once() -> None:
+    """Setting `rate` on a running pacer changes the spacing (it used to leave the interval
+    of the old rate in place, so a caller who sped it up still waited a second a message)."""
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(rate=1.0, burst=1, channel_interval=0, monotonic=lambda: now[0], sleep=sleep)
+    pacer.rate = 4.0
+    for channel in ("a", "b", "c"):
+        pacer.wait(channel)
+    assert slept == [pytest.approx(0.25), pytest.approx(0.25)]
+    with pytest.raises(ValueError):
+        pacer.rate = 0
+
+
 def test_meeting_dates_people_type() -> None:
     today = date(2026, 3, 18)  # a Wednesday
     assert parse_date("", today) == today
