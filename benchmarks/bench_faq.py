@@ -36,10 +36,10 @@ from typing import Any
 
 from core.faq.embedding import embedding_available
 from core.faq.evaluation import (
-    Asked,
     HELD_OUT_SPLITS,
     SPLITS,
     STRESS_ASIDES,
+    Asked,
     EvalItem,
     EvalReport,
     evaluate,
