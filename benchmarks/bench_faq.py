@@ -39,6 +39,7 @@ from core.faq.evaluation import (
     HELD_OUT_SPLITS,
     SPLITS,
     STRESS_ASIDES,
+    Asked,
     EvalItem,
     EvalReport,
     evaluate,
@@ -275,8 +276,11 @@ def _measure(
         started = time.perf_counter()
         index = build(None) if shipped else build(fit_calibration(build, train))
         built = time.perf_counter() - started
+        # Each question is asked (`repeats` times) once per method, whichever splits and
+        # groups it belongs to; every split's figures come from those answers.
+        asked: dict[str, Asked] = {}
         for split in splits:
-            report = evaluate(index, select(items, split), repeats=repeats)
+            report = evaluate(index, select(items, split), repeats=repeats, cache=asked)
             reports[(name, split)] = report
             if name == BASELINE:
                 base[split] = report.top1

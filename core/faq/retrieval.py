@@ -42,7 +42,7 @@ from core.faq.scorers import (
     only_field,
 )
 from core.faq.store import AUDIENCES, FaqEntry, FaqStore, normalize_question
-from core.faq.text import content_words, stem
+from core.faq.text import content_words, stem, words
 
 MAX_QUESTION_CHARS = 1000
 SUGGESTIONS_MAX = 3
@@ -99,23 +99,23 @@ MEANING_SIGNALS = frozenset({"embedding"})
 # logistic loss; "hybrid" adds the embedding signal with a share chosen by top-1.
 FUSION_WEIGHTS: dict[str, dict[str, float]] = {
     "lexical": {
-        "bm25-entry": 2.5298,
-        "bm25-qmax": 1.0724,
-        "bm25-questions": 1.5464,
-        "bm25-tags": 1.9505,
-        "bm25-title": 0.6426,
-        "bm25-body": 0.6554,
-        "char-qmax": 2.6244,
-        "char-entry": 1.3321,
-        "char-body": 0.5519,
-        "word-entry": 0.8214,
-        "bm25-allword": 3.1657,
-        "allword-qmax": 2.6210,
-        "allword-entry": 1.4269,
+        "bm25-entry": 2.3836,
+        "bm25-qmax": 1.0154,
+        "bm25-questions": 1.6616,
+        "bm25-tags": 1.6990,
+        "bm25-title": 0.6952,
+        "bm25-body": 0.6956,
+        "char-qmax": 2.8389,
+        "char-entry": 1.3173,
+        "char-body": 0.6349,
+        "word-entry": 0.8748,
+        "bm25-allword": 3.1007,
+        "allword-qmax": 3.1763,
+        "allword-entry": 1.4321,
     },
 }
 # The hybrid: the lexical weights plus the meaning signal's (`fit_blend_weight`).
-FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 26.1758}
+FUSION_WEIGHTS["hybrid"] = {**FUSION_WEIGHTS["lexical"], "embedding": 16.1441}
 
 
 def _fused(method: str) -> SignalFactory:
@@ -210,45 +210,45 @@ class Calibration:
 CALIBRATIONS: dict[str, Calibration] = {
     "lexical": Calibration(
         (
-            -2.8314,
-            7.0100,
-            -0.5218,
-            3.3312,
-            1.4157,
-            -0.2743,
-            0.5685,
-            2.5737,
-            0.9953,
-            -0.3662,
-            0.9804,
-            2.4136,
-            2.5221,
+            -2.2833,
+            4.9300,
+            -0.4416,
+            4.8556,
+            1.6399,
+            -0.6976,
+            -0.4494,
+            3.8986,
+            1.0655,
+            1.2023,
+            -1.4947,
+            1.4375,
+            3.2443,
             0.0000,
         ),
-        -6.6204,
-        0.8822,
-        0.2540,
+        -6.3413,
+        0.9020,
+        0.1740,
     ),
     "hybrid": Calibration(
         (
-            -1.3566,
-            0.2521,
-            -3.4835,
-            3.5789,
-            0.5446,
-            -0.5609,
-            0.9700,
-            1.3178,
-            0.5720,
-            1.3011,
-            1.4291,
-            3.1616,
-            0.9826,
-            6.1478,
+            -2.9759,
+            1.7171,
+            -2.7621,
+            3.7065,
+            0.3878,
+            0.3523,
+            1.0538,
+            0.6060,
+            3.0942,
+            0.8283,
+            -0.6914,
+            1.9270,
+            1.7232,
+            5.7201,
         ),
-        -6.9209,
-        0.8812,
-        0.2969,
+        -4.7840,
+        0.8784,
+        0.2518,
     ),
 }
 
@@ -330,8 +330,15 @@ class FaqIndex:
             for st in stems_of_entry:
                 df[st] = df.get(st, 0) + 1
         self._stem_idf = {st: math.log(1.0 + (n - c + 0.5) / (c + 0.5)) for st, c in df.items()}
+        # For `question_cover`: entry questions of two content words or more. A shorter one
+        # ("Who created you?") is fully "covered" by any question that shares its one word
+        # ("how do I create a slack channel"), which says nothing about the question's topic.
         self._question_stems = [
-            [frozenset(stem(w) for w in content_words(q)) for q in (*e.questions, e.title)]
+            [
+                stems_of_q
+                for q in (*e.questions, e.title)
+                if len(stems_of_q := frozenset(stem(w) for w in content_words(q))) >= 2
+            ]
             for e in self._entries
         ]
         self._audience_of = np.array([e.audience for e in self._entries])
@@ -440,7 +447,7 @@ class FaqIndex:
         if audience is not None and audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
         query = self._analyzer.analyze(question)
-        if route_one_word and self._one_word is not None and len(query.words) <= 1:
+        if route_one_word and self._one_word is not None and _one_word(question):
             return self._one_word.rank(question, audience)
         scores, parts = self._score(query, audience)
         order = np.argsort(-scores, kind="stable")
@@ -545,10 +552,7 @@ class FaqIndex:
         if exact is not None:
             return FaqAnswer("answer", exact, 1.0, [], self._answers[exact], self._by_id[exact])
         one_word = self._one_word
-        if (
-            one_word is not None
-            and len(self._analyzer.analyze(_check_question(question)).words) <= 1
-        ):
+        if one_word is not None and _one_word(_check_question(question)):
             return one_word.ask(question, audience)
         ranking = self.rank(question, audience)
         score = self.calibration.probability(ranking.features) if ranking.features[0] > 0 else 0.0
@@ -571,6 +575,13 @@ class FaqIndex:
         equally (which is what keeps its confidence low). Never a direct answer."""
         query = self._analyzer.analyze(question)
         return len(query.words) == 1 and query.known[0] and ranking.scores[0] > 0
+
+
+def _one_word(question: str) -> bool:
+    """A question of one word ("end", "help!"), stop words included. "Who made you" has one
+    content word but is a sentence: its meaning is in the words search ignores, so it goes to
+    the meaning signal like any other sentence."""
+    return len(words(question)) <= 1
 
 
 def _check_question(question: str) -> str:

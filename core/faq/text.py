@@ -240,6 +240,32 @@ CANONICAL = {
 }
 
 
+# Chat shorthand people type in a hurry ("can u book the mtg", "perf review"), read as the
+# word it stands for, in questions and entries alike. Only forms with no other meaning in a
+# mentoring question are listed ("mo", "pto" and "1:1" are not).
+SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "w": "with",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "pls": "please",
+    "plz": "please",
+    "diff": "difference",
+    "perf": "performance",
+    "ppl": "people",
+    "msg": "message",
+    "msgs": "messages",
+    "convo": "conversation",
+    "convos": "conversations",
+    "mgr": "manager",
+    "abt": "about",
+    "thx": "thanks",
+    "wk": "week",
+    "wks": "weeks",
+}
+
+
 def normalize(text: str) -> str:
     """Lower-case, fold accents and typographic quotes, expand "n't", drop "'s" and co."""
     text = unicodedata.normalize("NFKD", text)
@@ -258,7 +284,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=16384)
 def _words(text: str) -> tuple[str, ...]:
     # Cached: building an index tokenises the same entry texts once per signal.
-    return tuple(_WORD_RE.findall(normalize(text)))
+    return tuple(SHORTHAND.get(w, w) for w in _WORD_RE.findall(normalize(text)))
 
 
 def content_words(text: str) -> list[str]:

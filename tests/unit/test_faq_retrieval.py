@@ -22,7 +22,7 @@ from core.faq.retrieval import (
     default_method,
 )
 from core.faq.store import FaqStore, load_program_defaults
-from core.faq.text import Synonyms, TypoFixer, content_words, english_words, stem
+from core.faq.text import Synonyms, TypoFixer, content_words, english_words, stem, words
 from core.kernel.paths import content_dir
 
 STORE = FaqStore.load(content_dir())
@@ -236,3 +236,22 @@ def test_the_embedding_model_loads_with_the_network_switched_off() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [HYBRID_METHOD, "remote-mentoring"]
+
+
+def test_chat_shorthand_reads_as_the_words_it_stands_for(index: FaqIndex) -> None:
+    """ "u", "mtg", "perf", "w/" typed in a hurry are read as "you", "meeting", "performance",
+    "with": the same result as the question spelt out."""
+    assert words("can u book the mtg w/ my mentor, perf review?") == words(
+        "can you book the meeting with my mentor, performance review?"
+    )
+    for short, spelt in [
+        (
+            "does mentoring count toward my perf review",
+            "does mentoring count toward my performance review",
+        ),
+        ("how often should our mtgs be", "how often should our meetings be"),
+    ]:
+        a, b = index.ask(short), index.ask(spelt)
+        assert (a.band, a.entry_id, a.suggestions) == (b.band, b.entry_id, b.suggestions)
+    # A word that merely starts like one is left alone.
+    assert words("umbrella perfume") == ["umbrella", "perfume"]
