@@ -140,7 +140,8 @@ def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Post
     """The pair's sent nudges (or other messages of `kind`; both people's copies), so that an
     answer can replace them with a one-line ✓. A nudge sent inside a digest (a message that
     holds other items too) comes with that digest's items, so that only its own part is
-    replaced and the other items keep their buttons.
+    replaced and the other items keep their buttons. Other kinds batched in a digest are
+    left out (their buttons answer "already taken care of" when pressed).
 
     Nudges: only those the answer just given answered, i.e. sent under the epoch before it
     (every answer grows the epoch by one), so nudges settled by an earlier answer keep their
@@ -166,8 +167,8 @@ def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Post
     digests = sent_digests(session, {int(r[2]) for r in rows if r[2] is not None})
     out: dict[tuple[str, str], Posted] = {}
     for channel, ts, message_id, _payload in rows:
-        if channel:
-            digest = digests.get(message_id) if isinstance(message_id, int) else None
+        digest = digests.get(message_id) if isinstance(message_id, int) else None
+        if channel and (digest is None or kind == KIND):
             out[(str(channel), str(ts))] = Posted(str(channel), str(ts), digest)
     return list(out.values())
 
