@@ -4,10 +4,12 @@ The message a button was pressed in (`Origin`, from the click) is redrawn with t
 block (and the pair's nudge buttons in it) replaced by the line; other items of a digest keep
 theirs. Copies the person did not press (the partner's nudge, earlier nudges, the mentor's
 review) are found in the delivery ledger by kind: a message that holds nothing else is
-replaced whole; a digest (several items in one message) is drawn again as it was laid out,
-with only the pair's items of that kind replaced by the line, the items still open drawn with
-their buttons, and items no longer open as a short ✓ line. A modal opened from a message settles it when the modal is answered: the message is
-remembered in this process (another replica answering it settles the ledger copies only).
+replaced whole. A digest (several items in one message) that showed the pair's meeting nudge
+is drawn again as it was laid out, by the sender's renderers: the nudge becomes the line, the
+items still open keep their buttons, items no longer open become a short ✓ line (other kinds
+in a digest keep their buttons and answer "already" when pressed). A modal opened from a
+message settles it when the modal is answered: the message is remembered in this process
+(another replica answering it settles the ledger copies only).
 """
 
 from __future__ import annotations
