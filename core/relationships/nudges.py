@@ -97,8 +97,8 @@ def check_open(session: Session, info: PairInfo, epoch: object) -> None:
     if epoch is None:
         return
     relationship = relationship_of(session, info.pair_id)
-    if relationship is None or relationship.meeting_epoch != epoch:
-        raise RelationshipError("stale")
+    if relationship is None or isinstance(epoch, bool) or relationship.meeting_epoch != epoch:
+        raise RelationshipError("stale")  # also any epoch that is not a number
 
 
 def change_cadence(session: Session, info: PairInfo, cadence: str, now: datetime) -> datetime:

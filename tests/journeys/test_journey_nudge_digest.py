@@ -152,14 +152,16 @@ def test_the_same_click_twice_and_an_old_button_after_an_answer_change_nothing(
     press_again(slack, BEN.user_id, "relationship.meeting.scheduled", scheduled)
     for action in ("relationship.meeting.met", "relationship.meeting.rhythm"):
         press_again(slack, BEN.user_id, action, snooze)
+    # A forged value (an epoch that is not a number) is no better.
+    press_again(slack, BEN.user_id, "relationship.meeting.snooze", f'{{"e":"1","p":{ana}}}')
     again = relationship(slack, ana)
     assert (again.meeting_epoch, again.next_meeting_nudge_at) == (
         after.meeting_epoch,
         after.next_meeting_nudge_at,
     )
     assert slack.fake.open_views(BEN.user_id) == []  # neither *We met* nor the rhythm opened
-    replies = [m.text for m in slack.fake.dm_messages(BEN.user_id)][-4:]
-    assert replies == ["That was already taken care of, so nothing changed."] * 4
+    replies = [m.text for m in slack.fake.dm_messages(BEN.user_id)][-5:]
+    assert replies == ["That was already taken care of, so nothing changed."] * 5
 
     # Cleo snoozes her nudge; Ben's copy loses its buttons, and his old buttons of that
     # nudge, pressed anyway (a stale client), neither snooze again nor pause.
