@@ -3,13 +3,19 @@
 The message a button was pressed in (`Origin`, from the click) is redrawn with that button's
 block (and the pair's nudge buttons in it) replaced by the line; other items of a digest keep
 theirs. Copies the person did not press (the partner's nudge, earlier nudges, the mentor's
-review) are found in the delivery ledger by kind and replaced whole, when they hold nothing
-else. A modal opened from a message settles it when the modal is answered: the message is
-remembered in this process (another replica answering it settles the ledger copies only).
+review) are found in the delivery ledger by kind: a message that holds nothing else is
+replaced whole. A digest (several items in one message) that showed the pair's meeting nudge
+is drawn again as it was laid out, by the sender's renderers: the nudge becomes the line, the
+items still open keep their buttons, items no longer open become a short ✓ line (other kinds
+in a digest keep their buttons and answer "already" when pressed). A modal opened from a
+message settles it when the modal is answered: the message is remembered in this process
+(another replica answering it settles the ledger copies only).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +23,14 @@ from slack_sdk import WebClient
 
 from bot.platform import slack_io
 from bot.platform.blocks import message
+from bot.scheduling.deliverer import Part, RenderTarget
 from bot.views import relationship_nudges as nudge_views
 from core.kernel.db import Database
+from core.kernel.texts import mrkdwn
+from core.messaging.claim import Message
 from core.relationships import use_cases
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,15 @@ def origin_of(body: dict[str, Any]) -> Origin | None:
     )
 
 
+# A sent digest drawn again: (its items, the settled items' parts, a closed item's part)
+# -> the message's payload (`Deliverer.redraw`).
+Redraw = Callable[[Message, Callable[[RenderTarget], Part | None], Part], dict[str, Any] | None]
+
+
 class Settler:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, redraw: Redraw | None = None) -> None:
         self.db = db
+        self.redraw = redraw  # without it, a digest's copy keeps its buttons
         self._origins: dict[tuple[str, int], Origin] = {}  # modals opened from a message
 
     def remember(self, user_id: str, pair_id: int, origin: Origin | None) -> None:
@@ -75,13 +92,32 @@ class Settler:
     def posted(
         self, client: WebClient, pair_id: int, kind: str, done: str, skip: Origin | None = None
     ) -> None:
-        """Every sent message of `kind` for the pair that holds nothing else becomes `done`."""
+        """Every sent message of `kind` for the pair becomes `done`: whole when it holds
+        nothing else; in a digest, only the pair's items of `kind`, the other items drawn as
+        they are now (still open: with their buttons)."""
         line = nudge_views.done(done)
+        subject = f"pair:{pair_id}"
+
+        def settled(target: RenderTarget) -> Part | None:
+            return line if target.kind == kind and target.subject == subject else None
+
         for posted in use_cases.posted_nudges(self.db, pair_id, kind):
-            if skip is None or posted.ts != skip.ts:
-                slack_io.update_message(
-                    client, posted.channel, posted.ts, message(line.text, line.blocks)
-                )
+            if skip is not None and posted.ts == skip.ts:
+                continue
+            payload: dict[str, Any] | None = message(line.text, line.blocks)
+            if posted.digest is not None and self.redraw is not None:
+                try:
+                    payload = self.redraw(posted.digest, settled, self.closed())
+                except Exception:  # the answer stands; this copy keeps its buttons
+                    logger.exception("digest %s could not be drawn again", posted.digest.id)
+                    continue
+            if payload is not None:
+                slack_io.update_message(client, posted.channel, posted.ts, payload)
+
+    @staticmethod
+    def closed() -> Part:
+        """An item of a digest that is no longer open (answered before, or out of date)."""
+        return nudge_views.done(mrkdwn("relationship.digest.closed"))
 
     @staticmethod
     def origin(client: WebClient, origin: Origin, pair_id: int, done: str) -> None:

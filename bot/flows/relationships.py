@@ -88,7 +88,6 @@ class RelationshipFlow:
     def __init__(self, mentor: MentorApp, onboarding: OnboardingFlow) -> None:
         self.mentor = mentor
         self.onboarding = onboarding  # redraws App Home when the pair changes
-        self.settle = Settler(mentor.db)  # answered messages lose their buttons
         drawers = self._drawers()
         if set(drawers) != set(RULES):  # a kind without a rule would never be sent
             raise RuntimeError(f"renderers and rules differ: {set(drawers) ^ set(RULES)}")
@@ -98,6 +97,9 @@ class RelationshipFlow:
         self.deliverer = Deliverer(
             mentor.db, mentor.clock, mentor.client, self.renderers, pacer=Pacer()
         )
+        # Answered messages lose their buttons; a digest is drawn again by its sender's
+        # renderers (looked up at the time: tests and the sandbox may swap the deliverer).
+        self.settle = Settler(mentor.db, lambda *args: self.deliverer.redraw(*args))
 
     @property
     def clock(self) -> Any:
@@ -301,7 +303,9 @@ class RelationshipFlow:
 
     def open_met(self, c: Click) -> None:
         """*We met*: ask which day (today unless changed) before logging."""
-        opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
+        opened = use_cases.rhythm_of(
+            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("e")
+        )
         if isinstance(opened, Refused):
             c.reply(error_text(opened))
             return
@@ -338,7 +342,13 @@ class RelationshipFlow:
 
     def scheduled_or_snooze(self, c: Click, *, snooze: bool) -> None:
         outcome = use_cases.put_off(
-            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock.now(), snooze=snooze
+            self.db,
+            c.team_id,
+            c.user_id,
+            c.token.get("p"),
+            self.clock.now(),
+            snooze=snooze,
+            epoch=c.token.get("e"),
         )
         key = "snoozed" if snooze else "scheduled"
         self._finish(outcome, c.reply, text=mrkdwn(f"relationship.meeting.{key}"))
@@ -347,7 +357,9 @@ class RelationshipFlow:
             self.settle.nudges(c.client, outcome.info.pair_id, done, c.origin)
 
     def open_rhythm(self, c: Click) -> None:
-        opened = use_cases.rhythm_of(self.db, c.team_id, c.user_id, c.token.get("p"))
+        opened = use_cases.rhythm_of(
+            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("e")
+        )
         if isinstance(opened, Refused):
             c.reply(error_text(opened))
             return
@@ -389,7 +401,7 @@ class RelationshipFlow:
     def nudge_pause(self, c: Click) -> None:
         """*Pause for 4 weeks* on a nudge."""
         outcome = use_cases.pause_from_nudge(
-            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock
+            self.db, c.team_id, c.user_id, c.token.get("p"), self.clock, c.token.get("e")
         )
         text = None
         if isinstance(outcome, use_cases.Paused) and outcome.until is not None:
@@ -678,6 +690,7 @@ def _draw_meeting_nudge(due: StillDue, _target: RenderTarget) -> Part:
         due.partner.name,
         since,
         due.streak,
+        epoch=relationship.meeting_epoch,
     )
 
 

@@ -210,6 +210,20 @@ class DeliveryStats:
     outcomes: list[str] = field(default_factory=list)
 
 
+def _compose(parts: list[Part], is_digest: bool) -> Rendered:
+    """One message from its parts: a part alone as it is, several under the digest's intro."""
+    if len(parts) == 1:
+        payload = message_payload(parts[0].text, parts[0].blocks[:MAX_BLOCKS])
+        return Rendered(payload, None if is_digest else parts[0].attachment)
+    blocks: list[Block] = [section(mrkdwn("relationship.digest.intro"))]
+    for part in parts:
+        if len(blocks) + len(part.blocks) + 1 > MAX_BLOCKS:
+            break
+        blocks += [divider(), *part.blocks]
+    text = mrkdwn("relationship.digest.fallback", parts=[p.text for p in parts])
+    return Rendered(message_payload(text, blocks), None)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -346,17 +360,24 @@ class Deliverer:
             parts.append(part)
         if not parts:
             return None, dropped
-        if len(parts) == 1:
-            payload = message_payload(parts[0].text, parts[0].blocks[:MAX_BLOCKS])
-            attachment = None if message.is_digest else parts[0].attachment
-            return Rendered(payload, attachment), dropped
-        blocks: list[Block] = [section(mrkdwn("relationship.digest.intro"))]
-        for part in parts:
-            if len(blocks) + len(part.blocks) + 1 > MAX_BLOCKS:
-                break
-            blocks += [divider(), *part.blocks]
-        text = mrkdwn("relationship.digest.fallback", parts=[p.text for p in parts])
-        return Rendered(message_payload(text, blocks), None), dropped
+        return _compose(parts, message.is_digest), dropped
+
+    def redraw(
+        self, message: Message, settled: Callable[[RenderTarget], Part | None], closed: Part
+    ) -> dict[str, Any] | None:
+        """A sent digest drawn again, laid out as it was sent, for chat.update: each item as
+        `settled` gives it (an answered item's ✓ line), else as its renderer draws it now (an
+        item still open keeps its buttons), else `closed` (it is no longer open). Nothing
+        is claimed or sent here: the ledger row stays as it is."""
+        parts: list[Part] = []
+        with self.ledger.transaction() as session:
+            for _item_id, target in self._targets(message):
+                part = settled(target)
+                renderer = self.renderers.get(target.kind)
+                if part is None and renderer is not None:
+                    part = renderer(session, target)
+                parts.append(part if part is not None else closed)
+        return _compose(parts, message.is_digest).payload if parts else None
 
     def _send(self, message: Message, stats: DeliveryStats, *, max_wait: float) -> str:
         outcome = self._send_one(message, stats, max_wait)

@@ -34,8 +34,9 @@ def day(value: date) -> str:
     return f"{value.day} {value.strftime('%B')}"
 
 
-def _buttons(pair_id: int, streak: int) -> list[Block]:
-    value = encode_value(p=pair_id)
+def _buttons(pair_id: int, streak: int, epoch: int | None) -> list[Block]:
+    # The epoch: a button of a nudge already answered changes nothing (core checks it).
+    value = encode_value(p=pair_id) if epoch is None else encode_value(p=pair_id, e=epoch)
 
     def labelled(key: str, action_id: str, **extra: Any) -> Block:
         return button(plain(f"relationship.meeting.button_{key}"), action_id, value, **extra)
@@ -64,8 +65,10 @@ def meeting_nudge(
     partner_name: str,
     since: date,
     streak: int = 1,
+    epoch: int | None = None,
 ) -> Part:
-    """The `streak`-th nudge in a row nobody answered (1: the first)."""
+    """The `streak`-th nudge in a row nobody answered (1: the first), planned under the
+    pair's meeting `epoch` (carried by its buttons)."""
     step = max(1, min(streak, NUDGE_LIMIT))
     key = "nudge" if step == 1 else f"nudge_{step}"
     fields = {
@@ -76,7 +79,7 @@ def meeting_nudge(
         mrkdwn(f"relationship.meeting.{key}_fallback", partner_name=partner_name, **fields),
         [
             section(mrkdwn(f"relationship.meeting.{key}", partner=partner_id, **fields)),
-            actions(_buttons(pair_id, step), block_id=f"rel.nudge.{pair_id}"),
+            actions(_buttons(pair_id, step, epoch), block_id=f"rel.nudge.{pair_id}"),
         ],
     )
 

@@ -20,7 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.matchmaking.models import PAIR_ACTIVE, Pair
-from core.messaging.models import DELIVERY_SENT, Delivery
+from core.messaging.claim import Item, Message
+from core.messaging.models import DELIVERY_SENT, DIGEST, Delivery
+from core.people.models import Person
 from core.relationships.models import CADENCE_DAYS, Agreement, Relationship
 from core.relationships.service import PairInfo, RelationshipError, pair_info, relationship_of
 
@@ -53,10 +55,12 @@ def _sent_periods(
 
 def streak(session: Session, pair_id: int, recipient_id: int, epoch: int, period: str) -> int:
     """Which unanswered nudge in a row the recipient's nudge of `period` is (1 for the first;
-    both people of a pair get each nudge, so counting one person's is counting the pair's)."""
+    both people of a pair get each nudge, so counting one person's is counting the pair's).
+    Only earlier periods count, so a nudge drawn again later (a digest redrawn to settle
+    another item) keeps the words and buttons it was sent with."""
     subject = f"pair:{pair_id}"
-    earlier = _sent_periods(session, [subject], [recipient_id])[subject][epoch] - {period}
-    return len(earlier) + 1
+    sent = _sent_periods(session, [subject], [recipient_id])[subject][epoch]
+    return len({p for p in sent if p < period}) + 1
 
 
 def silent_pair_ids(session: Session, program_id: int) -> set[int]:
@@ -86,6 +90,17 @@ def answered(session: Session, info: PairInfo) -> None:
         )
 
 
+def check_open(session: Session, info: PairInfo, epoch: object) -> None:
+    """A button of a nudge sent under `epoch` acts only while that nudge is unanswered: an
+    old nudge's button pressed after an answer (a stale copy, a double click) changes
+    nothing. None: a button that names no epoch (Home, or one sent before nudges did)."""
+    if epoch is None:
+        return
+    relationship = relationship_of(session, info.pair_id)
+    if relationship is None or isinstance(epoch, bool) or relationship.meeting_epoch != epoch:
+        raise RelationshipError("stale")  # also any epoch that is not a number
+
+
 def change_cadence(session: Session, info: PairInfo, cadence: str, now: datetime) -> datetime:
     """*Change our rhythm*: the agreement's cadence and the nudge timer follow; the count of
     unanswered nudges starts again. Returns when the next nudge is due."""
@@ -112,16 +127,21 @@ def change_cadence(session: Session, info: PairInfo, cadence: str, now: datetime
 
 @dataclass(frozen=True)
 class Posted:
-    """A sent nudge whose message holds nothing else: its buttons can be taken away."""
+    """A sent message that showed the pair's buttons, to take them away: a message of its own
+    (replaced whole), or a digest (`digest`: what it held, to draw again with only the
+    answered items settled)."""
 
     channel: str
     ts: str
+    digest: Message | None = None
 
 
 def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Posted]:
-    """The pair's sent nudges (or other messages of `kind`; both people's copies) that are
-    alone in their message, so that an answer can replace them with a one-line ✓. Nudges
-    batched with other items keep their buttons (those answer "already taken care of").
+    """The pair's sent nudges (or other messages of `kind`; both people's copies), so that an
+    answer can replace them with a one-line ✓. A nudge sent inside a digest (a message that
+    holds other items too) comes with that digest's items, so that only its own part is
+    replaced and the other items keep their buttons. Other kinds batched in a digest are
+    left out (their buttons answer "already taken care of" when pressed).
 
     Nudges: only those the answer just given answered, i.e. sent under the epoch before it
     (every answer grows the epoch by one), so nudges settled by an earlier answer keep their
@@ -144,19 +164,55 @@ def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Post
         relationship = relationship_of(session, pair_id)
         answered = (relationship.meeting_epoch - 1) if relationship is not None else None
         rows = [r for r in rows if isinstance(r[3], dict) and r[3].get("epoch") == answered]
-    message_ids = {r[2] for r in rows if r[2] is not None}
-    crowded: set[int] = set()
-    if message_ids:
-        siblings = session.execute(
-            select(Delivery.message_id, Delivery.id).where(Delivery.message_id.in_(message_ids))
-        ).all()
-        counts: dict[int, int] = defaultdict(int)
-        for message_id, _id in siblings:
-            if message_id is not None:
-                counts[int(message_id)] += 1
-        crowded = {m for m, n in counts.items() if n > 1}
-    return [
-        Posted(str(channel), str(ts))
-        for channel, ts, message_id, _payload in rows
-        if channel and message_id not in crowded
-    ]
+    digests = sent_digests(session, {int(r[2]) for r in rows if r[2] is not None})
+    out: dict[tuple[str, str], Posted] = {}
+    for channel, ts, message_id, _payload in rows:
+        digest = digests.get(message_id) if isinstance(message_id, int) else None
+        if channel and (digest is None or kind == KIND):
+            out[(str(channel), str(ts))] = Posted(str(channel), str(ts), digest)
+    return list(out.values())
+
+
+def sent_digests(session: Session, message_ids: set[int]) -> dict[int, Message]:
+    """Of these sent messages, the digests that showed more than one item, each with the items
+    it showed in the order it showed them (as the deliverer claimed them)."""
+    if not message_ids:
+        return {}
+    items: dict[int, list[Item]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Delivery.id,
+            Delivery.kind,
+            Delivery.subject,
+            Delivery.period,
+            Delivery.payload,
+            Delivery.due_at,
+            Delivery.message_id,
+        ).where(Delivery.message_id.in_(message_ids), Delivery.status == DELIVERY_SENT)
+    ).all():
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        items[int(row.message_id)].append(
+            Item(row.id, row.kind, row.subject, row.period, payload, row.due_at)
+        )
+    heads = session.execute(
+        select(Delivery, Person.slack_user_id, Person.timezone)
+        .join(Person, Person.id == Delivery.recipient_id)
+        .where(Delivery.id.in_([m for m, shown in items.items() if len(shown) > 1]))
+    ).all()
+    return {
+        head.id: Message(
+            id=head.id,
+            team_id=head.team_id,
+            recipient_id=head.recipient_id,
+            user_id=str(user_id),
+            timezone=timezone,
+            kind=head.kind,
+            subject=head.subject,
+            period=head.period,
+            payload=dict(head.payload or {}),
+            attempts=head.attempts,
+            items=sorted(items[head.id], key=lambda i: (i.due_at, i.id)),
+        )
+        for head, user_id, timezone in heads
+        if head.kind == DIGEST
+    }

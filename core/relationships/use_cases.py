@@ -358,9 +358,15 @@ def change_rhythm(
 
 
 def pause_from_nudge(
-    db: Database, team_id: str, user_id: str, pair_id: Any, clock: Clock
+    db: Database, team_id: str, user_id: str, pair_id: Any, clock: Clock, epoch: Any = None
 ) -> Paused | Refused:
-    """*Pause* on a nudge: four weeks without reminders, and the unanswered count restarts."""
+    """*Pause* on a nudge: four weeks without reminders, and the unanswered count restarts
+    (refused as "stale" when the nudge, `epoch`, was already answered)."""
+    still_open = _as_member(
+        db, team_id, user_id, pair_id, lambda s, i, _m: nudges.check_open(s, i, epoch)
+    )
+    if isinstance(still_open, Refused):
+        return still_open
     outcome = pause(db, team_id, user_id, "4w", clock)
     if not isinstance(outcome, Refused):
 
@@ -372,10 +378,14 @@ def pause_from_nudge(
     return outcome
 
 
-def rhythm_of(db: Database, team_id: str, user_id: str, pair_id: Any) -> Rhythm | Refused:
-    """The pair's current cadence, for *Change our rhythm* (refused before an agreement)."""
+def rhythm_of(
+    db: Database, team_id: str, user_id: str, pair_id: Any, epoch: Any = None
+) -> Rhythm | Refused:
+    """The pair's current cadence, for *Change our rhythm* and *We met* (refused before an
+    agreement, and as "stale" from a nudge, `epoch`, that was already answered)."""
 
     def step(session: Session, info: PairInfo, _member: Member) -> Rhythm:
+        nudges.check_open(session, info, epoch)
         agreement = agreement_of(session, info.pair_id)
         if agreement is None or agreement.status != AGREEMENT_ACTIVE:
             raise RelationshipError("no_agreement_yet")
@@ -428,12 +438,21 @@ def partner_arg(session: Session, team_id: str, user_id: str, args: str) -> tupl
 
 
 def put_off(
-    db: Database, team_id: str, user_id: str, pair_id: Any, now: datetime, *, snooze: bool
+    db: Database,
+    team_id: str,
+    user_id: str,
+    pair_id: Any,
+    now: datetime,
+    *,
+    snooze: bool,
+    epoch: Any = None,
 ) -> Changed | Refused:
     """The next meeting nudge moves: "Snooze" by the program's snooze days, "Scheduled" by
-    the pair's cadence (two weeks without one)."""
+    the pair's cadence (two weeks without one). A nudge already answered (`epoch`) is
+    refused as "stale": nothing moves twice."""
 
     def step(session: Session, info: PairInfo, _member: Member) -> Changed:
+        nudges.check_open(session, info, epoch)
         relationship = relationship_of(session, info.pair_id)
         settings = settings_for(session, info.program_id)
         days = (
