@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import importlib.util
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 MAX_TOKENS = 256
 TOKENIZER_FILE = Path(__file__).parent / "data" / "minilm-tokenizer.json.gz"
 _BATCH = 64
+# Questions' vectors kept for asking again (the same question from many people, an evaluation
+# that asks each question under several methods): 8,192 x 384 floats is about 12 MB.
+_QUERY_MEMO = 8192
 
 
 class EmbeddingUnavailableError(RuntimeError):
@@ -81,6 +85,7 @@ class Encoder:
         self._tokenizer: Any = tokenizer
         self._lock = threading.Lock()
         self._memo: dict[str, np.ndarray] = {}
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _run(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -103,6 +108,20 @@ class Encoder:
         return np.vstack(
             [self._run(list(texts[i : i + _BATCH])) for i in range(0, len(texts), _BATCH)]
         )
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One question's unit vector, remembered for the last `_QUERY_MEMO` questions."""
+        with self._lock:
+            known = self._queries.get(text)
+            if known is not None:
+                self._queries.move_to_end(text)
+                return known
+        vector: np.ndarray = self.encode([text])[0]
+        with self._lock:
+            self._queries[text] = vector
+            if len(self._queries) > _QUERY_MEMO:
+                self._queries.popitem(last=False)
+        return vector
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Like `encode`, memoised per text: rebuilding an index re-encodes only new texts."""
@@ -154,7 +173,7 @@ class EmbeddingScorer:
     def scores(self, query: Query) -> np.ndarray:
         if not query.text.strip():
             return np.zeros(self.n)
-        sims = self._docs @ self._encoder.encode([query.text])[0]
+        sims = self._docs @ self._encoder.encode_query(query.text)
         best = np.full(self.n, -1.0)
         np.maximum.at(best, self._owner, sims.astype(np.float64))
         squared: np.ndarray = np.square(np.clip(best, 0.0, 1.0))

@@ -255,3 +255,16 @@ def test_chat_shorthand_reads_as_the_words_it_stands_for(index: FaqIndex) -> Non
         assert (a.band, a.entry_id, a.suggestions) == (b.band, b.entry_id, b.suggestions)
     # A word that merely starts like one is left alone.
     assert words("umbrella perfume") == ["umbrella", "perfume"]
+
+
+def test_a_question_asked_again_gets_the_same_vector_and_answer(index: FaqIndex) -> None:
+    """Questions' vectors are remembered (the same question from many people): asking again
+    gives exactly what the model gives, and the same answer."""
+    from core.faq.embedding import encoder
+
+    question = "can my mentor be in another country?"
+    model = encoder()
+    first = model.encode_query(question)
+    assert (first == model.encode([question])[0]).all()
+    assert (model.encode_query(question) == first).all()
+    assert index.ask(question).to_dict() == index.ask(question).to_dict()
