@@ -118,8 +118,9 @@ def test_an_answer_in_one_digest_settles_only_that_pairs_nudge_in_every_digest(
     ben = digest(slack, BEN.user_id)
     assert live(ben) == {f"rel.checkin.{ana}.1", f"rel.checkin.{cleo}.1"}
     assert "✓ Meeting on 9 March logged" in str(ben.blocks)
-    # The part answered before is drawn again as a plain ✓ (what was chosen is not kept).
-    assert "✓ Nothing more to do here" in str(ben.blocks)
+    # The part answered before is drawn again with its own ✓ line (the ledger kept it).
+    assert "✓ Next meeting scheduled" in str(ben.blocks)
+    assert "✓ Nothing more to do here" not in str(ben.blocks)
     assert f"have you met <@{ANA.user_id}>" not in str(ben.blocks)
     assert live(digest(slack, CLEO.user_id)) == {f"rel.checkin.{cleo}.1"}
     # No new message came of it for anyone but the meeting's own news.
