@@ -166,11 +166,13 @@ class Settler:
         done: Done,
         kinds: tuple[str, ...] = (),
     ) -> None:
-        """The buttons just pressed (and the pair's nudge buttons in that message) become a
-        ✓ line; the rest of the message stays. The pair's items of `kinds` in it keep the
-        line, for when the message is drawn again (another item of its digest answered)."""
+        """The buttons just pressed become a ✓ line (and the pair's nudge buttons in that
+        message, when the answer closes the nudge: `kinds` holds it); the rest of the message
+        stays. The pair's items of `kinds` in it keep the line, for when the message is drawn
+        again (another item of its digest answered)."""
         blocks = origin.blocks
-        for block_id in {origin.block_id, f"rel.nudge.{pair_id}"} - {""}:
+        nudge = f"rel.nudge.{pair_id}" if nudges.KIND in kinds else ""
+        for block_id in {origin.block_id, nudge} - {""}:
             blocks = nudge_views.replace_actions(blocks, block_id, done.line)
         if blocks != origin.blocks:
             slack_io.update_message(client, origin.channel, origin.ts, message(origin.text, blocks))

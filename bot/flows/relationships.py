@@ -533,6 +533,8 @@ class RelationshipFlow:
         done = Done(f"relationship.done.{key}")
         if c.origin is not None:
             where = kinds or ("not_working",)  # ending a pair: from "not working"
+            if key in ("ended", "completed"):  # the pair's open nudge closes with it
+                where = (*where, "meeting_nudge")
             self.settle.origin(c.client, c.origin, outcome.info.pair_id, done, where)
         for kind in kinds:
             self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)

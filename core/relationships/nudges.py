@@ -150,7 +150,7 @@ def posted_nudges(
 
     Nudges: only those the answer just given answered, i.e. sent under the epoch before it
     (every answer grows the epoch by one), so nudges settled by an earlier answer keep their
-    ✓ line. With `outcome`, each of those rows keeps it (`OUTCOME`), so that a digest drawn
+    ✓ line; other kinds: only those no answer settled before. With `outcome`, each of those rows keeps it (`OUTCOME`), so that a digest drawn
     again after a later answer shows this item's own ✓ line."""
     info = pair_info(session, pair_id)
     if info is None:
@@ -174,6 +174,8 @@ def posted_nudges(
         relationship = relationship_of(session, pair_id)
         answered = (relationship.meeting_epoch - 1) if relationship is not None else None
         rows = [r for r in rows if isinstance(r[4], dict) and r[4].get("epoch") == answered]
+    else:  # a message answered before (an earlier term's end) keeps the line it got then
+        rows = [r for r in rows if not (isinstance(r[4], dict) and OUTCOME in r[4])]
     if outcome is not None:
         _keep(session, [(int(r[0]), r[4]) for r in rows], outcome)
     digests = sent_digests(session, {int(r[3]) for r in rows if r[3] is not None})
