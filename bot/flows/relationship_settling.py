@@ -72,12 +72,17 @@ class Done:
 
     key: str
     args: Mapping[str, str] = field(default_factory=dict)
+    # The line kept instead, when `args` name a person (the ledger keeps ids, dates and codes,
+    # never names or text people wrote): a template of its own, without arguments.
+    kept_as: str | None = None
 
     @property
     def line(self) -> str:
         return mrkdwn(self.key, **self.args)
 
     def stored(self) -> dict[str, Any]:
+        if self.kept_as is not None:
+            return {"key": self.kept_as, "args": {}}
         return {"key": self.key, "args": dict(self.args)}
 
 

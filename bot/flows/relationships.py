@@ -251,7 +251,9 @@ class RelationshipFlow:
             if origin is not None:
                 me = _member(info, user_id)
                 partner = info.partner(me.person_id) if me else info.mentor
-                done = Done(key, {"partner_name": partner.name})
+                done = Done(key)
+                if key.startswith("relationship.agreement."):  # its line names the partner
+                    done = Done(key, {"partner_name": partner.name}, kept_as=f"{key}_kept")
                 self.settle.origin(client, origin, info.pair_id, done, kinds)
 
         return settle

@@ -246,6 +246,14 @@ def test_a_digest_drawn_again_keeps_each_answered_items_own_line(
         assert text.count(line) == 1
     assert "✓ Nothing more to do here" not in text
     assert f"have you met <@{ANA.user_id}>" not in text
+    # What was chosen is kept on the ledger's rows as a template key (and a date), no names.
+    kept = [d.payload["done"] for d in deliveries(slack.app.db) if "done" in d.payload]
+    assert {k["key"] for k in kept} == {
+        "relationship.done.checkin",
+        "relationship.meeting.done_scheduled",
+        "relationship.meeting.done_snoozed",
+    }
+    assert all(p.name not in str(kept) for p in (ANA, BEN, CLEO))
 
     # An old button of the redrawn digest, and the same click twice: nothing changes.
     press_again(slack, BEN.user_id, "relationship.checkin.open", checkin)
