@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session
 
-from bot.flows.relationship_settling import Origin, Settler
+from bot.flows.relationship_settling import Done, Origin, Settler
 from bot.platform import slack_io
 from bot.platform.blocks import message, text_message, view_metadata, view_values
 from bot.scheduling.deliverer import Deliverer, Pacer, Part, Renderer, RenderTarget
@@ -228,7 +228,9 @@ class RelationshipFlow:
         if isinstance(outcome, Invalid):
             return views.agreement_errors(outcome.errors, outcome.max_goals), None
         sent = self._sent(outcome, user_id, "relationship.agreement.sent", "mentor")
-        return None, self._settling(sent, outcome, user_id, "relationship.agreement.done_drafted")
+        return None, self._settling(
+            sent, outcome, user_id, "relationship.agreement.done_drafted", AGREEMENT_STEPS
+        )
 
     def _settling(
         self,
@@ -236,6 +238,7 @@ class RelationshipFlow:
         outcome: Changed | Refused,
         user_id: str,
         key: str,
+        kinds: tuple[str, ...],
     ) -> Callable[[WebClient], None]:
         """`follow_up`, then the message the modal was opened from loses the button pressed."""
         if isinstance(outcome, Refused) or outcome.info is None:
@@ -248,8 +251,10 @@ class RelationshipFlow:
             if origin is not None:
                 me = _member(info, user_id)
                 partner = info.partner(me.person_id) if me else info.mentor
-                done = mrkdwn(key, partner_name=partner.name)
-                self.settle.origin(client, origin, info.pair_id, done)
+                done = Done(key)
+                if key.startswith("relationship.agreement."):  # its line names the partner
+                    done = Done(key, {"partner_name": partner.name}, kept_as=f"{key}_kept")
+                self.settle.origin(client, origin, info.pair_id, done, kinds)
 
         return settle
 
@@ -260,9 +265,9 @@ class RelationshipFlow:
         )
         self._finish(outcome, c.reply, c.client)
         if not isinstance(outcome, Refused) and outcome.info is not None:
-            done = mrkdwn("relationship.agreement.done_confirmed")
+            done = Done("relationship.agreement.done_confirmed")
             if c.origin is not None:
-                self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+                self.settle.origin(c.client, c.origin, outcome.info.pair_id, done, AGREEMENT_STEPS)
             for kind in AGREEMENT_STEPS:  # every earlier step of the agreement is done
                 self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)
 
@@ -290,7 +295,9 @@ class RelationshipFlow:
             key = outcome.errors["suggestion"]
             return {"suggest_text": plain(f"relationship.errors.{key}")}, None
         sent = self._sent(outcome, user_id, "relationship.agreement.suggested", "mentee")
-        return None, self._settling(sent, outcome, user_id, "relationship.agreement.done_suggested")
+        return None, self._settling(
+            sent, outcome, user_id, "relationship.agreement.done_suggested", AGREEMENT_STEPS
+        )
 
     # --- meetings ---------------------------------------------------------------------------
     def met(self, client: WebClient, team_id: str, user_id: str, reply: Reply, args: str) -> None:
@@ -298,7 +305,7 @@ class RelationshipFlow:
         outcome = use_cases.met_on(self.db, team_id, user_id, args, self.clock.now())
         self._finish(outcome, reply, client, _met_text(outcome))
         if isinstance(outcome, Met) and outcome.new and outcome.info is not None:
-            done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
+            done = Done("relationship.meeting.done_met", {"date": views.day(outcome.met_on)})
             self.settle.nudges(client, outcome.info.pair_id, done)
 
     def open_met(self, c: Click) -> None:
@@ -332,7 +339,7 @@ class RelationshipFlow:
             if already:
                 slack_io.post_dm(client, user_id, text_message(already))
                 return
-            done = mrkdwn("relationship.meeting.done_met", date=views.day(outcome.met_on))
+            done = Done("relationship.meeting.done_met", {"date": views.day(outcome.met_on)})
             if outcome.info is not None:
                 origin = self.settle.recall(user_id, outcome.info.pair_id)
                 self.settle.nudges(client, outcome.info.pair_id, done, origin)
@@ -353,7 +360,7 @@ class RelationshipFlow:
         key = "snoozed" if snooze else "scheduled"
         self._finish(outcome, c.reply, text=mrkdwn(f"relationship.meeting.{key}"))
         if not isinstance(outcome, Refused) and outcome.info is not None:
-            done = mrkdwn(f"relationship.meeting.done_{key}")
+            done = Done(f"relationship.meeting.done_{key}")
             self.settle.nudges(c.client, outcome.info.pair_id, done, c.origin)
 
     def open_rhythm(self, c: Click) -> None:
@@ -391,7 +398,7 @@ class RelationshipFlow:
             slack_io.post_dm(client, user_id, text_message(mine))
             if not partner.unreachable:
                 slack_io.post_dm(client, partner.user_id, text_message(theirs))
-            done = mrkdwn("relationship.meeting.done_rhythm", cadence=name)
+            done = Done("relationship.meeting.done_rhythm", {"cadence": name})
             origin = self.settle.recall(user_id, info.pair_id)
             self.settle.nudges(client, info.pair_id, done, origin)
             self.refresh_homes(client, info)
@@ -409,7 +416,7 @@ class RelationshipFlow:
         self._finish(outcome, c.reply, text=text)
         if not isinstance(outcome, Refused):
             pair_id = int(c.token.get("p") or 0)
-            done = mrkdwn("relationship.meeting.done_paused")
+            done = Done("relationship.meeting.done_paused")
             self.settle.nudges(c.client, pair_id, done, c.origin)
             self._refresh_own_home(c.client, c.team_id, c.user_id)
 
@@ -424,9 +431,8 @@ class RelationshipFlow:
         self._finish(outcome, c.reply, text=text)
         if not isinstance(outcome, Refused) and c.origin is not None:
             pair_id = int(c.token.get("p") or 0)
-            self.settle.origin(
-                c.client, c.origin, pair_id, mrkdwn("relationship.meeting.done_help")
-            )
+            done = Done("relationship.meeting.done_help")
+            self.settle.origin(c.client, c.origin, pair_id, done, ("meeting_nudge",))
 
     def open_note(self, c: Click) -> None:
         opened = use_cases.open_note(
@@ -508,7 +514,9 @@ class RelationshipFlow:
             tell(client)
             self.send_now(outcome.sent)
 
-        return None, self._settling(follow_up, outcome, user_id, "relationship.done.checkin")
+        return None, self._settling(
+            follow_up, outcome, user_id, "relationship.done.checkin", ("checkin",)
+        )
 
     def help(
         self, client: WebClient, team_id: str, user_id: str, token: dict[str, Any], reply: Reply
@@ -524,9 +532,12 @@ class RelationshipFlow:
         `kinds`) show the ✓ line `relationship.done.<key>` instead of buttons."""
         if isinstance(outcome, Refused) or outcome.info is None:
             return
-        done = mrkdwn(f"relationship.done.{key}")
+        done = Done(f"relationship.done.{key}")
         if c.origin is not None:
-            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+            where = kinds or ("not_working",)  # ending a pair: from "not working"
+            if key in ("ended", "completed"):  # the pair's open nudge closes with it
+                where = (*where, "meeting_nudge")
+            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done, where)
         for kind in kinds:
             self.settle.posted(c.client, outcome.info.pair_id, kind, done, c.origin)
 
@@ -559,8 +570,8 @@ class RelationshipFlow:
         key = "rematch_ack" if outcome.new else "rematch_again"
         c.reply(mrkdwn(f"relationship.closure.{key}"))
         if c.origin is not None:
-            done = mrkdwn("relationship.done.rematch")
-            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done)
+            done = Done("relationship.done.rematch")
+            self.settle.origin(c.client, c.origin, outcome.info.pair_id, done, ("closure",))
         if outcome.new:
             program = outcome.info.program_id
             self.mentor.hooks.rematch_requested(c.client, c.team_id, c.user_id, program)

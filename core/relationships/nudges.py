@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -136,22 +137,31 @@ class Posted:
     digest: Message | None = None
 
 
-def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Posted]:
+OUTCOME = "done"  # a sent item's payload: what answered it, {"key": template, "args": {...}}
+
+
+def posted_nudges(
+    session: Session, pair_id: int, kind: str = KIND, outcome: dict[str, Any] | None = None
+) -> list[Posted]:
     """The pair's sent nudges (or other messages of `kind`; both people's copies), so that an
-    answer can replace them with a one-line ✓. A nudge sent inside a digest (a message that
+    answer can replace them with a one-line ✓. A message sent inside a digest (a message that
     holds other items too) comes with that digest's items, so that only its own part is
-    replaced and the other items keep their buttons. Other kinds batched in a digest are
-    left out (their buttons answer "already taken care of" when pressed).
+    replaced and the other items keep their buttons.
 
     Nudges: only those the answer just given answered, i.e. sent under the epoch before it
     (every answer grows the epoch by one), so nudges settled by an earlier answer keep their
-    ✓ line."""
+    ✓ line; other kinds: only those no answer settled before. With `outcome`, each of those rows keeps it (`OUTCOME`), so that a digest drawn
+    again after a later answer shows this item's own ✓ line."""
     info = pair_info(session, pair_id)
     if info is None:
         return []
     rows = session.execute(
         select(
-            Delivery.slack_channel, Delivery.slack_ts, Delivery.message_id, Delivery.payload
+            Delivery.id,
+            Delivery.slack_channel,
+            Delivery.slack_ts,
+            Delivery.message_id,
+            Delivery.payload,
         ).where(
             Delivery.recipient_id.in_([m.person_id for m in info.members]),
             Delivery.kind == kind,
@@ -163,14 +173,48 @@ def posted_nudges(session: Session, pair_id: int, kind: str = KIND) -> list[Post
     if kind == KIND:
         relationship = relationship_of(session, pair_id)
         answered = (relationship.meeting_epoch - 1) if relationship is not None else None
-        rows = [r for r in rows if isinstance(r[3], dict) and r[3].get("epoch") == answered]
-    digests = sent_digests(session, {int(r[2]) for r in rows if r[2] is not None})
+        rows = [r for r in rows if isinstance(r[4], dict) and r[4].get("epoch") == answered]
+    else:  # a message answered before (an earlier term's end) keeps the line it got then
+        rows = [r for r in rows if not (isinstance(r[4], dict) and OUTCOME in r[4])]
+    if outcome is not None:
+        _keep(session, [(int(r[0]), r[4]) for r in rows], outcome)
+    digests = sent_digests(session, {int(r[3]) for r in rows if r[3] is not None})
     out: dict[tuple[str, str], Posted] = {}
-    for channel, ts, message_id, _payload in rows:
+    for _id, channel, ts, message_id, _payload in rows:
         digest = digests.get(message_id) if isinstance(message_id, int) else None
-        if channel and (digest is None or kind == KIND):
+        if channel:
             out[(str(channel), str(ts))] = Posted(str(channel), str(ts), digest)
     return list(out.values())
+
+
+def answered_in(
+    session: Session,
+    pair_id: int,
+    channel: str,
+    ts: str,
+    kinds: tuple[str, ...],
+    outcome: dict[str, Any],
+) -> None:
+    """The pair's items of `kinds` in one sent message (the one a button was pressed in) keep
+    `outcome`, so that the message drawn again later shows their ✓ line, not their buttons."""
+    if not kinds:
+        return
+    rows = session.execute(
+        select(Delivery.id, Delivery.payload).where(
+            Delivery.slack_channel == channel,
+            Delivery.slack_ts == ts,
+            Delivery.kind.in_(kinds),
+            Delivery.subject == f"pair:{pair_id}",
+            Delivery.status == DELIVERY_SENT,
+        )
+    ).all()
+    _keep(session, [(int(r[0]), r[1]) for r in rows], outcome)
+
+
+def _keep(session: Session, rows: list[tuple[int, object]], outcome: dict[str, Any]) -> None:
+    for row_id, payload in rows:
+        kept = {**(payload if isinstance(payload, dict) else {}), OUTCOME: outcome}
+        session.execute(update(Delivery).where(Delivery.id == row_id).values(payload=kept))
 
 
 def sent_digests(session: Session, message_ids: set[int]) -> dict[int, Message]:

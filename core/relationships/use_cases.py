@@ -394,10 +394,25 @@ def rhythm_of(
     return _as_member(db, team_id, user_id, pair_id, step)
 
 
-def posted_nudges(db: Database, pair_id: int, kind: str = nudges.KIND) -> list[nudges.Posted]:
-    """Where the pair's sent messages of `kind` are, to take their buttons away."""
+def posted_nudges(
+    db: Database, pair_id: int, kind: str = nudges.KIND, outcome: dict[str, Any] | None = None
+) -> list[nudges.Posted]:
+    """Where the pair's sent messages of `kind` are, to take their buttons away (each keeps
+    `outcome`, what answered it, for a digest drawn again later)."""
     with db.transaction() as session:
-        return nudges.posted_nudges(session, pair_id, kind)
+        return nudges.posted_nudges(session, pair_id, kind, outcome)
+
+
+def answered_in(
+    db: Database,
+    pair_id: int,
+    where: tuple[str, str],
+    kinds: tuple[str, ...],
+    outcome: dict[str, Any],
+) -> None:
+    """The pair's items of `kinds` in the message at `where` (channel, ts) were answered."""
+    with db.transaction() as session:
+        nudges.answered_in(session, pair_id, where[0], where[1], kinds, outcome)
 
 
 def met_on(db: Database, team_id: str, user_id: str, args: str, now: datetime) -> Met | Refused:

@@ -193,11 +193,20 @@ def test_at_the_end_of_the_planned_duration_extend_then_complete(slack: BotUnder
     assert "Your planned 3 months" in str(ask.blocks) and "2 June 2026" in str(ask.blocks)
     sweep_at(slack, "2026-06-02T13:00:00+00:00")
     ben_ask = with_button(scheduled(slack, BEN.user_id), "relationship.term.extend")
+    extend = button_value(ask, "relationship.term.extend")
 
     slack.d.click(BEN.user_id, "relationship.term.extend", in_message=ben_ask)
     for user in (ANA.user_id, BEN.user_id):
         assert "now runs until 2 September 2026" in str(scheduled(slack, user)[-1].blocks)
-    slack.d.click(ANA.user_id, "relationship.term.extend", in_message=ask)  # too late: once
+    # Ana's copy was in her digest: that part lost its buttons for Ben's answer; the items
+    # still open there (her meeting nudge, her check-in) keep theirs.
+    (mine,) = [m for m in slack.fake.dm_messages(ANA.user_id) if m.ts == ask.ts]
+    assert "relationship.term.extend" not in str(mine.blocks)
+    assert "relationship.term.complete" not in str(mine.blocks)
+    assert "✓ Mentoring extended." in str(mine.blocks)
+    assert "relationship.meeting.scheduled" in str(mine.blocks)
+    assert "relationship.checkin.open" in str(mine.blocks)
+    press_again(slack, ANA.user_id, "relationship.term.extend", extend)  # too late: once
     assert "already been extended" in slack.fake.dm_messages(ANA.user_id)[-1].text
 
     sweep_at(slack, "2026-09-02T13:00:00+00:00")

@@ -118,8 +118,9 @@ def test_an_answer_in_one_digest_settles_only_that_pairs_nudge_in_every_digest(
     ben = digest(slack, BEN.user_id)
     assert live(ben) == {f"rel.checkin.{ana}.1", f"rel.checkin.{cleo}.1"}
     assert "✓ Meeting on 9 March logged" in str(ben.blocks)
-    # The part answered before is drawn again as a plain ✓ (what was chosen is not kept).
-    assert "✓ Nothing more to do here" in str(ben.blocks)
+    # The part answered before is drawn again with its own ✓ line (the ledger kept it).
+    assert "✓ Next meeting scheduled" in str(ben.blocks)
+    assert "✓ Nothing more to do here" not in str(ben.blocks)
     assert f"have you met <@{ANA.user_id}>" not in str(ben.blocks)
     assert live(digest(slack, CLEO.user_id)) == {f"rel.checkin.{cleo}.1"}
     # No new message came of it for anyone but the meeting's own news.
@@ -190,3 +191,81 @@ def test_the_same_click_twice_and_an_old_button_after_an_answer_change_nothing(
     assert slack.fake.dm_messages(BEN.user_id)[-1].text == (
         "That was already taken care of, so nothing changed."
     )
+
+
+def answer_checkin_in(slack: BotUnderTest, user: str, shown: Message, pair_id: int) -> None:
+    """Open the pair's check-in from `shown` (a digest) and send it."""
+    slack.d.click(
+        user, "relationship.checkin.open", in_message=shown, block_id=f"rel.checkin.{pair_id}.1"
+    )
+    (view,) = slack.fake.open_views(user)
+    goals = sum(1 for b in view.blocks if str(b.get("block_id", "")).startswith("checkin_goal_"))
+    values: dict[str, Any] = {
+        f"checkin_goal_{n}": {f"relationship.checkin.goal.{n}": "some_progress"}
+        for n in range(1, goals + 1)
+    }
+    values["checkin_health"] = {"relationship.checkin.health": "working_well"}
+    values["checkin_note"] = {"relationship.checkin.note": ""}
+    slack.d.submit_view(user, None, values)
+    assert slack.d.last_submission_outcome == "closed"
+
+
+def test_a_digest_drawn_again_keeps_each_answered_items_own_line(
+    slack: BotUnderTest, monday: tuple[int, int]
+) -> None:
+    """Ben answers the Ana pair's check-in in his digest; then Ana and Cleo answer their nudges
+    elsewhere. Each redraw of Ben's digest shows every answered item with the line of what
+    answered it, and only the item still open keeps its buttons."""
+    ana, cleo = monday
+    shown = digest(slack, BEN.user_id)
+    checkin = next(
+        str(e["value"])
+        for b in shown.blocks
+        if b.get("block_id") == f"rel.checkin.{ana}.1"
+        for e in b["elements"]
+    )
+    answer_checkin_in(slack, BEN.user_id, shown, ana)
+    ben = digest(slack, BEN.user_id)
+    assert live(ben) == {f"rel.nudge.{ana}", f"rel.nudge.{cleo}", f"rel.checkin.{cleo}.1"}
+    assert "✓ Check-in sent. Thanks!" in str(ben.blocks)
+
+    # Ana's answer redraws Ben's digest from the ledger: the check-in keeps its own line.
+    slack.d.click(
+        ANA.user_id, "relationship.meeting.scheduled", in_message=digest(slack, ANA.user_id)
+    )
+    ben = digest(slack, BEN.user_id)
+    assert live(ben) == {f"rel.nudge.{cleo}", f"rel.checkin.{cleo}.1"}
+    # Cleo's answer redraws it again: the two earlier answers keep their lines too.
+    slack.d.click(
+        CLEO.user_id, "relationship.meeting.snooze", in_message=digest(slack, CLEO.user_id)
+    )
+    ben = digest(slack, BEN.user_id)
+    assert live(ben) == {f"rel.checkin.{cleo}.1"}
+    text = str(ben.blocks)
+    for line in ("✓ Next meeting scheduled.", "✓ Check-in sent. Thanks!", "✓ Snoozed"):
+        assert text.count(line) == 1
+    assert "✓ Nothing more to do here" not in text
+    assert f"have you met <@{ANA.user_id}>" not in text
+    # What was chosen is kept on the ledger's rows as a template key (and a date), no names.
+    kept = [d.payload["done"] for d in deliveries(slack.app.db) if "done" in d.payload]
+    assert {k["key"] for k in kept} == {
+        "relationship.done.checkin",
+        "relationship.meeting.done_scheduled",
+        "relationship.meeting.done_snoozed",
+    }
+    assert all(p.name not in str(kept) for p in (ANA, BEN, CLEO))
+
+    # An old button of the redrawn digest, and the same click twice: nothing changes.
+    press_again(slack, BEN.user_id, "relationship.checkin.open", checkin)
+    assert slack.fake.open_views(BEN.user_id) == []
+    assert "already answered" in slack.fake.dm_messages(BEN.user_id)[-1].text
+    before = relationship(slack, ana)
+    press_again(
+        slack, ANA.user_id, "relationship.meeting.scheduled", button_value(shown, NUDGE_BUTTONS[1])
+    )
+    after = relationship(slack, ana)
+    assert (after.meeting_epoch, after.next_meeting_nudge_at) == (
+        before.meeting_epoch,
+        before.next_meeting_nudge_at,
+    )
+    assert digest(slack, BEN.user_id).blocks == ben.blocks
