@@ -248,17 +248,19 @@ class Claim:
         if person is None or person.unreachable:
             self.failed += [r.id for r in group]
             return
-        self._plan_immediate(person_id, person.timezone, [r for r in group if not _is_scheduled(r)])
-        scheduled = [r for r in group if _is_scheduled(r)]
-        if not scheduled:
-            return
+        tz = person.timezone
+        scheduled = [r for r in group if r.batched or r.kind == DIGEST]
+        if len(scheduled) < len(group):  # the common case (only scheduled items) skips this
+            self._plan_immediate(person_id, tz, [r for r in group if not _is_scheduled(r)])
+            if not scheduled:
+                return
         team_id = scheduled[0].team_id
         wh = self.hours(team_id)
-        when = self._not_now(person_id, wh, person.timezone)
+        outside, today = self._calendar(wh, tz)
+        when = self._not_now(person_id, wh, tz) if person_id in self.paused else outside
         if when is not None:
             self.postpone.update({r.id: when for r in scheduled})
             return
-        today = self._calendar(wh, person.timezone)[1]
         self._plan_digest(person_id, scheduled, today, team_id)
 
     def _plan_immediate(self, person_id: int, tz: str | None, rows: list[Any]) -> None:
@@ -295,11 +297,12 @@ class Claim:
         """Today's digest takes the items: an existing one for today is taken over, digests of
         a past day are dissolved."""
         item_ids = [r.id for r in scheduled if r.kind != DIGEST]
-        for r in scheduled:
-            if r.kind == DIGEST and r.period == today:
-                self.takeover[person_id] = r.id
-            elif r.kind == DIGEST:
-                self.dissolve.append(r.id)
+        if len(item_ids) < len(scheduled):
+            for r in scheduled:
+                if r.kind == DIGEST and r.period == today:
+                    self.takeover[person_id] = r.id
+                elif r.kind == DIGEST:
+                    self.dissolve.append(r.id)
         self.want_digest[person_id] = (today, item_ids, team_id)
 
     # --- digests -------------------------------------------------------------------------------
