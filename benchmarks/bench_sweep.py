@@ -114,9 +114,11 @@ def one_process(db: Database, due_pairs: int, chunk: int) -> tuple[float, float,
     return plan_s, time.perf_counter() - started, messages, items
 
 
-def processes(url: str, count: int, chunk: int) -> tuple[float, Counter[int], int]:
+def processes(url: str, count: int, chunk: int) -> tuple[float, Counter[int], int, list[float]]:
     """`count` OS processes plan and claim together, started at one moment. Returns the
-    wall time, how often each item was claimed, and the number of messages."""
+    wall time, how often each item was claimed, the number of messages, and the CPU seconds
+    the processes and their database backends used ([python, database]; database -1 when
+    the server's processes could not be read)."""
     with tempfile.TemporaryDirectory() as tmp:
         outs = [Path(tmp) / f"claimer{i}.txt" for i in range(count)]
         procs = [
@@ -147,8 +149,14 @@ def processes(url: str, count: int, chunk: int) -> tuple[float, Counter[int], in
             assert proc.stdin is not None
             proc.stdin.write("go\n")
             proc.stdin.flush()
+        cpu = [0.0, 0.0]
         for proc in procs:
-            proc.wait(timeout=600)
+            out_text, _err = proc.communicate(timeout=600)
+            for line in out_text.splitlines():
+                if line.startswith("cpu "):
+                    python_s, backend_s = (float(x) for x in line.split()[1:])
+                    cpu[0] += python_s
+                    cpu[1] = -1.0 if backend_s < 0 or cpu[1] < 0 else cpu[1] + backend_s
         seconds = time.perf_counter() - started
         if any(proc.returncode for proc in procs):
             raise RuntimeError("a sweep process failed")
@@ -159,7 +167,7 @@ def processes(url: str, count: int, chunk: int) -> tuple[float, Counter[int], in
                 messages += 1
                 parts = line.split(" ")
                 claimed.update(int(i) for i in parts[2].split(",") if i) if len(parts) > 2 else None
-    return seconds, claimed, messages
+    return seconds, claimed, messages, cpu
 
 
 def _items_in_ledger(db: Database) -> int:
@@ -196,7 +204,7 @@ def _concurrent(db: Database, url: str, due_pairs: int, count: int, chunk: int) 
     make_due(db, due=due_pairs, now=NOW)
     n = 2 * due_pairs
     bare = baseline_seconds(db, n)
-    seconds, claimed, messages = processes(url, count, chunk)
+    seconds, claimed, messages, cpu = processes(url, count, chunk)
     twice = sum(1 for c in claimed.values() if c > 1)
     ok = len(claimed) == n == _items_in_ledger(db) and twice == 0 and messages == n
     print(
@@ -204,6 +212,14 @@ def _concurrent(db: Database, url: str, due_pairs: int, count: int, chunk: int) 
         f"  | bare SQL {bare:.2f} s  ratio {seconds / bare:.1f}x"
         f"  target < 5 s: {'met' if seconds < 5 else 'MISSED'}"
         f"  | claimed once: {len(claimed):,} of {n:,}, twice: {twice}" + ("" if ok else "  WRONG")
+    )
+    # Why more processes may not go faster: the CPU they had. Busy cores = CPU s / wall s.
+    database = f"{cpu[1]:.1f}" if cpu[1] >= 0 else "?"
+    busy = f"{(cpu[0] + cpu[1]) / seconds:.2f}" if cpu[1] >= 0 else "?"
+    print(
+        f"         CPU used: Python {cpu[0]:.1f} s + database backends {database} s"
+        f" = {busy} cores busy on average, of {os.cpu_count()} (load average"
+        f" {os.getloadavg()[0]:.1f})"
     )
     return ok
 

@@ -50,38 +50,23 @@ _PG_ARRAY_TYPES = {
 }
 
 
-def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+def insert_rows(
+    session: Session, rows: list[dict[str, Any]], attach: dict[int, int] | None = None
+) -> list[tuple[int, int]]:
     """INSERT ... ON CONFLICT DO NOTHING for many ledger rows; returns (id, recipient_id) of
     the rows that were new. On PostgreSQL one statement binds each column as an array and
     unnests it (a 20,000-row insert is one short query); elsewhere SQLAlchemy's batched
-    executemany."""
+    executemany.
+
+    `attach` (PostgreSQL only): item id -> recipient id; the same statement points each item
+    at the new row of its recipient (`message_id`). Items whose recipient's row conflicted
+    are left alone."""
     if not rows:
         return []
     if is_postgres(session):
-        columns = list(rows[0])
-        values = {c: [json.dumps(r[c]) if c == "payload" else r[c] for r in rows] for c in columns}
-        # Columns with one value for every row are bound once; the others as arrays.
-        varying = [c for c in columns if any(v != values[c][0] for v in values[c])]
-        params = {c: values[c] if c in varying else values[c][0] for c in columns}
-        for c in varying:
-            params[c] = _joined(params[c], _PG_ARRAY_TYPES[c])
-        source = (
-            "unnest("
-            + ", ".join(_array_sql(c, params[c], _PG_ARRAY_TYPES[c]) for c in varying)
-            + f") AS u({', '.join(varying)})"
-            if varying
-            else "(SELECT 1) AS u"
-        )
-        picked = ", ".join(
-            f"u.{c}" if c in varying else f"CAST(:{c} AS {_PG_ARRAY_TYPES[c][:-2]})"
-            for c in columns
-        )
-        statement = text(
-            f"INSERT INTO deliveries ({', '.join(columns)}) SELECT {picked} FROM {source}"
-            f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO NOTHING RETURNING id, recipient_id"
-        )
-        found: list[Any] = list(session.execute(statement, params).all())
-        return [(int(i), int(r)) for i, r in found]
+        return _insert_rows_pg(session, rows, attach)
+    if attach:
+        raise ValueError("attach is for PostgreSQL")
     stmt = (
         dialect_insert(session)
         .on_conflict_do_nothing(index_elements=KEY_COLUMNS)
@@ -89,6 +74,46 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int,
     )
     inserted: list[Any] = list(session.connection().execute(stmt, rows).all())
     return [(int(r[0]), int(r[1])) for r in inserted]
+
+
+def _insert_rows_pg(
+    session: Session, rows: list[dict[str, Any]], attach: dict[int, int] | None
+) -> list[tuple[int, int]]:
+    columns = list(rows[0])
+    values = {c: [json.dumps(r[c]) if c == "payload" else r[c] for r in rows] for c in columns}
+    # Columns with one value for every row are bound once; the others as arrays.
+    varying = [c for c in columns if any(v != values[c][0] for v in values[c])]
+    params = {c: values[c] if c in varying else values[c][0] for c in columns}
+    for c in varying:
+        params[c] = _joined(params[c], _PG_ARRAY_TYPES[c])
+    source = (
+        "unnest("
+        + ", ".join(_array_sql(c, params[c], _PG_ARRAY_TYPES[c]) for c in varying)
+        + f") AS u({', '.join(varying)})"
+        if varying
+        else "(SELECT 1) AS u"
+    )
+    picked = ", ".join(
+        f"u.{c}" if c in varying else f"CAST(:{c} AS {_PG_ARRAY_TYPES[c][:-2]})" for c in columns
+    )
+    sql = (
+        f"INSERT INTO deliveries ({', '.join(columns)}) SELECT {picked} FROM {source}"
+        f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO NOTHING RETURNING id, recipient_id"
+    )
+    if attach:
+        # The new rows' ids go straight to their recipients' items, in the same statement
+        # (the foreign key on message_id is checked at its end, when the rows exist).
+        params["a_ids"] = _joined(list(attach), "integer[]")
+        params["a_rids"] = _joined(list(attach.values()), "integer[]")
+        sql = (
+            f"WITH new AS ({sql}), attached AS (UPDATE deliveries SET message_id = new.id"
+            f" FROM unnest({_array_sql('a_ids', params['a_ids'], 'integer[]')},"
+            f" {_array_sql('a_rids', params['a_rids'], 'integer[]')}) AS a(id, rid)"
+            " JOIN new ON new.recipient_id = a.rid WHERE deliveries.id = a.id)"
+            " SELECT id, recipient_id FROM new"
+        )
+    found: list[Any] = list(session.execute(text(sql), params).all())
+    return [(int(i), int(r)) for i, r in found]
 
 
 # Text and integer columns travel as one string split on the server: psycopg dumps every

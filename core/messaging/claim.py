@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from core.kernel.worktime import WorkingHours
@@ -69,25 +69,40 @@ class ClaimStats:
     failed_unreachable: int = 0
 
 
+_deliveries: Table = Delivery.__table__  # type: ignore[assignment]
+_people: Table = Person.__table__  # type: ignore[assignment]
+
+
 def _due_query(now: datetime) -> Any:
-    lease_free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
-    return select(
-        Delivery.id,
-        Delivery.recipient_id,
-        Delivery.team_id,
-        Delivery.kind,
-        Delivery.batched,
-        Delivery.subject,
-        Delivery.period,
-        Delivery.payload,
-        Delivery.due_at,
-        Delivery.attempts,
-        Delivery.sending_since,
-    ).where(
-        Delivery.status == DELIVERY_PENDING,
-        Delivery.message_id.is_(None),
-        Delivery.not_before <= now,
-        lease_free,
+    """Due rows with their recipient (Core, not the ORM: a claim reads thousands of rows, and
+    the ORM's row loading cost more than the query); `person` is NULL for a recipient gone."""
+    d, p = _deliveries.c, _people.c
+    lease_free = or_(d.claimed_until.is_(None), d.claimed_until < now)
+    return (
+        select(
+            d.id,
+            d.recipient_id,
+            d.team_id,
+            d.kind,
+            d.batched,
+            d.subject,
+            d.period,
+            d.payload,
+            d.due_at,
+            d.attempts,
+            d.sending_since,
+            p.id.label("person"),
+            p.slack_user_id,
+            p.timezone,
+            p.unreachable,
+        )
+        .select_from(_deliveries.outerjoin(_people, p.id == d.recipient_id))
+        .where(
+            d.status == DELIVERY_PENDING,
+            d.message_id.is_(None),
+            d.not_before <= now,
+            lease_free,
+        )
     )
 
 
@@ -133,6 +148,7 @@ class Claim:
         self.reloaded: set[int] = set()  # recipients whose items are not all in `rows`
         self.takeover: dict[int, int] = {}  # recipient -> existing digest id (released earlier)
         self.digest_of: dict[int, int] = {}  # recipient -> digest id
+        self.attached: set[int] = set()  # recipients whose items the digest's insert attached
 
     def run(self, limit: int, ids: Sequence[int] | None) -> list[Message]:
         if ids is not None and not ids:
@@ -164,13 +180,19 @@ class Claim:
         """Rows another claim holds are skipped (PostgreSQL; on SQLite claims are serial)."""
         return query.with_for_update(skip_locked=True) if self.pg else query
 
+    def _locked_due(self, query: Any) -> list[Any]:
+        """The due rows of `query`, locked (the ledger's rows only, not their recipients)."""
+        if self.pg:
+            query = query.with_for_update(of=_deliveries, skip_locked=True)
+        return list(self.session.connection().execute(query).all())
+
     # --- finding what is due -------------------------------------------------------------------
     def _select_due(self, limit: int, ids: Sequence[int] | None) -> list[Any]:
+        d = _deliveries.c
         query = _due_query(self.now)
         if ids is not None:
-            query = query.where(Delivery.id.in_(list(ids)))
-        query = query.order_by(Delivery.not_before, Delivery.id).limit(limit)
-        return list(self.session.execute(self._locked(query)).all())
+            query = query.where(d.id.in_(list(ids)))
+        return self._locked_due(query.order_by(d.not_before, d.id).limit(limit))
 
     def _add_siblings(self) -> None:
         """Everything else due for the same people goes into the same message."""
@@ -178,13 +200,13 @@ class Claim:
         if not scheduled_people:
             return
         seen = {r.id for r in self.rows}
+        d = _deliveries.c
         siblings = _due_query(self.now).where(
-            among(self.session, Delivery.recipient_id, scheduled_people),
-            Delivery.batched.is_(True),
-            ~among(self.session, Delivery.id, seen),  # not read (nor decoded) twice
+            among(self.session, d.recipient_id, scheduled_people),
+            d.batched.is_(True),
+            ~among(self.session, d.id, seen),  # not read (nor decoded) twice
         )
-        found = self.session.execute(self._locked(siblings)).all()
-        self.rows += [r for r in found if r.id not in seen]
+        self.rows += [r for r in self._locked_due(siblings) if r.id not in seen]
 
     def _hold_stopped_teams(self) -> bool:
         """An uninstalled workspace gets nothing (its data is purged after retention).
@@ -199,22 +221,15 @@ class Claim:
         return bool(self.rows)
 
     def _load_people(self) -> None:
-        """The recipients, and the latest pause of those who are paused now."""
+        """The recipients (read with their rows), and the latest pause of those who are
+        paused now."""
         session = self.session
-        recipients = {r.recipient_id for r in self.rows}
-        self.people = {
-            p.id: p
-            for p in session.execute(
-                select(Person.id, Person.slack_user_id, Person.timezone, Person.unreachable).where(
-                    among(session, Person.id, recipients)
-                )
-            ).all()
-        }
+        self.people = {r.recipient_id: r for r in self.rows if r.person is not None}
         self.paused = dict(
             session.execute(  # type: ignore[arg-type]
                 select(Participation.person_id, func.max(Participation.paused_until))
                 .where(
-                    among(session, Participation.person_id, recipients),
+                    among(session, Participation.person_id, self.people),
                     Participation.paused_until > self.now,
                 )
                 .group_by(Participation.person_id)
@@ -233,17 +248,19 @@ class Claim:
         if person is None or person.unreachable:
             self.failed += [r.id for r in group]
             return
-        self._plan_immediate(person_id, person.timezone, [r for r in group if not _is_scheduled(r)])
-        scheduled = [r for r in group if _is_scheduled(r)]
-        if not scheduled:
-            return
+        tz = person.timezone
+        scheduled = [r for r in group if r.batched or r.kind == DIGEST]
+        if len(scheduled) < len(group):  # the common case (only scheduled items) skips this
+            self._plan_immediate(person_id, tz, [r for r in group if not _is_scheduled(r)])
+            if not scheduled:
+                return
         team_id = scheduled[0].team_id
         wh = self.hours(team_id)
-        when = self._not_now(person_id, wh, person.timezone)
+        outside, today = self._calendar(wh, tz)
+        when = self._not_now(person_id, wh, tz) if person_id in self.paused else outside
         if when is not None:
             self.postpone.update({r.id: when for r in scheduled})
             return
-        today = self._calendar(wh, person.timezone)[1]
         self._plan_digest(person_id, scheduled, today, team_id)
 
     def _plan_immediate(self, person_id: int, tz: str | None, rows: list[Any]) -> None:
@@ -280,11 +297,12 @@ class Claim:
         """Today's digest takes the items: an existing one for today is taken over, digests of
         a past day are dissolved."""
         item_ids = [r.id for r in scheduled if r.kind != DIGEST]
-        for r in scheduled:
-            if r.kind == DIGEST and r.period == today:
-                self.takeover[person_id] = r.id
-            elif r.kind == DIGEST:
-                self.dissolve.append(r.id)
+        if len(item_ids) < len(scheduled):
+            for r in scheduled:
+                if r.kind == DIGEST and r.period == today:
+                    self.takeover[person_id] = r.id
+                elif r.kind == DIGEST:
+                    self.dissolve.append(r.id)
         self.want_digest[person_id] = (today, item_ids, team_id)
 
     # --- digests -------------------------------------------------------------------------------
@@ -316,13 +334,19 @@ class Claim:
     def _create_digests(self) -> None:
         """New digests, already leased, for people who have none today. A digest another
         claim made meanwhile is not inserted (the key conflicts)."""
+        new = [p for p in self.want_digest if p not in self.takeover]
         new_rows = [
-            self._digest_row(person_id, day, team_id)
-            for person_id, (day, _items, team_id) in self.want_digest.items()
-            if person_id not in self.takeover
+            self._digest_row(p, self.want_digest[p][0], self.want_digest[p][2]) for p in new
         ]
+        # On PostgreSQL the same statement attaches the items to the new digests.
+        attach = (
+            {item_id: p for p in new for item_id in self.want_digest[p][1]} if self.pg else None
+        )
         self.digest_of = dict(self.takeover)
-        self.digest_of.update({rid: mid for mid, rid in insert_rows(self.session, new_rows)})
+        inserted = insert_rows(self.session, new_rows, attach)
+        self.digest_of.update({rid: mid for mid, rid in inserted})
+        if attach is not None:
+            self.attached = {rid for _mid, rid in inserted}
 
     def _digest_row(self, person_id: int, day: str, team_id: str) -> dict[str, Any]:
         return {
@@ -396,7 +420,7 @@ class Claim:
             {
                 item_id: self.digest_of[p]
                 for p, (_day, waiting, _team) in self.want_digest.items()
-                if p in self.digest_of
+                if p in self.digest_of and p not in self.attached
                 for item_id in waiting
             },
         )

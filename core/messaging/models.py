@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.kernel.models import Base, IntPk, PersonFk, TeamFk
+from core.kernel.models import Base, IntPk, PersonFk
 from core.people.models import Participation
 
 # Delivery ledger statuses
@@ -61,7 +61,13 @@ class Delivery(Base):
     )
 
     id: Mapped[IntPk]
-    team_id: Mapped[TeamFk]
+    # No foreign key to `workspaces` (migration 0007): every ledger insert would check it and
+    # take a KEY SHARE lock on the one workspace row, which concurrent sweeps then share through
+    # a MultiXact. The recipient's foreign key already ties each row to a person of the
+    # workspace (people.team_id references workspaces, ON DELETE CASCADE), and the purge
+    # (`core.programs.lifecycle.purge_workspace`) deletes the workspace's deliveries by this
+    # column before the workspace itself.
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
     recipient_id: Mapped[PersonFk]
     kind: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(64), default="")

@@ -290,3 +290,23 @@ def test_an_unreachable_person_is_not_claimed_for(db: Database) -> None:
         enqueue(session, [Due("T0001", ana, "closure", "pair:1", batched=False)], clock.now())
     assert Ledger(db, clock, worker="w").claim(10) == []
     assert [(r.status, r.last_error) for r in deliveries(db)] == [("failed", "unreachable")]
+
+
+def test_an_item_joins_a_digest_waiting_out_a_rate_limit(db: Database) -> None:
+    """The day's digest exists, pending but not due (released after a 429): a new item does
+    not get a message of its own; it rides along with that digest when it is due again."""
+    clock = FakeClock(MONDAY_10)
+    ana, _ben = _people(db, clock)
+    with db.transaction() as session:
+        enqueue(session, [Due("T0001", ana, "meeting_nudge", "pair:1", "a")], clock.now())
+    ledger = Ledger(db, clock, worker="w1")
+    [digest] = ledger.claim(100)
+    ledger.release(digest, clock.now() + timedelta(minutes=1), error="ratelimited")
+    with db.transaction() as session:
+        enqueue(session, [Due("T0001", ana, "checkin", "pair:1", "1")], clock.now())
+    assert ledger.claim(100) == []  # the digest is not due yet; the item waits inside it
+    clock.advance(seconds=61)
+    [again] = ledger.claim(100)
+    assert again.id == digest.id
+    assert sorted(i.kind for i in again.items) == ["checkin", "meeting_nudge"]
+    assert len(deliveries(db, kind="digest")) == 1
