@@ -95,7 +95,7 @@ def reminded(slack: BotUnderTest) -> tuple[Message, Message, Message]:
     onboard_mentee(slack, "U_ANA", ["public-speaking"])
     request_ben(slack, "U_ANA")
     request = slack.fake.last_dm(BEN.user_id)
-    assert request is not None and REQUEST_BUTTONS <= action_ids(request)
+    assert request is not None and action_ids(request) >= REQUEST_BUTTONS
 
     slack.clock.set(at("2026-03-09T14:00:00+00:00"))
     slack.run_sweeps()
@@ -104,7 +104,7 @@ def reminded(slack: BotUnderTest) -> tuple[Message, Message, Message]:
         for m in slack.fake.dm_messages(BEN.user_id)
         if m.from_bot and "gentle reminder" in text_of(m)
     ]
-    assert REQUEST_BUTTONS <= action_ids(reminder)
+    assert action_ids(reminder) >= REQUEST_BUTTONS
     sent = {d.slack_ts for d in deliveries(slack.app.db, kind="digest", status="sent")}
     (digest,) = [m for m in slack.fake.dm_messages(BEN.user_id) if m.ts in sent]
     assert {"relationship.meeting.met", "relationship.checkin.open"} <= action_ids(digest)
@@ -189,3 +189,24 @@ def test_a_replaced_shortlist_keeps_its_line_and_its_old_buttons_send_nothing(
     assert count(slack, MentorRequest) == 1
     assert "✓ You've asked" in text_of(now_shown(slack, new))
     assert action_ids(now_shown(slack, new)) == set()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not done: leaving cancels the request in core.privacy and tells the mentor in a new "
+    "DM (bot/flows/self_service.py), but nothing hands the request to matching to settle its "
+    "copies; their buttons answer 'no longer open' when pressed",
+)
+def test_a_request_withdrawn_when_the_mentee_leaves_settles_the_mentors_copies(
+    slack: BotUnderTest, reminded: tuple[Message, Message, Message]
+) -> None:
+    request, reminder, digest = reminded
+    slack.d.slash("U_ANA", "/mentoring", "leave")
+    slack.d.click("U_ANA", "everyone.leave.confirm")
+    with slack.app.db.transaction() as session:
+        assert session.scalars(select(MentorRequest.status)).one() == "cancelled"
+    for copy in (request, reminder):
+        shown = now_shown(slack, copy)
+        assert action_ids(shown) == set(), text_of(shown)
+        assert "✓" in text_of(shown)
+    assert now_shown(slack, digest).blocks == digest.blocks
