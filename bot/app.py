@@ -219,6 +219,7 @@ def build_flows(mentor: MentorApp) -> Flows:
     hooks.on_home_section(faq.home_section)
     hooks.on_profile_confirmed(matching.on_profile_confirmed)
     hooks.on_rematch_requested(matching.on_rematch_requested)
+    hooks.on_requests_withdrawn(matching.on_requests_withdrawn)
     hooks.on_home_section(matching.home_section)
     hooks.on_program_home_section(matching.program_home_section)
     hooks.on_home_section(relationship.home_section)

@@ -270,6 +270,16 @@ class MatchingFlow:
         # not_yours: someone else's button (a forwarded message): ignore
 
     # --- the mentor answers ---------------------------------------------------------------
+    def on_requests_withdrawn(
+        self, client: WebClient, _team_id: str, request_ids: list[int]
+    ) -> None:
+        """`hooks.on_requests_withdrawn`: the mentee left, so each request message (and its
+        reminder) to the mentor becomes its ✓ line."""
+        for request_id in request_ids:
+            outcome = uc.closed_request(self.db, request_id)
+            if outcome is not None:
+                self._close_mentor_messages(client, outcome)
+
     def _close_mentor_messages(
         self, client: WebClient, outcome: AnswerOutcome, clicked: MessageRef | None = None
     ) -> None:

@@ -138,6 +138,8 @@ class EveryoneFlow:
             self._dm(client, partner, views.note("everyone.partner_ended", other=user_id))
         for mentor_id in ending.asked:
             self._dm(client, mentor_id, views.note("everyone.request_withdrawn", other=user_id))
+        if ending.withdrawn_requests:
+            self.mentor.hooks.requests_withdrawn(client, team_id, ending.withdrawn_requests)
         for mentee in ending.requesters:
             self._dm(client, mentee, views.note("everyone.request_closed", other=user_id))
         # Matching may offer new mentors to mentees whose mentor or request went away.

@@ -31,6 +31,8 @@ ProgramHomeSection = Callable[[str, str, int], list[dict[str, Any]]]
 DmHandler = Callable[[WebClient, str, str, str], bool]
 # (client, team_id, pair_id): a pair was created (the matching flow calls it after accepting)
 PairCreated = Callable[[WebClient, str, int], None]
+# (client, team_id, request_ids): requests closed by someone leaving; their messages must close
+RequestsWithdrawn = Callable[[WebClient, str, list[int]], None]
 # (client, team_id, mentee_user_id, program_id): a mentee whose pair ended asks for a new mentor
 RematchRequested = Callable[[WebClient, str, str, int], None]
 
@@ -44,6 +46,7 @@ class Hooks:
         self._asides: list[DmHandler] = []
         self._pair_created: list[PairCreated] = []
         self._rematch_requested: list[RematchRequested] = []
+        self._requests_withdrawn: list[RequestsWithdrawn] = []
 
     def on_profile_confirmed(self, fn: ProfileConfirmed) -> ProfileConfirmed:
         self._profile_confirmed.append(fn)
@@ -124,6 +127,19 @@ class Hooks:
         open `rematch_requests` row, so matching can pick it up later too)."""
         self._rematch_requested.append(fn)
         return fn
+
+    def on_requests_withdrawn(self, fn: RequestsWithdrawn) -> RequestsWithdrawn:
+        """Called after someone leaves with mentor requests pending: the matching flow closes
+        the mentors' request messages in place (no live Accept / Decline left behind)."""
+        self._requests_withdrawn.append(fn)
+        return fn
+
+    def requests_withdrawn(self, client: WebClient, team_id: str, request_ids: list[int]) -> None:
+        for fn in self._requests_withdrawn:
+            try:
+                fn(client, team_id, request_ids)
+            except Exception:
+                logger.exception("a requests-withdrawn hook failed")
 
     def pair_created(self, client: WebClient, team_id: str, pair_id: int) -> None:
         for fn in self._pair_created:

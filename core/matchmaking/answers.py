@@ -215,6 +215,15 @@ def cancel_request(session: Session, request_id: int, clock: Clock) -> AnswerOut
     return _after_close(session, request, "cancelled", None, clock)
 
 
+def closed_request(session: Session, request_id: int) -> AnswerOutcome | None:
+    """A request closed elsewhere (its mentee left the program), as its messages must now
+    read; None if it is missing or still pending. Changes nothing."""
+    request = session.get(MentorRequest, request_id)
+    if request is None or request.status == REQUEST_PENDING:
+        return None
+    return _request_outcome(session, request, "already_answered")
+
+
 def expire_request(session: Session, request_id: int, clock: Clock) -> AnswerOutcome | None:
     """Expire an unanswered request once (None if it is not pending and due any more). The
     mentor is not suggested to that mentee again; the mentee gets the next candidates."""

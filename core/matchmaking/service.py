@@ -41,6 +41,7 @@ from __future__ import annotations
 from core.matchmaking.answers import (
     accept_request,
     cancel_request,
+    closed_request,
     decline_request,
     expire_request,
     record_pair_intro,
@@ -176,6 +177,7 @@ __all__ = [
     "ShortlistOutcome",
     "accept_request",
     "cancel_request",
+    "closed_request",
     "close_shortlist",
     "competency_names",
     "decline_request",

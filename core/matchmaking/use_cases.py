@@ -214,6 +214,12 @@ def cancel_request(db: Database, request_id: int, clock: Clock) -> AnswerOutcome
         return svc.cancel_request(session, request_id, clock)
 
 
+def closed_request(db: Database, request_id: int) -> AnswerOutcome | None:
+    """How a request closed elsewhere must now read: see `service.closed_request`."""
+    with db.reading() as session:
+        return svc.closed_request(session, request_id)
+
+
 # --- the sweep: expiry and reminders ------------------------------------------------------
 
 

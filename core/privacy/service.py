@@ -376,6 +376,8 @@ class Ending:
     # The program each of those requests was in, by mentee (to offer new mentors there).
     requester_programs: dict[str, int] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)  # mentors who had this person's request
+    # Those requests' ids: their messages to the mentor are closed in place.
+    withdrawn_requests: list[int] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
 
 
@@ -468,6 +470,7 @@ def _cancel_requests(session: Session, ids: set[int], now: datetime, ending: End
             slack_id = _slack_id(session, req.mentor_id)
             if slack_id:
                 ending.asked.append(slack_id)
+            ending.withdrawn_requests.append(req.id)
         elif req.mentor_id in ids and req.mentee_id not in ids:
             slack_id = _slack_id(session, req.mentee_id)
             if slack_id:

@@ -191,12 +191,6 @@ def test_a_replaced_shortlist_keeps_its_line_and_its_old_buttons_send_nothing(
     assert action_ids(now_shown(slack, new)) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not done: leaving cancels the request in core.privacy and tells the mentor in a new "
-    "DM (bot/flows/self_service.py), but nothing hands the request to matching to settle its "
-    "copies; their buttons answer 'no longer open' when pressed",
-)
 def test_a_request_withdrawn_when_the_mentee_leaves_settles_the_mentors_copies(
     slack: BotUnderTest, reminded: tuple[Message, Message, Message]
 ) -> None:
@@ -208,5 +202,7 @@ def test_a_request_withdrawn_when_the_mentee_leaves_settles_the_mentors_copies(
     for copy in (request, reminder):
         shown = now_shown(slack, copy)
         assert action_ids(shown) == set(), text_of(shown)
-        assert "✓" in text_of(shown)
+        assert "✓" in text_of(shown) and "no longer open" in text_of(shown)
     assert now_shown(slack, digest).blocks == digest.blocks
+    # The mentor is told once, in one new message.
+    assert sum("has been withdrawn" in t for t in slack.dm_texts("U_BEN")) == 1
