@@ -42,6 +42,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
+from benchmarks import sweep_claimer
 from benchmarks.sweep_data import drop_database, make_due, recreate_database, seed_pairs
 from core.kernel.clock import FakeClock
 from core.kernel.db import Database
@@ -121,45 +122,20 @@ def processes(url: str, count: int, chunk: int) -> tuple[float, Counter[int], in
     the server's processes could not be read)."""
     with tempfile.TemporaryDirectory() as tmp:
         outs = [Path(tmp) / f"claimer{i}.txt" for i in range(count)]
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.sweep_claimer",
-                    url,
-                    NOW.isoformat(),
-                    str(out),
-                    "--chunk",
-                    str(chunk),
-                    "--tag",
-                    f"p{i}",
-                ],
-                cwd=ROOT,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for i, out in enumerate(outs)
-        ]
-        for proc in procs:
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        procs = sweep_claimer.launch(url, NOW, outs, chunk)
         started = time.perf_counter()
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
+        sweep_claimer.release(procs)
         cpu = [0.0, 0.0]
         for proc in procs:
-            out_text, _err = proc.communicate(timeout=600)
+            out_text, err = proc.communicate(timeout=600)
+            if proc.returncode:
+                raise RuntimeError(f"a sweep process failed: {err[-2000:]}")
             for line in out_text.splitlines():
                 if line.startswith("cpu "):
                     python_s, backend_s = (float(x) for x in line.split()[1:])
                     cpu[0] += python_s
                     cpu[1] = -1.0 if backend_s < 0 or cpu[1] < 0 else cpu[1] + backend_s
         seconds = time.perf_counter() - started
-        if any(proc.returncode for proc in procs):
-            raise RuntimeError("a sweep process failed")
         claimed: Counter[int] = Counter()
         messages = 0
         for out in outs:

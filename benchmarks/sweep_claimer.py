@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -24,6 +26,35 @@ from core.kernel.clock import FakeClock
 from core.kernel.db import Database
 from core.messaging.ledger import Ledger
 from core.messaging.planner import Planner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def launch(url: str, now: datetime, outs: list[Path], chunk: int) -> list[subprocess.Popen[str]]:
+    """One claimer per output file, each connected and waiting for `release`."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.sweep_claimer", url, now.isoformat(), str(out)]
+            + ["--chunk", str(chunk), "--tag", f"p{i}"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i, out in enumerate(outs)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return procs
+
+
+def release(procs: list[subprocess.Popen[str]]) -> None:
+    """Let every launched claimer start at one moment."""
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
 
 
 def sweep(db: Database, now: datetime, *, chunk: int, tag: str) -> list[str]:

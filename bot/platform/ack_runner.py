@@ -16,7 +16,6 @@ Bolt's own runner unchanged.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -62,7 +61,6 @@ class PromptAckRunner(ThreadListenerRunner):
     ) -> BoltResponse | None:
         if self.process_before_response or request.lazy_only or listener.lazy_functions:
             return super().run(request, response, listener_name, listener, starting_time)
-        started = starting_time if starting_time is not None else time.time()
         ack = request.context.ack
         if not isinstance(ack, SignallingAck):
             ack = SignallingAck()
@@ -70,7 +68,9 @@ class PromptAckRunner(ThreadListenerRunner):
         if listener.auto_acknowledgement:
             ack()
         self.listener_executor.submit(self._listen, request, response, listener, ack)
-        ack.answered.wait(max(0.0, listener.ack_timeout - (time.time() - started)))
+        # The wait keeps its own time (Bolt counts from `starting_time`, a few milliseconds
+        # earlier on the wall clock); the ack path's database waits are capped before this.
+        ack.answered.wait(listener.ack_timeout)
         if ack.response is None:
             self.logger.warning(f"{listener_name} did not acknowledge the request in time")
         return ack.response
