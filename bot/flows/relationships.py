@@ -36,7 +36,7 @@ from core.relationships.service import (
     ends_on,
     local_today,
 )
-from core.relationships.use_cases import Changed, Invalid, Met, Refused
+from core.relationships.use_cases import Changed, Invalid, Met, Refused, Rhythm
 
 if TYPE_CHECKING:
     from bot.app import MentorApp
@@ -310,19 +310,27 @@ class RelationshipFlow:
 
     def open_met(self, c: Click) -> None:
         """*We met*: ask which day (today unless changed) before logging."""
+        opened = self._nudge_form_for(c)
+        if opened is None or opened.info is None:
+            return
+        member = _member(opened.info, c.user_id)
+        partner = opened.info.partner(member.person_id) if member else opened.info.mentor
+        today = local_today(self.clock.now(), member.timezone if member else None)
+        view = nudge_views.met_modal(today, partner.name, {"p": opened.info.pair_id})
+        c.client.views_open(trigger_id=c.trigger_id, view=view)
+
+    def _nudge_form_for(self, c: Click) -> Rhythm | None:
+        """The pair behind a nudge's *We met* / *Change our rhythm*, remembered as where the
+        form was opened from; None (the person told why) when the nudge was already answered."""
         opened = use_cases.rhythm_of(
             self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("e")
         )
         if isinstance(opened, Refused):
             c.reply(error_text(opened))
-            return
+            return None
         assert opened.info is not None
-        member = _member(opened.info, c.user_id)
-        partner = opened.info.partner(member.person_id) if member else opened.info.mentor
-        today = local_today(self.clock.now(), member.timezone if member else None)
-        view = nudge_views.met_modal(today, partner.name, {"p": opened.info.pair_id})
         self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
-        c.client.views_open(trigger_id=c.trigger_id, view=view)
+        return opened
 
     def submit_met(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
         picked = nudge_views.picked(view_values(view), "met_date", views.ids.REL_MET_DATE)
@@ -364,15 +372,10 @@ class RelationshipFlow:
             self.settle.nudges(c.client, outcome.info.pair_id, done, c.origin)
 
     def open_rhythm(self, c: Click) -> None:
-        opened = use_cases.rhythm_of(
-            self.db, c.team_id, c.user_id, c.token.get("p"), c.token.get("e")
-        )
-        if isinstance(opened, Refused):
-            c.reply(error_text(opened))
+        opened = self._nudge_form_for(c)
+        if opened is None or opened.info is None:
             return
-        assert opened.info is not None
         view = nudge_views.rhythm_modal(opened.cadence, {"p": opened.info.pair_id})
-        self.settle.remember(c.user_id, opened.info.pair_id, c.origin)
         c.client.views_open(trigger_id=c.trigger_id, view=view)
 
     def submit_rhythm(self, team_id: str, user_id: str, view: dict[str, Any]) -> Answered:
